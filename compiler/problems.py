@@ -1,0 +1,86 @@
+"""Problems found in a roster: one located message each, and how to print them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding, located at a 1-based line and column of a file."""
+
+    file: str
+    line: int
+    col: int
+    rule: str
+    message: str
+    level: Level = "error"
+    # Where in the document, as keys and indexes; not part of identity or order.
+    path: tuple[str | int, ...] = field(default=(), compare=False)
+
+
+class CompilerError(Exception):
+    """Base of every error the command line reports without a traceback."""
+
+
+class RosterInvalid(CompilerError):
+    """The roster has errors; nothing may be compiled from it."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+
+def path_text(path: Sequence[str | int]) -> str:
+    """Write a document path the way a roster author reads it: `profiles[2].owner`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the file"
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """Tell whether any problem is an error (warnings alone keep a roster valid)."""
+    return any(p.level == "error" for p in problems)
+
+
+def promote_warnings(problems: Iterable[Problem]) -> list[Problem]:
+    """Turn every warning into an error, for --strict."""
+    return [replace(p, level="error") for p in problems]
+
+
+def format_text(problem: Problem) -> str:
+    """Format a problem as `file:line:col: level: message [rule]`."""
+    return f"{problem.file}:{problem.line}:{problem.col}: {problem.level}: {problem.message} [{problem.rule}]"
+
+
+def _escape_github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_github_property(text: str) -> str:
+    return _escape_github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(problem: Problem) -> str:
+    """Format a problem as a GitHub Actions workflow annotation."""
+    props = ",".join(
+        f"{key}={_escape_github_property(str(value))}"
+        for key, value in (
+            ("file", problem.file),
+            ("line", problem.line),
+            ("col", problem.col),
+            ("title", problem.rule),
+        )
+    )
+    return f"::{problem.level} {props}::{_escape_github_data(problem.message)}"
+
+
+def format_json(problems: Iterable[Problem]) -> str:
+    """Format all problems as one JSON list, for bots."""
+    return json.dumps([asdict(p) for p in sorted(problems)], indent=2, ensure_ascii=False) + "\n"
