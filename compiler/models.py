@@ -1,0 +1,302 @@
+"""The roster's shape, as Pydantic models: the one source of truth for users.yaml.
+
+The JSON Schema in schemas/ is generated from these models (see schema.py), so a
+constraint written here is enforced by editors, by jsonschema and by Pydantic alike.
+Cross-record rules (uniqueness, references, policy) live in policy.py.
+"""
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic.alias_generators import to_camel
+
+# Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
+# name or an email would grant access to someone other than the reviewer thinks.
+DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
+    r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+RESOURCE_NAME_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+    r"(/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"
+)
+LABEL_KEY_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+# An HTTP header name (RFC 9110 token); it is embedded in `request.headers[...]`.
+HEADER_PATTERN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
+# Printable ASCII without spaces: the prefix is concatenated with an email in a header match.
+PREFIX_PATTERN = r"^[!-~]*$"
+PRINCIPAL_PATTERN = r"^[A-Za-z0-9*]([-A-Za-z0-9_.*/]*[A-Za-z0-9*])?$"
+GCP_SERVICE_ACCOUNT_PATTERN = r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\.iam\.gserviceaccount\.com$"
+AWS_IAM_ROLE_PATTERN = r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[-A-Za-z0-9_+=,.@/]{1,512}$"
+
+DnsLabel = Annotated[StrictStr, Field(pattern=DNS_LABEL_PATTERN, max_length=63)]
+Email = Annotated[StrictStr, Field(pattern=EMAIL_PATTERN, max_length=254)]
+Domain = Annotated[StrictStr, Field(pattern=DOMAIN_PATTERN, max_length=253)]
+ResourceName = Annotated[StrictStr, Field(pattern=RESOURCE_NAME_PATTERN, max_length=253)]
+# A quantity may be written as a whole number (`pods: 50`) or a string (`memory: 32Gi`).
+# Floats are refused: `cpu: 0.5` would be rendered through float formatting; write "500m".
+Quantity = Annotated[StrictInt, Field(ge=0)] | Annotated[
+    StrictStr, Field(pattern=QUANTITY_PATTERN, max_length=64)
+]
+ResourceList = dict[ResourceName, Quantity]
+LabelKey = Annotated[StrictStr, Field(pattern=LABEL_KEY_PATTERN, max_length=316)]
+LabelValue = Annotated[StrictStr, Field(pattern=LABEL_VALUE_PATTERN, max_length=63)]
+
+Role = Literal["admin", "edit", "view"]
+ContributorRole = Literal["edit", "view"]
+
+DEFAULT_NAMESPACE_LABELS: dict[str, str] = {
+    "app.kubernetes.io/part-of": "kubeflow-profile",
+    "istio-injection": "enabled",
+    "katib.kubeflow.org/metrics-collector-injection": "enabled",
+    "pipelines.kubeflow.org/enabled": "true",
+    "serving.kubeflow.org/inferenceservice": "enabled",
+}
+
+_LABEL_PREFIX_MAX = 253
+_LABEL_NAME_MAX = 63
+
+
+def label_key_problem(key: str) -> str | None:
+    """Say what is wrong with a label key's length, which a pattern cannot express."""
+    prefix, _, name = key.rpartition("/")
+    if len(prefix) > _LABEL_PREFIX_MAX:
+        return f"the prefix of label key {key!r} is longer than {_LABEL_PREFIX_MAX} characters"
+    if len(name) > _LABEL_NAME_MAX:
+        return f"the name part of label key {key!r} is longer than {_LABEL_NAME_MAX} characters"
+    return None
+
+
+class Model(BaseModel):
+    """Base of every roster model: camelCase keys, nothing unknown, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        use_attribute_docstrings=True,
+    )
+
+
+class Settings(Model):
+    """Installation details that every profile shares."""
+
+    user_id_header: Annotated[StrictStr, Field(pattern=HEADER_PATTERN, max_length=128)] = (
+        "kubeflow-userid"
+    )
+    """HTTP header carrying the authenticated user's id, as the Istio ingress sets it."""
+    user_id_prefix: Annotated[StrictStr, Field(pattern=PREFIX_PATTERN, max_length=128)] = ""
+    """Prefix in front of the email in that header (for example `accounts.google.com:`)."""
+    ingress_gateway_principal: Annotated[
+        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253)
+    ] = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+    """Istio principal of the ingress gateway that forwards users' requests."""
+    pipelines_ui_principal: Annotated[
+        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253)
+    ] = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"
+    """Istio principal of the Kubeflow Pipelines UI, which calls into namespaces for users."""
+    manage_namespaces: StrictBool = True
+    """Emit each profile's Namespace, so GitOps tools create it before what lives in it."""
+    namespace_labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=lambda: dict(DEFAULT_NAMESPACE_LABELS)
+    )
+    """Labels of managed namespaces; the default is the set the profile controller applies."""
+
+
+class Policy(Model):
+    """Organisation rules the roster must obey."""
+
+    email_domains: tuple[Domain, ...] = ()
+    """When set, every user's email must be in one of these domains."""
+    cluster_wide_roles: Literal["allow", "warn", "deny"] = "warn"
+    """What to do with a cluster-wide edit or view role, which reaches every namespace."""
+    max_quota: ResourceList = Field(default_factory=dict)
+    """No profile's resource quota may exceed these."""
+    reserved_namespaces: tuple[DnsLabel, ...] = ()
+    """Namespaces that may never be a profile, in addition to the built-in list."""
+
+
+class ScopeRequirement(Model):
+    """One requirement of a ResourceQuota scope selector."""
+
+    scope_name: Literal[
+        "BestEffort",
+        "CrossNamespacePodAffinity",
+        "NotBestEffort",
+        "NotTerminating",
+        "PriorityClass",
+        "Terminating",
+        "VolumeAttributesClass",
+    ]
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: tuple[Annotated[StrictStr, Field(max_length=253)], ...] = ()
+
+
+class ScopeSelector(Model):
+    """A ResourceQuota scope selector."""
+
+    match_expressions: tuple[ScopeRequirement, ...] = ()
+
+
+class ResourceQuota(Model):
+    """The profile's ResourceQuota spec; `{}` means no quota."""
+
+    hard: ResourceList = Field(default_factory=dict)
+    scopes: tuple[
+        Literal[
+            "BestEffort",
+            "CrossNamespacePodAffinity",
+            "NotBestEffort",
+            "NotTerminating",
+            "PriorityClass",
+            "Terminating",
+        ],
+        ...,
+    ] = ()
+    scope_selector: ScopeSelector | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether this quota limits nothing."""
+        return not self.hard and not self.scopes and self.scope_selector is None
+
+
+class LimitRange(Model):
+    """The container limits of the profile's LimitRange `kf-limit-range`; `{}` means none."""
+
+    default: ResourceList = Field(default_factory=dict)
+    """Limits given to containers that set none."""
+    default_request: ResourceList = Field(default_factory=dict)
+    """Requests given to containers that set none."""
+    max: ResourceList = Field(default_factory=dict)
+    min: ResourceList = Field(default_factory=dict)
+    max_limit_request_ratio: ResourceList = Field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether this LimitRange sets nothing."""
+        return not (
+            self.default
+            or self.default_request
+            or self.max
+            or self.min
+            or self.max_limit_request_ratio
+        )
+
+
+class Defaults(Model):
+    """What every profile gets unless it says otherwise."""
+
+    resource_quota: ResourceQuota = Field(default_factory=ResourceQuota)
+    limit_range: LimitRange = Field(default_factory=LimitRange)
+
+
+class User(Model):
+    """A person who signs in to Kubeflow."""
+
+    name: DnsLabel
+    """Short unique name, used in object names: a DNS-1123 label."""
+    email: Email
+    """The email the identity provider sends; unique, compared case-insensitively."""
+    cluster_role: Role | None = None
+    """A role in every namespace of the cluster, through a ClusterRoleBinding."""
+
+
+class Group(Model):
+    """A roster-side team: contributing a group grants each member."""
+
+    name: DnsLabel
+    members: tuple[DnsLabel, ...] = ()
+
+
+class Contributor(Model):
+    """Someone granted a role in a profile's namespace: one user or one group."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["user"]}, {"required": ["group"]}]}
+    )
+
+    user: DnsLabel | None = None
+    group: DnsLabel | None = None
+    role: ContributorRole
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "Contributor":
+        if (self.user is None) == (self.group is None):
+            raise ValueError("a contributor names exactly one of 'user' or 'group'")
+        return self
+
+
+class WorkloadIdentitySpec(Model):
+    """Google Cloud Workload Identity for the namespace's default-editor account."""
+
+    gcp_service_account: Annotated[
+        StrictStr, Field(pattern=GCP_SERVICE_ACCOUNT_PATTERN, max_length=253)
+    ]
+
+
+class WorkloadIdentity(Model):
+    """The profile controller's WorkloadIdentity plugin."""
+
+    kind: Literal["WorkloadIdentity"]
+    spec: WorkloadIdentitySpec
+
+
+class AwsIamSpec(Model):
+    """AWS IAM role for the namespace's default-editor account."""
+
+    aws_iam_role: Annotated[StrictStr, Field(pattern=AWS_IAM_ROLE_PATTERN)]
+    annotate_only: StrictBool = False
+
+
+class AwsIamForServiceAccount(Model):
+    """The profile controller's AwsIamForServiceAccount plugin."""
+
+    kind: Literal["AwsIamForServiceAccount"]
+    spec: AwsIamSpec
+
+
+Plugin = Annotated[WorkloadIdentity | AwsIamForServiceAccount, Field(discriminator="kind")]
+
+
+class Profile(Model):
+    """A Kubeflow profile: a namespace, its owner, quota, limits and contributors."""
+
+    name: DnsLabel
+    """The namespace's name: a DNS-1123 label, unique, not reserved."""
+    owner: DnsLabel
+    """The name of the user who owns the profile."""
+    resource_quota: ResourceQuota | None = None
+    """Replaces `defaults.resourceQuota`; `{}` means no quota."""
+    limit_range: LimitRange | None = None
+    """Replaces `defaults.limitRange`; `{}` means no LimitRange."""
+    contributors: tuple[Contributor, ...] = ()
+    plugins: tuple[Plugin, ...] = ()
+
+
+class Roster(Model):
+    """The whole users.yaml."""
+
+    version: Literal[1]
+    """Format version of this file."""
+    settings: Settings = Field(default_factory=Settings)
+    policy: Policy = Field(default_factory=Policy)
+    defaults: Defaults = Field(default_factory=Defaults)
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    profiles: tuple[Profile, ...] = ()
+
+
