@@ -1,0 +1,164 @@
+"""Build the Roster model from the sound records of a loaded roster.
+
+Each top-level section and each list item is validated on its own, so one broken
+user is dropped (and reported) while the rest still reach the policy rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from compiler.models import Defaults, Group, Policy, Profile, Roster, Settings, User
+from compiler.problems import Problem, path_text
+from compiler.source import Source
+
+Path = tuple[str | int, ...]
+
+_SECTIONS: Mapping[str, type[BaseModel]] = {
+    "settings": Settings,
+    "policy": Policy,
+    "defaults": Defaults,
+}
+_LISTS: Mapping[str, type[BaseModel]] = {"users": User, "groups": Group, "profiles": Profile}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The sound part of a roster, and where each of its records came from."""
+
+    roster: Roster
+    origins: Mapping[int, Path]  # id(record) -> its path in the source document
+    dropped: Mapping[str, frozenset[str]]  # list name -> names of records that were dropped
+    # Sections dropped whole, and lists not readable at all: rules that depend on
+    # them stay silent rather than report what the dropped part may well have said.
+    incomplete: frozenset[str] = field(default_factory=frozenset)
+    partial: frozenset[str] = field(default_factory=frozenset)  # lists that lost a record
+    problems: tuple[Problem, ...] = ()
+
+    def path_of(self, record: BaseModel, *rest: str | int) -> Path:
+        """Return the source path of a record (or of something inside it)."""
+        return (*self.origins[id(record)], *rest)
+
+    def lost_any(self, *kinds: str) -> bool:
+        """Tell whether any record of these lists was dropped."""
+        return any(kind in self.incomplete or kind in self.partial for kind in kinds)
+
+    def may_exist(self, kind: str, name: str) -> bool:
+        """Tell whether a name might be a record that failed its own checks."""
+        return kind in self.incomplete or name in self.dropped.get(kind, frozenset())
+
+
+def parse(source: Source, schema_problems: Iterable[Problem] = ()) -> Parsed:
+    """Validate every record of `source`; keep the sound ones, report the others.
+
+    A record the schema check already faulted is dropped without being validated
+    again, so the same mistake is not printed twice in two wordings.
+    """
+    faulted = {_record_of(problem.path) for problem in schema_problems}
+    data = source.data if isinstance(source.data, dict) else {}
+    problems: list[Problem] = []
+    origins: dict[int, Path] = {}
+
+    def validate(model: type[BaseModel], value: Any, path: Path) -> BaseModel | None:
+        if path in faulted:
+            return None
+        try:
+            record = model.model_validate(value)
+        except ValidationError as err:
+            problems.extend(_problems(err, source, path))
+            return None
+        origins[id(record)] = path
+        return record
+
+    sections: dict[str, Any] = {}
+    incomplete: set[str] = set()
+    for key, model in _SECTIONS.items():
+        if key in data:
+            record = validate(model, data[key], (key,))
+            if record is None:
+                incomplete.add(key)
+            else:
+                sections[key] = record
+
+    lists: dict[str, tuple[Any, ...]] = {}
+    dropped: dict[str, frozenset[str]] = {}
+    partial: set[str] = set()
+    for key, model in _LISTS.items():
+        items = data.get(key, [])
+        if not isinstance(items, list) or (key,) in faulted:
+            incomplete.add(key)
+            items = []
+        kept, lost = [], set()
+        for index, item in enumerate(items):
+            record = validate(model, item, (key, index))
+            if record is not None:
+                kept.append(record)
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
+                lost.add(item["name"])
+        lists[key] = tuple(kept)
+        dropped[key] = frozenset(lost)
+        if len(kept) < len(items):
+            partial.add(key)
+
+    roster = Roster.model_construct(
+        version=1,
+        settings=sections.get("settings", Settings()),
+        policy=sections.get("policy", Policy()),
+        defaults=sections.get("defaults", Defaults()),
+        users=lists["users"],
+        groups=lists["groups"],
+        profiles=lists["profiles"],
+    )
+    return Parsed(
+        roster,
+        origins,
+        dropped,
+        frozenset(incomplete),
+        frozenset(partial),
+        tuple(sorted(problems)),
+    )
+
+
+def _record_of(path: Path) -> Path:
+    """Return the record a document path falls in: a section, or an item of a list."""
+    if len(path) >= 2 and path[0] in _LISTS and isinstance(path[1], int):
+        return path[:2]
+    return path[:1]
+
+
+def _problems(err: ValidationError, source: Source, base: Path) -> Iterable[Problem]:
+    # The schema is generated from the models, so this only speaks when a model
+    # validator knows more than the schema can say.
+    record = _walk(source.data, base)
+    for detail in err.errors(include_url=False):
+        path = (*base, *_existing_path(record, detail["loc"]))
+        line, col = source.locate(path)
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        yield Problem(source.name, line, col, "model", f"{path_text(path)}: {message}", path=path)
+
+
+def _walk(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _existing_path(data: Any, loc: Sequence[str | int]) -> Path:
+    """Keep the parts of a Pydantic error location that exist in the data.
+
+    Pydantic adds union member tags (e.g. 'WorkloadIdentity') to locations.
+    """
+    kept: list[str | int] = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            continue
+        kept.append(part)
+    return tuple(kept)

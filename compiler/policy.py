@@ -1,0 +1,632 @@
+"""Cross-record rules: what each record alone cannot tell (uniqueness, references, policy).
+
+A rule is a function named after its kebab-case id. Its docstring shows a roster that
+breaks it, and it yields Findings; `RULES` lists every rule explicitly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from compiler import names
+from compiler.models import LimitRange, ResourceQuota
+from compiler.parse import Parsed, Path
+from compiler.problems import Level, Problem, path_text
+from compiler.quantity import QuantityError, may_be_fractional, parse_quantity
+from compiler.resolve import (
+    RosterIndex,
+    effective_limit_range,
+    effective_quota,
+    email_key,
+    grants,
+)
+from compiler.source import Source
+
+RESERVED_NAMESPACES = frozenset(
+    {
+        "argocd",
+        "auth",
+        "cert-manager",
+        "default",
+        "flux-system",
+        "istio-system",
+        "knative-eventing",
+        "knative-serving",
+        "kubeflow",
+        "kubeflow-system",
+        "notebook-controller-system",
+        "oauth2-proxy",
+        "tensorboard-controller-system",
+    }
+)
+RESERVED_PREFIX = "kube-"
+
+# The order a LimitRange's values must keep for each resource.
+_LIMIT_ORDER = ("min", "defaultRequest", "default", "max")
+# Quota keys that stand for the same thing as a plain resource name.
+_QUOTA_ALIASES = {"requests.cpu": "cpu", "requests.memory": "memory",
+                  "requests.storage": "storage",
+                  "requests.ephemeral-storage": "ephemeral-storage"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found, at a path in the roster; the rule's id is added by `check`."""
+
+    path: Path
+    message: str
+    level: Level = "error"
+    key: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What every rule reads: the sound roster, where its records came from, lookups."""
+
+    parsed: Parsed
+    index: RosterIndex
+
+
+Rule = Callable[[Facts], Iterator[Finding]]
+
+
+def duplicate_user_name(facts: Facts) -> Iterator[Finding]:
+    """Two users share a name.
+
+    users:
+      - {name: alice, email: alice@example.com}
+      - {name: alice, email: alice.smith@example.com}
+    """
+    yield from _duplicates(
+        facts, facts.parsed.roster.users, lambda u: u.name, "user name", "name"
+    )
+
+
+def duplicate_email(facts: Facts) -> Iterator[Finding]:
+    """Two users share an email, compared case-insensitively.
+
+    users:
+      - {name: alice, email: alice@example.com}
+      - {name: al, email: Alice@Example.com}
+    """
+    yield from _duplicates(
+        facts, facts.parsed.roster.users, lambda u: email_key(u.email), "email", "email"
+    )
+
+
+def duplicate_group(facts: Facts) -> Iterator[Finding]:
+    """Two groups share a name.
+
+    groups:
+      - {name: vision, members: [alice]}
+      - {name: vision, members: [bob]}
+    """
+    yield from _duplicates(facts, facts.parsed.roster.groups, lambda g: g.name, "group", "name")
+
+
+def duplicate_profile(facts: Facts) -> Iterator[Finding]:
+    """Two profiles share a name, so they would be one namespace.
+
+    profiles:
+      - {name: vision, owner: alice}
+      - {name: vision, owner: bob}
+    """
+    yield from _duplicates(
+        facts, facts.parsed.roster.profiles, lambda p: p.name, "profile", "name"
+    )
+
+
+def unknown_user(facts: Facts) -> Iterator[Finding]:
+    """A profile owner, contributor or group member is not among the users.
+
+    profiles:
+      - {name: vision, owner: carol}
+    """
+    parsed, users = facts.parsed, facts.index.users
+
+    def missing(name: str) -> bool:
+        return name not in users and not parsed.may_exist("users", name)
+
+    for profile in parsed.roster.profiles:
+        if missing(profile.owner):
+            yield Finding(
+                parsed.path_of(profile, "owner"),
+                f"profile {profile.name!r} is owned by {profile.owner!r}, who is not in users; "
+                "add the user or fix the name",
+            )
+        for number, contributor in enumerate(profile.contributors):
+            if contributor.user is not None and missing(contributor.user):
+                yield Finding(
+                    parsed.path_of(profile, "contributors", number, "user"),
+                    f"contributor {contributor.user!r} of profile {profile.name!r} is not in "
+                    "users; add the user or fix the name",
+                )
+    for group in parsed.roster.groups:
+        for number, member in enumerate(group.members):
+            if missing(member):
+                yield Finding(
+                    parsed.path_of(group, "members", number),
+                    f"member {member!r} of group {group.name!r} is not in users; add the user "
+                    "or fix the name",
+                )
+
+
+def unknown_group(facts: Facts) -> Iterator[Finding]:
+    """A contributor names a group that does not exist.
+
+    profiles:
+      - name: vision
+        owner: alice
+        contributors: [{group: robotics, role: view}]
+    """
+    parsed = facts.parsed
+    for profile in parsed.roster.profiles:
+        for number, contributor in enumerate(profile.contributors):
+            group = contributor.group
+            if (
+                group is not None
+                and group not in facts.index.groups
+                and not parsed.may_exist("groups", group)
+            ):
+                yield Finding(
+                    parsed.path_of(profile, "contributors", number, "group"),
+                    f"group {group!r} in the contributors of profile {profile.name!r} is not in "
+                    "groups; add the group or fix the name",
+                )
+
+
+def owner_is_contributor(facts: Facts) -> Iterator[Finding]:
+    """The owner is also listed as a contributor of the same profile.
+
+    profiles:
+      - name: alice
+        owner: alice
+        contributors: [{user: alice, role: edit}]
+    """
+    parsed = facts.parsed
+    for profile in parsed.roster.profiles:
+        for number, contributor in enumerate(profile.contributors):
+            if contributor.user == profile.owner:
+                yield Finding(
+                    parsed.path_of(profile, "contributors", number, "user"),
+                    f"{profile.owner!r} owns profile {profile.name!r} and already has every "
+                    "right there; remove this contributor entry",
+                )
+
+
+def reserved_namespace(facts: Facts) -> Iterator[Finding]:
+    """A profile would take over a system namespace.
+
+    profiles:
+      - {name: kube-system, owner: alice}
+    """
+    parsed = facts.parsed
+    extra = set(parsed.roster.policy.reserved_namespaces)
+    for profile in parsed.roster.profiles:
+        name = profile.name
+        if name in RESERVED_NAMESPACES or name.startswith(RESERVED_PREFIX):
+            yield Finding(
+                parsed.path_of(profile, "name"),
+                f"profile name {name!r} is a reserved system namespace; a profile there would "
+                "hand it to one user; choose another name",
+            )
+        elif name in extra:
+            yield Finding(
+                parsed.path_of(profile, "name"),
+                f"profile name {name!r} is listed in policy.reservedNamespaces; choose another "
+                "name",
+            )
+
+
+def email_domain(facts: Facts) -> Iterator[Finding]:
+    """An email is outside the domains the policy allows.
+
+    policy: {emailDomains: [example.com]}
+    users:
+      - {name: mallory, email: mallory@example.org}
+    """
+    parsed = facts.parsed
+    allowed = parsed.roster.policy.email_domains
+    if not allowed:
+        return
+    for user in parsed.roster.users:
+        domain = user.email.rpartition("@")[2].lower()
+        if domain not in allowed:
+            yield Finding(
+                parsed.path_of(user, "email"),
+                f"email {user.email!r} is not in an allowed domain ({', '.join(allowed)}); "
+                "policy.emailDomains decides who may be granted access",
+            )
+
+
+def quantity_value(facts: Facts) -> Iterator[Finding]:
+    """A quantity is negative, out of range, or fractional where only whole numbers count.
+
+    defaults:
+      resourceQuota: {hard: {pods: "1.5"}}
+    """
+    for path, resources in _resource_lists(facts):
+        for resource, raw in resources.items():
+            where = path_text((*path, resource))
+            try:
+                value = parse_quantity(raw)
+            except QuantityError as err:
+                yield Finding((*path, resource), f"{where}: {err}; write a value such as 32Gi")
+                continue
+            if value < 0:
+                yield Finding(
+                    (*path, resource), f"{where} is {raw}; a quantity must not be negative"
+                )
+            elif value != value.to_integral_value() and not may_be_fractional(resource):
+                yield Finding(
+                    (*path, resource),
+                    f"{where} is {raw}; {resource} counts whole objects, so write a whole number",
+                )
+
+
+def limit_range_order(facts: Facts) -> Iterator[Finding]:
+    """A LimitRange value is out of order: min ≤ defaultRequest ≤ default ≤ max.
+
+    defaults:
+      limitRange: {default: {cpu: "2"}, max: {cpu: "1"}}
+    """
+    parsed = facts.parsed
+    ranges: list[tuple[Path, LimitRange]] = [
+        (("defaults", "limitRange"), parsed.roster.defaults.limit_range)
+    ]
+    for profile in parsed.roster.profiles:
+        if profile.limit_range is not None:
+            ranges.append((parsed.path_of(profile, "limitRange"), profile.limit_range))
+    for path, limits in ranges:
+        by_field = limits.model_dump(by_alias=True)
+        resources = sorted({r for f in _LIMIT_ORDER for r in by_field[f]})
+        for resource in resources:
+            values = [
+                (field, _value(by_field[field][resource]))
+                for field in _LIMIT_ORDER
+                if resource in by_field[field]
+            ]
+            for (low_field, low), (high_field, high) in _ordered_pairs(values):
+                if low is not None and high is not None and low > high:
+                    yield Finding(
+                        (*path, low_field, resource),
+                        f"{path_text((*path, low_field, resource))} "
+                        f"({by_field[low_field][resource]}) is above "
+                        f"{high_field}.{resource} ({by_field[high_field][resource]}); "
+                        "a LimitRange needs min ≤ defaultRequest ≤ default ≤ max",
+                    )
+
+
+def quota_above_max(facts: Facts) -> Iterator[Finding]:
+    """A profile's quota exceeds policy.maxQuota (no quota at all is unlimited).
+
+    policy: {maxQuota: {cpu: "200"}}
+    profiles:
+      - {name: vision, owner: alice, resourceQuota: {hard: {cpu: "500"}}}
+    """
+    parsed = facts.parsed
+    caps = parsed.roster.policy.max_quota
+    if not caps:
+        return
+    roster = parsed.roster
+    checked: list[tuple[Path, ResourceQuota, str]] = []
+    if "defaults" not in parsed.incomplete and any(
+        profile.resource_quota is None for profile in roster.profiles
+    ):
+        checked.append(
+            (("defaults", "resourceQuota"), roster.defaults.resource_quota, "the default quota")
+        )
+    for profile in roster.profiles:
+        if profile.resource_quota is not None:
+            checked.append(
+                (
+                    parsed.path_of(profile, "resourceQuota"),
+                    profile.resource_quota,
+                    f"the quota of profile {profile.name!r}",
+                )
+            )
+    for path, quota, what in checked:
+        hard = {_QUOTA_ALIASES.get(k, k): (k, v) for k, v in quota.hard.items()}
+        for resource, cap in sorted(caps.items()):
+            limit = _value(cap)
+            written = hard.get(_QUOTA_ALIASES.get(resource, resource))
+            if written is None:
+                yield Finding(
+                    path,
+                    f"{what} sets no {resource}, so it is unlimited, above policy.maxQuota "
+                    f"{resource}: {cap}; set hard.{resource}",
+                )
+                continue
+            key, raw = written
+            value = _value(raw)
+            if value is not None and limit is not None and value > limit:
+                yield Finding(
+                    (*path, "hard", key),
+                    f"{what} sets {key}: {raw}, above policy.maxQuota {resource}: {cap}",
+                )
+
+
+def kfam_name_collision(facts: Facts) -> Iterator[Finding]:
+    """Two contributors of a profile get the same KFAM object name.
+
+    users:
+      - {name: ab1, email: a.b@example.com}
+      - {name: ab2, email: a-b@example.com}
+    profiles:
+      - name: vision
+        owner: alice
+        contributors: [{user: ab1, role: edit}, {user: ab2, role: edit}]
+    """
+    parsed = facts.parsed
+    for profile in parsed.roster.profiles:
+        seen: dict[str, str] = {}
+        for grant in grants(profile, facts.index):
+            name = names.kfam_name(grant.user.email, grant.role)
+            first = seen.setdefault(name, grant.user.email)
+            if first != grant.user.email:
+                yield Finding(
+                    parsed.path_of(profile, "contributors"),
+                    f"contributors {first!r} and {grant.user.email!r} of profile "
+                    f"{profile.name!r} both map to the object name {name!r}, so one would "
+                    "overwrite the other; the Kubeflow dashboard names contributors this way",
+                )
+
+
+def name_too_long(facts: Facts) -> Iterator[Finding]:
+    """An object name derived from an email exceeds the Kubernetes limit of 253 characters.
+
+    users:
+      - {name: long, email: <a 250-character address>@example.com}
+    """
+    parsed = facts.parsed
+    for user in parsed.roster.users:
+        name = names.kfam_name(user.email, "edit")
+        if len(name) > names.MAX_OBJECT_NAME:
+            yield Finding(
+                parsed.path_of(user, "email"),
+                f"email {user.email!r} makes the contributor object name {len(name)} "
+                f"characters long; Kubernetes allows {names.MAX_OBJECT_NAME}",
+            )
+
+
+def cluster_wide_role(facts: Facts) -> Iterator[Finding]:
+    """A user has cluster-wide edit or view, which reaches every namespace.
+
+    policy: {clusterWideRoles: deny}
+    users:
+      - {name: bob, email: bob@example.com, clusterRole: edit}
+    """
+    parsed = facts.parsed
+    mode = parsed.roster.policy.cluster_wide_roles
+    if mode == "allow":
+        return
+    level: Level = "error" if mode == "deny" else "warning"
+    reach = {
+        "edit": "reads and changes every namespace, kube-system and other tenants included, "
+        "and reads every secret",
+        "view": "reads most objects of every namespace, other tenants included",
+    }
+    for user in parsed.roster.users:
+        role = user.cluster_role
+        if role in reach:
+            yield Finding(
+                parsed.path_of(user, "clusterRole"),
+                f"{user.name!r} gets cluster-wide {role}, which {reach[role]}; make "
+                f"{user.name!r} a contributor of the profiles they need instead, or set "
+                "policy.clusterWideRoles: allow",
+                level,
+            )
+
+
+def quota_without_limit_range(facts: Facts) -> Iterator[Finding]:
+    """A cpu or memory quota without a LimitRange default makes Kubernetes reject pods.
+
+    defaults:
+      resourceQuota: {hard: {cpu: "8"}}
+      limitRange: {}
+    """
+    parsed = facts.parsed
+    roster = parsed.roster
+    if "defaults" in parsed.incomplete:
+        return
+    pairs: list[tuple[Path, str, ResourceQuota, LimitRange]] = []
+    if any(p.resource_quota is None and p.limit_range is None for p in roster.profiles):
+        pairs.append(
+            (
+                ("defaults", "resourceQuota"),
+                "the default quota",
+                roster.defaults.resource_quota,
+                roster.defaults.limit_range,
+            )
+        )
+    for profile in roster.profiles:
+        if profile.resource_quota is not None or profile.limit_range is not None:
+            path = parsed.path_of(
+                profile, "resourceQuota" if profile.resource_quota is not None else "name"
+            )
+            pairs.append(
+                (
+                    path,
+                    f"the quota of profile {profile.name!r}",
+                    effective_quota(profile, roster),
+                    effective_limit_range(profile, roster),
+                )
+            )
+    for path, what, quota, limits in pairs:
+        for resource in ("cpu", "memory"):
+            needs_request = resource in quota.hard or f"requests.{resource}" in quota.hard
+            needs_limit = f"limits.{resource}" in quota.hard
+            has_request = resource in limits.default_request or resource in limits.default
+            if (needs_request and not has_request) or (
+                needs_limit and resource not in limits.default
+            ):
+                field = "default" if needs_limit else "defaultRequest"
+                yield Finding(
+                    path,
+                    f"{what} limits {resource} but the LimitRange sets no {field}.{resource}; "
+                    f"pods that set no {resource} are rejected (Kubeflow Pipelines' driver "
+                    f"pods among them); add limitRange.{field}.{resource}",
+                    "warning",
+                )
+
+
+def unused_group(facts: Facts) -> Iterator[Finding]:
+    """A group is not a contributor anywhere, so it grants nothing.
+
+    groups:
+      - {name: vision, members: [alice]}
+    """
+    parsed = facts.parsed
+    if parsed.lost_any("profiles"):
+        return  # a dropped profile may be the one that uses the group
+    used = {c.group for p in parsed.roster.profiles for c in p.contributors}
+    for group in parsed.roster.groups:
+        if group.name not in used:
+            yield Finding(
+                parsed.path_of(group, "name"),
+                f"group {group.name!r} is not a contributor of any profile, so it grants "
+                "nothing; use it in a profile's contributors or remove it",
+                "warning",
+            )
+
+
+def user_without_access(facts: Facts) -> Iterator[Finding]:
+    """A user is granted nothing: no cluster role, no profile, no contribution.
+
+    users:
+      - {name: carol, email: carol@example.com}
+    """
+    parsed, index = facts.parsed, facts.index
+    if parsed.lost_any("profiles", "groups"):
+        return  # a dropped profile or group may be what grants the user access
+    granted = {p.owner for p in parsed.roster.profiles}
+    for profile in parsed.roster.profiles:
+        for contributor in profile.contributors:
+            if contributor.user is not None:
+                granted.add(contributor.user)
+            elif (group := index.groups.get(contributor.group or "")) is not None:
+                granted.update(group.members)
+    for user in parsed.roster.users:
+        if user.cluster_role is None and user.name not in granted:
+            yield Finding(
+                parsed.path_of(user, "name"),
+                f"user {user.name!r} is granted nothing (no clusterRole, no profile, not a "
+                "contributor); grant something or remove the user",
+                "warning",
+            )
+
+
+RULES: tuple[Rule, ...] = (
+    duplicate_user_name,
+    duplicate_email,
+    duplicate_group,
+    duplicate_profile,
+    unknown_user,
+    unknown_group,
+    owner_is_contributor,
+    reserved_namespace,
+    email_domain,
+    quantity_value,
+    limit_range_order,
+    quota_above_max,
+    kfam_name_collision,
+    name_too_long,
+    cluster_wide_role,
+    quota_without_limit_range,
+    unused_group,
+    user_without_access,
+)
+
+
+def rule_id(rule: Rule) -> str:
+    """Return a rule's kebab-case id, which is its function's name."""
+    return rule.__name__.replace("_", "-")
+
+
+def check(parsed: Parsed, source: Source) -> list[Problem]:
+    """Run every rule on the sound part of the roster; return located problems."""
+    facts = Facts(parsed, RosterIndex.build(parsed.roster))
+    problems = []
+    for rule in RULES:
+        for finding in rule(facts):
+            line, col = source.locate(finding.path, key=finding.key)
+            problems.append(
+                Problem(
+                    source.name,
+                    line,
+                    col,
+                    rule_id(rule),
+                    finding.message,
+                    finding.level,
+                    path=finding.path,
+                )
+            )
+    return sorted(problems)
+
+
+_Record = TypeVar("_Record", bound=BaseModel)
+
+
+def _duplicates(
+    facts: Facts,
+    records: Iterable[_Record],
+    key: Callable[[_Record], str],
+    what: str,
+    field: str,
+) -> Iterator[Finding]:
+    first: dict[str, Path] = {}
+    for record in records:
+        path = facts.parsed.path_of(record, field)
+        value = key(record)
+        if value in first:
+            yield Finding(
+                path,
+                f"{what} {value!r} is already used at {path_text(first[value])}; "
+                f"each {what} must be unique",
+            )
+        else:
+            first[value] = path
+
+
+def _resource_lists(facts: Facts) -> Iterator[tuple[Path, dict[str, int | str]]]:
+    parsed = facts.parsed
+    roster = parsed.roster
+    yield ("policy", "maxQuota"), roster.policy.max_quota
+    yield ("defaults", "resourceQuota", "hard"), roster.defaults.resource_quota.hard
+    for field in _LIMIT_ORDER + ("maxLimitRequestRatio",):
+        yield ("defaults", "limitRange", field), getattr(
+            roster.defaults.limit_range, _snake(field)
+        )
+    for profile in roster.profiles:
+        if profile.resource_quota is not None:
+            yield parsed.path_of(profile, "resourceQuota", "hard"), profile.resource_quota.hard
+        if profile.limit_range is not None:
+            for field in _LIMIT_ORDER + ("maxLimitRequestRatio",):
+                yield parsed.path_of(profile, "limitRange", field), getattr(
+                    profile.limit_range, _snake(field)
+                )
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _value(raw: int | str) -> Decimal | None:
+    try:
+        return parse_quantity(raw)
+    except QuantityError:
+        return None
+
+
+def _ordered_pairs(
+    values: list[tuple[str, Decimal | None]],
+) -> Iterator[tuple[tuple[str, Decimal | None], tuple[str, Decimal | None]]]:
+    for i, low in enumerate(values):
+        for high in values[i + 1 :]:
+            yield low, high
+
