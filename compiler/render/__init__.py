@@ -1,0 +1,54 @@
+"""Render a valid roster into manifests, grouped into the files of out/.
+
+Pure: no I/O, no clock, no environment. Every list is sorted explicitly, so the
+same roster gives the same manifests whatever the order of its lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from compiler.keys import Manifest
+from compiler.models import Profile, Roster
+from compiler.render.cluster_role_binding import render_cluster_role_binding
+from compiler.render.contributor import render_contributor
+from compiler.render.limit_range import render_limit_range
+from compiler.render.namespace import render_namespace
+from compiler.render.profile import render_profile
+from compiler.resolve import RosterIndex, effective_limit_range, effective_quota, grants
+
+PROFILES_DIR = "profiles"
+CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"
+
+Layout = Mapping[str, tuple[Manifest, ...]]
+
+
+def render_all(roster: Roster) -> dict[str, tuple[Manifest, ...]]:
+    """Return every file of out/ (a relative path) with its manifests, in file order."""
+    index = RosterIndex.build(roster)
+    files: dict[str, tuple[Manifest, ...]] = {}
+    for profile in sorted(roster.profiles, key=lambda p: p.name):
+        files[f"{PROFILES_DIR}/{profile.name}.yaml"] = render_profile_file(profile, index)
+    for user in sorted(roster.users, key=lambda u: u.name):
+        if user.cluster_role is not None:
+            files[f"{CLUSTER_ROLE_BINDINGS_DIR}/{user.name}.yaml"] = (
+                render_cluster_role_binding(user, user.cluster_role),
+            )
+    return dict(sorted(files.items()))
+
+
+def render_profile_file(profile: Profile, index: RosterIndex) -> tuple[Manifest, ...]:
+    """Return a profile's objects in apply order: Namespace, Profile, LimitRange, contributors."""
+    roster = index.roster
+    settings = roster.settings
+    owner = index.users[profile.owner]
+    manifests: list[Manifest] = []
+    if settings.manage_namespaces:
+        manifests.append(render_namespace(profile, owner, settings))
+    manifests.append(render_profile(profile, owner, effective_quota(profile, roster)))
+    limits = effective_limit_range(profile, roster)
+    if not limits.is_empty:
+        manifests.append(render_limit_range(profile, limits))
+    for grant in grants(profile, index):
+        manifests.extend(render_contributor(profile.name, grant.user, grant.role, settings))
+    return tuple(manifests)

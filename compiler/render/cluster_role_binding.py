@@ -1,0 +1,19 @@
+"""Render a user's cluster-wide role as a ClusterRoleBinding."""
+
+from __future__ import annotations
+
+from compiler import names
+from compiler.keys import Manifest
+from compiler.models import Role, User
+from compiler.render.common import RBAC_GROUP, metadata, user_subject
+
+
+def render_cluster_role_binding(user: User, role: Role) -> Manifest:
+    """Return the binding of `user` to ClusterRole `kubeflow-<role>`."""
+    return {
+        "apiVersion": f"{RBAC_GROUP}/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": metadata(names.cluster_role_binding_name(user.name, role)),
+        "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": names.cluster_role(role)},
+        "subjects": [user_subject(user.email)],
+    }

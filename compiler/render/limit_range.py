@@ -1,0 +1,29 @@
+"""Render the LimitRange the profile controller never creates.
+
+Without it, a namespace with a cpu or memory quota rejects every pod that sets no
+requests or limits, Kubeflow Pipelines' driver pods among them.
+"""
+
+from __future__ import annotations
+
+from compiler.keys import Manifest
+from compiler.models import LimitRange, Profile
+from compiler.render.common import metadata, quantities
+
+LIMIT_RANGE_NAME = "kf-limit-range"
+_FIELDS = ("default", "defaultRequest", "max", "min", "maxLimitRequestRatio")
+
+
+def render_limit_range(profile: Profile, limits: LimitRange) -> Manifest:
+    """Return the profile's `kf-limit-range` for containers."""
+    values = limits.model_dump(by_alias=True)
+    item: Manifest = {"type": "Container"}
+    for field in _FIELDS:
+        if values[field]:
+            item[field] = quantities(values[field])
+    return {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": metadata(LIMIT_RANGE_NAME, namespace=profile.name),
+        "spec": {"limits": [item]},
+    }

@@ -1,0 +1,25 @@
+"""Render a profile's Namespace, so GitOps tools create it before what lives in it."""
+
+from __future__ import annotations
+
+from compiler.keys import Manifest
+from compiler.models import Profile, Settings, User
+from compiler.render.common import PRUNE_PROTECTION, metadata
+
+
+def render_namespace(profile: Profile, owner: User, settings: Settings) -> Manifest:
+    """Return the profile's Namespace, annotated so the profile controller adopts it.
+
+    The controller adopts an existing namespace only when its `owner` annotation equals
+    the Profile's owner; Flux applies Namespaces in an earlier stage than the LimitRange
+    and the Profile, so emitting it avoids a deadlock on the first apply.
+    """
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": metadata(
+            profile.name,
+            labels=settings.namespace_labels,
+            annotations={"owner": owner.email, **PRUNE_PROTECTION},
+        ),
+    }
