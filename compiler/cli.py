@@ -16,6 +16,8 @@ import typer
 from compiler import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from compiler.emit import TreeDiff
     from compiler.problems import Problem
 
@@ -92,7 +94,9 @@ def compile_(
     out: OutDir = Path("out"),
     check: Annotated[
         bool,
-        typer.Option("--check", help="Write nothing; exit 1 when OUT is not what ROSTER compiles to."),
+        typer.Option(
+            "--check", help="Write nothing; exit 1 when OUT is not what ROSTER compiles to."
+        ),
     ] = False,
     strict: Strict = False,
     output_format: FormatOption = None,
@@ -158,7 +162,7 @@ def _default_format() -> Format:
     return Format.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else Format.TEXT
 
 
-def _report(problems: "tuple[Problem, ...] | list[Problem]", output_format: Format | None) -> None:
+def _report(problems: "Sequence[Problem]", output_format: Format | None) -> None:
     from compiler.problems import format_github, format_json, format_text
 
     chosen = output_format or _default_format()
@@ -184,7 +188,7 @@ def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _count(problems: "tuple[Problem, ...]", level: str) -> str:
+def _count(problems: "Sequence[Problem]", level: str) -> str:
     number = sum(1 for problem in problems if problem.level == level)
     return f"{number} {level}{'' if number == 1 else 's'}"
 

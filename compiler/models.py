@@ -5,10 +5,18 @@ constraint written here is enforced by editors, by jsonschema and by Pydantic al
 Cross-record rules (uniqueness, references, policy) live in policy.py.
 """
 
-import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 # Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
@@ -23,9 +31,9 @@ QUANTITY_PATTERN = (
     r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
     r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
 )
+# At most one '/': `requests.nvidia.com/gpu`, `count/jobs.batch`.
 RESOURCE_NAME_PATTERN = (
-    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
-    r"(/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 )
 LABEL_KEY_PATTERN = (
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
@@ -37,8 +45,28 @@ HEADER_PATTERN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
 # Printable ASCII without spaces: the prefix is concatenated with an email in a header match.
 PREFIX_PATTERN = r"^[!-~]*$"
 PRINCIPAL_PATTERN = r"^[A-Za-z0-9*]([-A-Za-z0-9_.*/]*[A-Za-z0-9*])?$"
-GCP_SERVICE_ACCOUNT_PATTERN = r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\.iam\.gserviceaccount\.com$"
+GCP_SERVICE_ACCOUNT_PATTERN = (
+    r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\.iam\.gserviceaccount\.com$"
+)
 AWS_IAM_ROLE_PATTERN = r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[-A-Za-z0-9_+=,.@/]{1,512}$"
+
+_LABEL_PREFIX_MAX = 253
+_LABEL_NAME_MAX = 63
+
+
+def _check_label_key_parts(key: str) -> str:
+    """Refuse a label key whose prefix or name is too long, which a pattern cannot express."""
+    prefix, _, name = key.rpartition("/")
+    if len(prefix) > _LABEL_PREFIX_MAX:
+        raise ValueError(
+            f"the prefix of label key {key!r} is longer than {_LABEL_PREFIX_MAX} characters"
+        )
+    if len(name) > _LABEL_NAME_MAX:
+        raise ValueError(
+            f"the name of label key {key!r} is longer than {_LABEL_NAME_MAX} characters"
+        )
+    return key
+
 
 DnsLabel = Annotated[StrictStr, Field(pattern=DNS_LABEL_PATTERN, max_length=63)]
 Email = Annotated[StrictStr, Field(pattern=EMAIL_PATTERN, max_length=254)]
@@ -46,11 +74,16 @@ Domain = Annotated[StrictStr, Field(pattern=DOMAIN_PATTERN, max_length=253)]
 ResourceName = Annotated[StrictStr, Field(pattern=RESOURCE_NAME_PATTERN, max_length=253)]
 # A quantity may be written as a whole number (`pods: 50`) or a string (`memory: 32Gi`).
 # Floats are refused: `cpu: 0.5` would be rendered through float formatting; write "500m".
-Quantity = Annotated[StrictInt, Field(ge=0)] | Annotated[
-    StrictStr, Field(pattern=QUANTITY_PATTERN, max_length=64)
-]
+Quantity = (
+    Annotated[StrictInt, Field(ge=0)]
+    | Annotated[StrictStr, Field(pattern=QUANTITY_PATTERN, max_length=64)]
+)
 ResourceList = dict[ResourceName, Quantity]
-LabelKey = Annotated[StrictStr, Field(pattern=LABEL_KEY_PATTERN, max_length=316)]
+LabelKey = Annotated[
+    StrictStr,
+    Field(pattern=LABEL_KEY_PATTERN, max_length=317),
+    AfterValidator(_check_label_key_parts),
+]
 LabelValue = Annotated[StrictStr, Field(pattern=LABEL_VALUE_PATTERN, max_length=63)]
 
 Role = Literal["admin", "edit", "view"]
@@ -63,19 +96,6 @@ DEFAULT_NAMESPACE_LABELS: dict[str, str] = {
     "pipelines.kubeflow.org/enabled": "true",
     "serving.kubeflow.org/inferenceservice": "enabled",
 }
-
-_LABEL_PREFIX_MAX = 253
-_LABEL_NAME_MAX = 63
-
-
-def label_key_problem(key: str) -> str | None:
-    """Say what is wrong with a label key's length, which a pattern cannot express."""
-    prefix, _, name = key.rpartition("/")
-    if len(prefix) > _LABEL_PREFIX_MAX:
-        return f"the prefix of label key {key!r} is longer than {_LABEL_PREFIX_MAX} characters"
-    if len(name) > _LABEL_NAME_MAX:
-        return f"the name part of label key {key!r} is longer than {_LABEL_NAME_MAX} characters"
-    return None
 
 
 class Model(BaseModel):
@@ -298,5 +318,3 @@ class Roster(Model):
     users: tuple[User, ...] = ()
     groups: tuple[Group, ...] = ()
     profiles: tuple[Profile, ...] = ()
-
-

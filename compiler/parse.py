@@ -123,6 +123,12 @@ def parse(source: Source, schema_problems: Iterable[Problem] = ()) -> Parsed:
     )
 
 
+def _has_child(data: Any, part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+
+
 def _record_of(path: Path) -> Path:
     """Return the record a document path falls in: a section, or an item of a list."""
     if len(path) >= 2 and path[0] in _LISTS and isinstance(path[1], int):
@@ -136,9 +142,12 @@ def _problems(err: ValidationError, source: Source, base: Path) -> Iterable[Prob
     record = _walk(source.data, base)
     for detail in err.errors(include_url=False):
         path = (*base, *_existing_path(record, detail["loc"]))
-        line, col = source.locate(path)
+        # Pydantic marks an error in a mapping's key with a trailing "[key]".
+        on_key = detail["loc"][-1:] == ("[key]",)
+        line, col = source.locate(path, key=on_key)
+        where = path_text(path[:-1] if on_key else path)
         message = str(detail["msg"]).removeprefix("Value error, ")
-        yield Problem(source.name, line, col, "model", f"{path_text(path)}: {message}", path=path)
+        yield Problem(source.name, line, col, "model", f"{where}: {message}", path=path)
 
 
 def _walk(data: Any, path: Path) -> Any:
@@ -154,11 +163,7 @@ def _existing_path(data: Any, loc: Sequence[str | int]) -> Path:
     """
     kept: list[str | int] = []
     for part in loc:
-        if isinstance(data, dict) and part in data:
+        if _has_child(data, part):
             data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            continue
-        kept.append(part)
+            kept.append(part)
     return tuple(kept)

@@ -49,9 +49,69 @@ RESERVED_PREFIX = "kube-"
 # The order a LimitRange's values must keep for each resource.
 _LIMIT_ORDER = ("min", "defaultRequest", "default", "max")
 # Quota keys that stand for the same thing as a plain resource name.
-_QUOTA_ALIASES = {"requests.cpu": "cpu", "requests.memory": "memory",
-                  "requests.storage": "storage",
-                  "requests.ephemeral-storage": "ephemeral-storage"}
+_QUOTA_ALIASES = {
+    "requests.cpu": "cpu",
+    "requests.memory": "memory",
+    "requests.storage": "storage",
+    "requests.ephemeral-storage": "ephemeral-storage",
+}
+
+
+# Quota resource names the API server accepts without a '/' (extended resources,
+# `count/…` and storage-class quotas all have one).
+_STANDARD_QUOTA_RESOURCES = frozenset(
+    {
+        "configmaps",
+        "cpu",
+        "ephemeral-storage",
+        "limits.cpu",
+        "limits.ephemeral-storage",
+        "limits.memory",
+        "memory",
+        "persistentvolumeclaims",
+        "pods",
+        "replicationcontrollers",
+        "requests.cpu",
+        "requests.ephemeral-storage",
+        "requests.memory",
+        "requests.storage",
+        "resourcequotas",
+        "secrets",
+        "services",
+        "services.loadbalancers",
+        "services.nodeports",
+    }
+)
+_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+_PODS_ONLY_SCOPES = frozenset({"BestEffort", "CrossNamespacePodAffinity"})
+
+
+def _is_quota_resource(name: str) -> bool:
+    return (
+        name in _STANDARD_QUOTA_RESOURCES
+        or "/" in name
+        or name.startswith(("hugepages-", "requests.hugepages-"))
+    )
+
+
+def _is_container_resource(name: str) -> bool:
+    return name in _CONTAINER_RESOURCES or "/" in name or name.startswith("hugepages-")
+
+
+def _is_compute_resource(name: str) -> bool:
+    return name in {"pods", "cpu", "memory", "ephemeral-storage"} or name.startswith(
+        ("requests.", "limits.", "hugepages-")
+    )
+
+
+_SCOPE_RESOURCES: dict[str, Callable[[str], bool]] = {
+    "BestEffort": lambda name: name == "pods",
+    "CrossNamespacePodAffinity": lambda name: name == "pods",
+    "NotBestEffort": _is_compute_resource,
+    "NotTerminating": _is_compute_resource,
+    "PriorityClass": _is_compute_resource,
+    "Terminating": _is_compute_resource,
+}
 
 
 @dataclass(frozen=True)
@@ -82,9 +142,7 @@ def duplicate_user_name(facts: Facts) -> Iterator[Finding]:
       - {name: alice, email: alice@example.com}
       - {name: alice, email: alice.smith@example.com}
     """
-    yield from _duplicates(
-        facts, facts.parsed.roster.users, lambda u: u.name, "user name", "name"
-    )
+    yield from _duplicates(facts, facts.parsed.roster.users, lambda u: u.name, "user name", "name")
 
 
 def duplicate_email(facts: Facts) -> Iterator[Finding]:
@@ -116,9 +174,7 @@ def duplicate_profile(facts: Facts) -> Iterator[Finding]:
       - {name: vision, owner: alice}
       - {name: vision, owner: bob}
     """
-    yield from _duplicates(
-        facts, facts.parsed.roster.profiles, lambda p: p.name, "profile", "name"
-    )
+    yield from _duplicates(facts, facts.parsed.roster.profiles, lambda p: p.name, "profile", "name")
 
 
 def unknown_user(facts: Facts) -> Iterator[Finding]:
@@ -266,6 +322,114 @@ def quantity_value(facts: Facts) -> Iterator[Finding]:
                 yield Finding(
                     (*path, resource),
                     f"{where} is {raw}; {resource} counts whole objects, so write a whole number",
+                )
+
+
+def quota_resource(facts: Facts) -> Iterator[Finding]:
+    """A quota names a resource the API server does not know for quotas.
+
+    defaults:
+      resourceQuota: {hard: {gpus: "1"}}
+    """
+    parsed = facts.parsed
+    roster = parsed.roster
+    quotas: list[tuple[Path, dict[str, int | str]]] = [
+        (("policy", "maxQuota"), roster.policy.max_quota),
+        (("defaults", "resourceQuota", "hard"), roster.defaults.resource_quota.hard),
+    ]
+    for profile in roster.profiles:
+        if profile.resource_quota is not None:
+            quotas.append(
+                (parsed.path_of(profile, "resourceQuota", "hard"), profile.resource_quota.hard)
+            )
+    for path, resources in quotas:
+        for resource in resources:
+            if not _is_quota_resource(resource):
+                yield Finding(
+                    (*path, resource),
+                    f"{path_text((*path, resource))}: {resource!r} is not a resource a quota can "
+                    "limit; use cpu, memory, pods, requests.cpu, limits.memory, "
+                    "persistentvolumeclaims, count/<resource>, requests.<vendor>/<device>, …",
+                    key=True,
+                )
+
+
+def limit_range_resource(facts: Facts) -> Iterator[Finding]:
+    """A LimitRange names a resource containers do not have (the API server rejects it).
+
+    defaults:
+      limitRange: {default: {pods: "1"}}
+    """
+    for path, resources in _resource_lists(facts):
+        if "limitRange" not in path:
+            continue
+        for resource in resources:
+            if not _is_container_resource(resource):
+                yield Finding(
+                    (*path, resource),
+                    f"{path_text((*path, resource))}: {resource!r} is not a container resource; "
+                    "a LimitRange takes cpu, memory, ephemeral-storage, hugepages-<size> or a "
+                    "device such as nvidia.com/gpu",
+                    key=True,
+                )
+
+
+def quota_scope(facts: Facts) -> Iterator[Finding]:
+    """Quota scopes conflict, or do not apply to the resources the quota limits.
+
+    defaults:
+      resourceQuota: {hard: {cpu: "1"}, scopes: [BestEffort]}
+    """
+    parsed = facts.parsed
+    roster = parsed.roster
+    quotas: list[tuple[Path, ResourceQuota]] = [
+        (("defaults", "resourceQuota"), roster.defaults.resource_quota)
+    ]
+    for profile in roster.profiles:
+        if profile.resource_quota is not None:
+            quotas.append((parsed.path_of(profile, "resourceQuota"), profile.resource_quota))
+    for path, quota in quotas:
+        scopes = set(quota.scopes)
+        for first, second in (("Terminating", "NotTerminating"), ("BestEffort", "NotBestEffort")):
+            if {first, second} <= scopes:
+                yield Finding(
+                    (*path, "scopes"),
+                    f"{path_text((*path, 'scopes'))} has both {first} and {second}, which no pod "
+                    "matches at once; keep one",
+                )
+        for scope in sorted(scopes):
+            allowed = _SCOPE_RESOURCES.get(scope)
+            for resource in quota.hard:
+                if allowed is not None and not allowed(resource):
+                    yield Finding(
+                        (*path, "hard", resource),
+                        f"scope {scope} does not apply to {resource!r} (the API server refuses "
+                        f"it); a {scope} quota limits "
+                        + ("pods only" if scope in _PODS_ONLY_SCOPES else "pods and compute"),
+                        key=True,
+                    )
+        selector = quota.scope_selector
+        for number, requirement in enumerate(selector.match_expressions if selector else ()):
+            where = (*path, "scopeSelector", "matchExpressions", number)
+            if requirement.operator in ("In", "NotIn") and not requirement.values:
+                yield Finding(
+                    where,
+                    f"{path_text(where)}: operator {requirement.operator} needs values",
+                )
+            elif requirement.operator in ("Exists", "DoesNotExist") and requirement.values:
+                yield Finding(
+                    (*where, "values"),
+                    f"{path_text(where)}: operator {requirement.operator} takes no values; "
+                    "remove them",
+                )
+            if requirement.scope_name != "PriorityClass" and requirement.operator in (
+                "In",
+                "NotIn",
+            ):
+                yield Finding(
+                    (*where, "operator"),
+                    f"{path_text(where)}: scope {requirement.scope_name} only takes the operators "
+                    "Exists and DoesNotExist",
                 )
 
 
@@ -532,6 +696,9 @@ RULES: tuple[Rule, ...] = (
     reserved_namespace,
     email_domain,
     quantity_value,
+    quota_resource,
+    limit_range_resource,
+    quota_scope,
     limit_range_order,
     quota_above_max,
     kfam_name_collision,
@@ -598,17 +765,16 @@ def _resource_lists(facts: Facts) -> Iterator[tuple[Path, dict[str, int | str]]]
     roster = parsed.roster
     yield ("policy", "maxQuota"), roster.policy.max_quota
     yield ("defaults", "resourceQuota", "hard"), roster.defaults.resource_quota.hard
-    for field in _LIMIT_ORDER + ("maxLimitRequestRatio",):
-        yield ("defaults", "limitRange", field), getattr(
-            roster.defaults.limit_range, _snake(field)
-        )
+    for field in (*_LIMIT_ORDER, "maxLimitRequestRatio"):
+        yield ("defaults", "limitRange", field), getattr(roster.defaults.limit_range, _snake(field))
     for profile in roster.profiles:
         if profile.resource_quota is not None:
             yield parsed.path_of(profile, "resourceQuota", "hard"), profile.resource_quota.hard
         if profile.limit_range is not None:
-            for field in _LIMIT_ORDER + ("maxLimitRequestRatio",):
-                yield parsed.path_of(profile, "limitRange", field), getattr(
-                    profile.limit_range, _snake(field)
+            for field in (*_LIMIT_ORDER, "maxLimitRequestRatio"):
+                yield (
+                    parsed.path_of(profile, "limitRange", field),
+                    getattr(profile.limit_range, _snake(field)),
                 )
 
 
@@ -629,4 +795,3 @@ def _ordered_pairs(
     for i, low in enumerate(values):
         for high in values[i + 1 :]:
             yield low, high
-

@@ -56,7 +56,8 @@ def promote_warnings(problems: Iterable[Problem]) -> list[Problem]:
 
 def format_text(problem: Problem) -> str:
     """Format a problem as `file:line:col: level: message [rule]`."""
-    return f"{problem.file}:{problem.line}:{problem.col}: {problem.level}: {problem.message} [{problem.rule}]"
+    where = f"{problem.file}:{problem.line}:{problem.col}"
+    return f"{where}: {problem.level}: {problem.message} [{problem.rule}]"
 
 
 def _escape_github_data(text: str) -> str:

@@ -97,8 +97,9 @@ def _tidy(node: Any) -> Any:
     tidy = {
         key: _tidy(value)
         for key, value in node.items()
-        # Titles are derived from field names and only add noise in editors' hovers.
-        if key != "title"
+        # Titles are derived from field names and only add noise in editors' hovers;
+        # `discriminator` is OpenAPI, not JSON Schema (oneOf already says it all).
+        if key not in ("title", "discriminator")
     }
     if "$ref" in tidy:
         tidy["$ref"] = tidy["$ref"].replace("#/$defs/", "#/definitions/")
@@ -175,22 +176,23 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
         line, col = source.locate(located, key=key)
         return Problem(source.name, line, col, rule, message, path=tuple(located))
 
-    validator = error.validator
-    schema = error.schema if isinstance(error.schema, dict) else {}
+    # jsonschema types these attributes loosely; a roster error always has them.
+    validator: Any = error.validator
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if "propertyNames" in error.relative_schema_path:
         # A mapping key is wrong: point at the key, name it.
-        key = str(error.instance)
+        key = str(instance)
         if validator == "pattern":
-            rule, meaning = _PATTERN_MEANINGS.get(
-                str(error.validator_value), ("key", f"match {error.validator_value}")
-            )
+            rule, meaning = _PATTERN_MEANINGS.get(str(value), ("key", f"match {value}"))
         else:
-            rule, meaning = "too-long", f"at most {error.validator_value} characters long"
+            rule, meaning = "too-long", f"at most {value} characters long"
         yield at(rule, f"key {key!r} in {where} must be {meaning}", (*path, key), key=True)
         return
     if validator == "additionalProperties" and schema.get("additionalProperties") is False:
         allowed = sorted(schema.get("properties", {}))
-        for unknown in sorted(set(error.instance) - set(allowed)):
+        for unknown in sorted(set(instance) - set(allowed)):
             hint = difflib.get_close_matches(unknown, allowed, n=1, cutoff=0.6)
             fix = f"did you mean {hint[0]!r}?" if hint else "remove it"
             yield at(
@@ -200,35 +202,29 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
                 key=True,
             )
     elif validator == "required":
-        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
-        yield at("required", f"{where} is missing the required key {missing!r}")
+        present = instance if isinstance(instance, dict) else {}
+        for missing in value:
+            if missing not in present:
+                yield at("required", f"{where} is missing the required key {missing!r}")
     elif validator == "type":
-        expected = error.validator_value
-        wanted = " or ".join(
-            _JSON_TYPES.get(t, t) for t in (expected if isinstance(expected, list) else [expected])
-        )
-        yield at("type", f"{where} must be {wanted}, not {_describe(error.instance)}")
+        expected = value
+        types = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(_JSON_TYPES.get(str(t), str(t)) for t in types)
+        yield at("type", f"{where} must be {wanted}, not {_describe(instance)}")
     elif validator in ("enum", "const"):
-        options = error.validator_value if validator == "enum" else [error.validator_value]
-        wanted = (
-            str(options[0]) if len(options) == 1 else "one of " + ", ".join(map(str, options))
-        )
-        yield at("enum", f"{where} must be {wanted}; got {_describe(error.instance)}")
+        options = value if validator == "enum" else [value]
+        wanted = str(options[0]) if len(options) == 1 else "one of " + ", ".join(map(str, options))
+        yield at("enum", f"{where} must be {wanted}; got {_describe(instance)}")
     elif validator == "pattern":
-        rule, meaning = _PATTERN_MEANINGS.get(
-            str(error.validator_value), ("pattern", f"match {error.validator_value}")
-        )
-        yield at(rule, f"{where} must be {meaning}; got {_describe(error.instance)}")
+        rule, meaning = _PATTERN_MEANINGS.get(str(value), ("pattern", f"match {value}"))
+        yield at(rule, f"{where} must be {meaning}; got {_describe(instance)}")
     elif validator == "maxLength":
         yield at(
             "too-long",
-            f"{where} is {len(error.instance)} characters long; at most "
-            f"{error.validator_value} are allowed",
+            f"{where} is {len(instance)} characters long; at most {value} are allowed",
         )
     elif validator == "minimum":
-        yield at(
-            "minimum", f"{where} must be at least {error.validator_value}; got {error.instance}"
-        )
+        yield at("minimum", f"{where} must be at least {value}; got {instance}")
     elif validator in ("oneOf", "anyOf"):
         yield from _alternatives(error, source, path, where)
     else:
@@ -243,10 +239,8 @@ def _alternatives(
     def problem(rule: str, message: str) -> Problem:
         return Problem(source.name, line, col, rule, message, path=path)
 
-    if error.schema and "oneOf" in error.schema and error.schema.get("oneOf") == [
-        {"required": ["user"]},
-        {"required": ["group"]},
-    ]:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if schema.get("oneOf") == [{"required": ["user"]}, {"required": ["group"]}]:
         yield problem("contributor-subject", f"{where} must name exactly one of 'user' or 'group'")
         return
     if isinstance(error.instance, float | bool):
