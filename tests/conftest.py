@@ -1,0 +1,53 @@
+"""Shared helpers: where the test data lives and how to compile a roster into a directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from compiler import emit, pipeline
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+CASES = TESTS / "cases"
+INVALID = CASES / "invalid"
+
+
+def golden_cases() -> list[Path]:
+    """Return every golden case directory (a users.yaml next to an expected/ tree)."""
+    return sorted(p.parent for p in CASES.glob("*/users.yaml"))
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Return every file under root as relative POSIX path -> bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        # Git keeps no empty directory: an empty expected tree holds a .gitkeep.
+        if path.is_file() and path.name != ".gitkeep"
+    }
+
+
+def compile_into(roster: Path, out: Path) -> dict[str, bytes]:
+    """Compile a roster into out/ with the real writer and return the tree."""
+    emit.write_tree(pipeline.compile_roster(roster).files, out)
+    return read_tree(out)
+
+
+def updating_golden() -> bool:
+    """Tell whether UPDATE_GOLDEN=1 asks the tests to rewrite expected files."""
+    return os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture
+def roster_file(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write roster text to tmp_path/users.yaml and return its path."""
+
+    def write(text: str, name: str = "users.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
