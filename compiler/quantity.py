@@ -35,7 +35,9 @@ MAX_EXPONENT = 30
 
 # Resources whose amounts may be fractional; everything else (pods, services,
 # count/..., GPUs) counts whole objects or devices.
-_FRACTIONAL = re.compile(r"^((requests|limits)\.)?(cpu|memory|storage|ephemeral-storage)$|hugepages-")
+_FRACTIONAL = re.compile(
+    r"^((requests|limits)\.)?(cpu|memory|storage|ephemeral-storage)$|hugepages-"
+)
 
 
 class QuantityError(ValueError):

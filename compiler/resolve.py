@@ -63,16 +63,16 @@ def sort_key_for_email(email: str) -> tuple[str, str]:
 
 def effective_quota(profile: Profile, roster: Roster) -> ResourceQuota:
     """Return the profile's quota: its own when written (even `{}`), else the default."""
-    return profile.resource_quota if profile.resource_quota is not None else (
-        roster.defaults.resource_quota
+    return (
+        profile.resource_quota
+        if profile.resource_quota is not None
+        else (roster.defaults.resource_quota)
     )
 
 
 def effective_limit_range(profile: Profile, roster: Roster) -> LimitRange:
     """Return the profile's LimitRange: its own when written (even `{}`), else the default."""
-    return profile.limit_range if profile.limit_range is not None else (
-        roster.defaults.limit_range
-    )
+    return profile.limit_range if profile.limit_range is not None else (roster.defaults.limit_range)
 
 
 def grants(profile: Profile, index: RosterIndex) -> list[Grant]:
@@ -100,7 +100,5 @@ def grants(profile: Profile, index: RosterIndex) -> list[Grant]:
             if current is None or _RANK[contributor.role] > _RANK[current]:
                 roles[name] = contributor.role
             sources.setdefault(name, set()).add(origin)
-    found = [
-        Grant(users[name], role, tuple(sorted(sources[name]))) for name, role in roles.items()
-    ]
+    found = [Grant(users[name], role, tuple(sorted(sources[name]))) for name, role in roles.items()]
     return sorted(found, key=lambda grant: sort_key_for_email(grant.user.email))

@@ -14,6 +14,10 @@ def render_cluster_role_binding(user: User, role: Role) -> Manifest:
         "apiVersion": f"{RBAC_GROUP}/v1",
         "kind": "ClusterRoleBinding",
         "metadata": metadata(names.cluster_role_binding_name(user.name, role)),
-        "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": names.cluster_role(role)},
+        "roleRef": {
+            "apiGroup": RBAC_GROUP,
+            "kind": "ClusterRole",
+            "name": names.cluster_role(role),
+        },
         "subjects": [user_subject(user.email)],
     }

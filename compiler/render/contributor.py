@@ -23,7 +23,11 @@ def render_contributor(
         "apiVersion": f"{RBAC_GROUP}/v1",
         "kind": "RoleBinding",
         "metadata": meta,
-        "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": names.cluster_role(role)},
+        "roleRef": {
+            "apiGroup": RBAC_GROUP,
+            "kind": "ClusterRole",
+            "name": names.cluster_role(role),
+        },
         # Exactly one subject: an annotated binding with more breaks the dashboard's list.
         "subjects": [user_subject(user.email)],
     }
