@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="kfroster",
-    help="Compile one reviewed users.yaml into Kubeflow profiles and permissions.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -68,7 +67,11 @@ def main(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
-    """Compile one reviewed users.yaml into Kubeflow profiles and permissions."""
+    """Compile one reviewed users.yaml into Kubeflow profiles and permissions.
+
+    Exit codes: 0 OK; 1 an invalid roster, or a stale out/ or schema under --check;
+    2 a usage error.
+    """
 
 
 @app.command()

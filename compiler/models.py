@@ -149,18 +149,21 @@ class Policy(Model):
     """Namespaces that may never be a profile, in addition to the built-in list."""
 
 
+QuotaScope = Literal[
+    "BestEffort",
+    "CrossNamespacePodAffinity",
+    "NotBestEffort",
+    "NotTerminating",
+    "PriorityClass",
+    "Terminating",
+    "VolumeAttributesClass",
+]
+
+
 class ScopeRequirement(Model):
     """One requirement of a ResourceQuota scope selector."""
 
-    scope_name: Literal[
-        "BestEffort",
-        "CrossNamespacePodAffinity",
-        "NotBestEffort",
-        "NotTerminating",
-        "PriorityClass",
-        "Terminating",
-        "VolumeAttributesClass",
-    ]
+    scope_name: QuotaScope
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
     values: tuple[Annotated[StrictStr, Field(max_length=253)], ...] = ()
 
@@ -175,17 +178,7 @@ class ResourceQuota(Model):
     """The profile's ResourceQuota spec; `{}` means no quota."""
 
     hard: ResourceList = Field(default_factory=dict)
-    scopes: tuple[
-        Literal[
-            "BestEffort",
-            "CrossNamespacePodAffinity",
-            "NotBestEffort",
-            "NotTerminating",
-            "PriorityClass",
-            "Terminating",
-        ],
-        ...,
-    ] = ()
+    scopes: tuple[QuotaScope, ...] = ()
     scope_selector: ScopeSelector | None = None
 
     @property

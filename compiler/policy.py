@@ -331,17 +331,7 @@ def quota_resource(facts: Facts) -> Iterator[Finding]:
     defaults:
       resourceQuota: {hard: {gpus: "1"}}
     """
-    parsed = facts.parsed
-    roster = parsed.roster
-    quotas: list[tuple[Path, dict[str, int | str]]] = [
-        (("policy", "maxQuota"), roster.policy.max_quota),
-        (("defaults", "resourceQuota", "hard"), roster.defaults.resource_quota.hard),
-    ]
-    for profile in roster.profiles:
-        if profile.resource_quota is not None:
-            quotas.append(
-                (parsed.path_of(profile, "resourceQuota", "hard"), profile.resource_quota.hard)
-            )
+    quotas = [(path, res) for path, res in _resource_lists(facts) if "limitRange" not in path]
     for path, resources in quotas:
         for resource in resources:
             if not _is_quota_resource(resource):
@@ -640,7 +630,7 @@ def quota_without_limit_range(facts: Facts) -> Iterator[Finding]:
 
 
 def unused_group(facts: Facts) -> Iterator[Finding]:
-    """A group is not a contributor anywhere, so it grants nothing.
+    """A group is not a contributor anywhere, or has no members, so it grants nothing.
 
     groups:
       - {name: vision, members: [alice]}
@@ -650,7 +640,14 @@ def unused_group(facts: Facts) -> Iterator[Finding]:
         return  # a dropped profile may be the one that uses the group
     used = {c.group for p in parsed.roster.profiles for c in p.contributors}
     for group in parsed.roster.groups:
-        if group.name not in used:
+        if group.name in used and not group.members:
+            yield Finding(
+                parsed.path_of(group, "name"),
+                f"group {group.name!r} has no members, so the profiles it contributes to grant "
+                "nobody anything through it; add members or remove it",
+                "warning",
+            )
+        elif group.name not in used:
             yield Finding(
                 parsed.path_of(group, "name"),
                 f"group {group.name!r} is not a contributor of any profile, so it grants "
