@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from compiler import pipeline
+from compiler.policy import RULES, rule_id
 from compiler.schema import SCHEMA_PATH, dumps_schema
 from tests.conftest import REPO, read_tree
 
@@ -36,6 +37,11 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert "pytest" in test_command
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test_command in ci
+
+
+def test_readme_names_every_policy_rule() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert [rule_id(rule) for rule in RULES if f"`{rule_id(rule)}`" not in readme] == []
 
 
 def test_console_script_points_at_the_typer_app() -> None:
