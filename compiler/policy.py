@@ -52,7 +52,6 @@ _LIMIT_ORDER = ("min", "defaultRequest", "default", "max")
 _QUOTA_ALIASES = {
     "requests.cpu": "cpu",
     "requests.memory": "memory",
-    "requests.storage": "storage",
     "requests.ephemeral-storage": "ephemeral-storage",
 }
 
@@ -83,7 +82,6 @@ _STANDARD_QUOTA_RESOURCES = frozenset(
     }
 )
 _CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
-_PODS_ONLY_SCOPES = frozenset({"BestEffort", "CrossNamespacePodAffinity"})
 
 
 def _is_quota_resource(name: str) -> bool:
@@ -104,13 +102,18 @@ def _is_compute_resource(name: str) -> bool:
     )
 
 
-_SCOPE_RESOURCES: dict[str, Callable[[str], bool]] = {
-    "BestEffort": lambda name: name == "pods",
-    "CrossNamespacePodAffinity": lambda name: name == "pods",
-    "NotBestEffort": _is_compute_resource,
-    "NotTerminating": _is_compute_resource,
-    "PriorityClass": _is_compute_resource,
-    "Terminating": _is_compute_resource,
+def _is_pods(name: str) -> bool:
+    return name == "pods"
+
+
+# What each quota scope can limit, and how to say so.
+_SCOPE_RESOURCES: dict[str, tuple[Callable[[str], bool], str]] = {
+    "BestEffort": (_is_pods, "pods only"),
+    "CrossNamespacePodAffinity": (_is_pods, "pods only"),
+    "NotBestEffort": (_is_compute_resource, "pods and compute"),
+    "NotTerminating": (_is_compute_resource, "pods and compute"),
+    "PriorityClass": (_is_compute_resource, "pods and compute"),
+    "Terminating": (_is_compute_resource, "pods and compute"),
 }
 
 
@@ -370,15 +373,7 @@ def quota_scope(facts: Facts) -> Iterator[Finding]:
     defaults:
       resourceQuota: {hard: {cpu: "1"}, scopes: [BestEffort]}
     """
-    parsed = facts.parsed
-    roster = parsed.roster
-    quotas: list[tuple[Path, ResourceQuota]] = [
-        (("defaults", "resourceQuota"), roster.defaults.resource_quota)
-    ]
-    for profile in roster.profiles:
-        if profile.resource_quota is not None:
-            quotas.append((parsed.path_of(profile, "resourceQuota"), profile.resource_quota))
-    for path, quota in quotas:
+    for path, quota in _quotas(facts):
         scopes = set(quota.scopes)
         for first, second in (("Terminating", "NotTerminating"), ("BestEffort", "NotBestEffort")):
             if {first, second} <= scopes:
@@ -387,15 +382,14 @@ def quota_scope(facts: Facts) -> Iterator[Finding]:
                     f"{path_text((*path, 'scopes'))} has both {first} and {second}, which no pod "
                     "matches at once; keep one",
                 )
-        for scope in sorted(scopes):
-            allowed = _SCOPE_RESOURCES.get(scope)
+        for scope in sorted(scopes & _SCOPE_RESOURCES.keys()):
+            applies, reach = _SCOPE_RESOURCES[scope]
             for resource in quota.hard:
-                if allowed is not None and not allowed(resource):
+                if not applies(resource):
                     yield Finding(
                         (*path, "hard", resource),
                         f"scope {scope} does not apply to {resource!r} (the API server refuses "
-                        f"it); a {scope} quota limits "
-                        + ("pods only" if scope in _PODS_ONLY_SCOPES else "pods and compute"),
+                        f"it); a {scope} quota limits {reach}",
                         key=True,
                     )
         selector = quota.scope_selector
@@ -429,14 +423,7 @@ def limit_range_order(facts: Facts) -> Iterator[Finding]:
     defaults:
       limitRange: {default: {cpu: "2"}, max: {cpu: "1"}}
     """
-    parsed = facts.parsed
-    ranges: list[tuple[Path, LimitRange]] = [
-        (("defaults", "limitRange"), parsed.roster.defaults.limit_range)
-    ]
-    for profile in parsed.roster.profiles:
-        if profile.limit_range is not None:
-            ranges.append((parsed.path_of(profile, "limitRange"), profile.limit_range))
-    for path, limits in ranges:
+    for path, limits in _limit_ranges(facts):
         by_field = limits.model_dump(by_alias=True)
         resources = sorted({r for f in _LIMIT_ORDER for r in by_field[f]})
         for resource in resources:
@@ -715,7 +702,7 @@ def rule_id(rule: Rule) -> str:
 def check(parsed: Parsed, source: Source) -> list[Problem]:
     """Run every rule on the sound part of the roster; return located problems."""
     facts = Facts(parsed, RosterIndex.build(parsed.roster))
-    problems = []
+    problems: list[Problem] = []
     for rule in RULES:
         for finding in rule(facts):
             line, col = source.locate(finding.path, key=finding.key)
@@ -730,7 +717,7 @@ def check(parsed: Parsed, source: Source) -> list[Problem]:
                     path=finding.path,
                 )
             )
-    return sorted(problems)
+    return problems
 
 
 _Record = TypeVar("_Record", bound=BaseModel)
@@ -757,26 +744,32 @@ def _duplicates(
             first[value] = path
 
 
-def _resource_lists(facts: Facts) -> Iterator[tuple[Path, dict[str, int | str]]]:
+def _quotas(facts: Facts) -> Iterator[tuple[Path, ResourceQuota]]:
+    """Yield the default quota, then each quota a profile writes itself, with its path."""
     parsed = facts.parsed
-    roster = parsed.roster
-    yield ("policy", "maxQuota"), roster.policy.max_quota
-    yield ("defaults", "resourceQuota", "hard"), roster.defaults.resource_quota.hard
-    for field in (*_LIMIT_ORDER, "maxLimitRequestRatio"):
-        yield ("defaults", "limitRange", field), getattr(roster.defaults.limit_range, _snake(field))
-    for profile in roster.profiles:
+    yield ("defaults", "resourceQuota"), parsed.roster.defaults.resource_quota
+    for profile in parsed.roster.profiles:
         if profile.resource_quota is not None:
-            yield parsed.path_of(profile, "resourceQuota", "hard"), profile.resource_quota.hard
+            yield parsed.path_of(profile, "resourceQuota"), profile.resource_quota
+
+
+def _limit_ranges(facts: Facts) -> Iterator[tuple[Path, LimitRange]]:
+    """Yield the default LimitRange, then each one a profile writes itself, with its path."""
+    parsed = facts.parsed
+    yield ("defaults", "limitRange"), parsed.roster.defaults.limit_range
+    for profile in parsed.roster.profiles:
         if profile.limit_range is not None:
-            for field in (*_LIMIT_ORDER, "maxLimitRequestRatio"):
-                yield (
-                    parsed.path_of(profile, "limitRange", field),
-                    getattr(profile.limit_range, _snake(field)),
-                )
+            yield parsed.path_of(profile, "limitRange"), profile.limit_range
 
 
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+def _resource_lists(facts: Facts) -> Iterator[tuple[Path, dict[str, int | str]]]:
+    """Yield every resource list the roster writes (caps, quotas, LimitRange fields)."""
+    yield ("policy", "maxQuota"), facts.parsed.roster.policy.max_quota
+    for path, quota in _quotas(facts):
+        yield (*path, "hard"), quota.hard
+    for path, limits in _limit_ranges(facts):
+        for field, resources in limits.model_dump(by_alias=True).items():
+            yield (*path, field), resources
 
 
 def _value(raw: int | str) -> Decimal | None:
