@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -85,6 +86,9 @@ LabelKey = Annotated[
     AfterValidator(_check_label_key_parts),
 ]
 LabelValue = Annotated[StrictStr, Field(pattern=LABEL_VALUE_PATTERN, max_length=63)]
+
+# A contributor names a user or a group, never both: how the schema says so.
+CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["group"]}]
 
 Role = Literal["admin", "edit", "view"]
 ContributorRole = Literal["edit", "view"]
@@ -238,9 +242,7 @@ class Group(Model):
 class Contributor(Model):
     """Someone granted a role in a profile's namespace: one user or one group."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"oneOf": [{"required": ["user"]}, {"required": ["group"]}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"oneOf": CONTRIBUTOR_SUBJECT})
 
     user: DnsLabel | None = None
     group: DnsLabel | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
@@ -226,25 +226,20 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
     elif validator == "minimum":
         yield at("minimum", f"{where} must be at least {value}; got {instance}")
     elif validator in ("oneOf", "anyOf"):
-        yield from _alternatives(error, source, path, where)
+        yield from _alternatives(error, source, at, where)
     else:
         yield at("schema", f"{where}: {error.message}")
 
 
 def _alternatives(
-    error: ValidationError, source: Source, path: tuple[str | int, ...], where: str
+    error: ValidationError, source: Source, at: Callable[[str, str], Problem], where: str
 ) -> Iterator[Problem]:
-    line, col = source.locate(path)
-
-    def problem(rule: str, message: str) -> Problem:
-        return Problem(source.name, line, col, rule, message, path=path)
-
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if schema.get("oneOf") == [{"required": ["user"]}, {"required": ["group"]}]:
-        yield problem("contributor-subject", f"{where} must name exactly one of 'user' or 'group'")
+    if error.validator_value == models.CONTRIBUTOR_SUBJECT:
+        yield at("contributor-subject", f"{where} must name exactly one of 'user' or 'group'")
         return
     if isinstance(error.instance, float | bool):
-        yield problem(
+        # Only quantities offer alternatives of scalar types (a whole number or a string).
+        yield at(
             "quantity",
             f"{where} must be a whole number or a quoted Kubernetes quantity such as "
             f'"500m" or 32Gi; got {_describe(error.instance)}',
@@ -258,4 +253,4 @@ def _alternatives(
         if cause is not None:
             yield from _problems_for(cause, source)
             return
-    yield problem("schema", f"{where}: {error.message}")
+    yield at("schema", f"{where}: {error.message}")
