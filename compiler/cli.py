@@ -151,7 +151,8 @@ def schema(
     current = output.read_text(encoding="utf-8") if output.is_file() else None
     if check:
         if current != text:
-            _say(f"{output} is stale: run `kfroster schema` and commit it")
+            state = "missing" if current is None else "stale"
+            _say(f"{output} is {state}: run `kfroster schema` and commit it")
             raise typer.Exit(1)
         _say(f"{output} is up to date")
         return

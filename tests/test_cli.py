@@ -190,7 +190,14 @@ def test_compile_refuses_to_delete_a_file_it_did_not_write(
 
 def test_schema_check_and_stdout(runner: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "users.schema.json"
-    assert invoke(runner, "schema", "--check", "--output", target).exit_code == 1
+    missing = invoke(runner, "schema", "--check", "--output", target)
+    assert missing.exit_code == 1
+    assert missing.stderr == f"{target} is missing: run `kfroster schema` and commit it\n"
+    assert invoke(runner, "schema", "--output", target).exit_code == 0
+    target.write_text("{}\n", encoding="utf-8")
+    stale = invoke(runner, "schema", "--check", "--output", target)
+    assert stale.exit_code == 1
+    assert stale.stderr == f"{target} is stale: run `kfroster schema` and commit it\n"
     assert invoke(runner, "schema", "--output", target).exit_code == 0
     assert invoke(runner, "schema", "--check", "--output", target).exit_code == 0
     printed = invoke(runner, "schema", "--output", "-")
