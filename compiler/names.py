@@ -6,9 +6,8 @@ import re
 
 from compiler.models import ContributorRole, Role
 
-# Kubernetes object names (DNS-1123 subdomains) and label values have these limits.
+# Kubernetes object names (DNS-1123 subdomains) are at most this long.
 MAX_OBJECT_NAME = 253
-MAX_LABEL_VALUE = 63
 
 _NON_ALPHANUMERIC_RUN = re.compile(r"[^a-z0-9]+")
 

@@ -63,16 +63,14 @@ def sort_key_for_email(email: str) -> tuple[str, str]:
 
 def effective_quota(profile: Profile, roster: Roster) -> ResourceQuota:
     """Return the profile's quota: its own when written (even `{}`), else the default."""
-    return (
-        profile.resource_quota
-        if profile.resource_quota is not None
-        else (roster.defaults.resource_quota)
-    )
+    own = profile.resource_quota
+    return own if own is not None else roster.defaults.resource_quota
 
 
 def effective_limit_range(profile: Profile, roster: Roster) -> LimitRange:
     """Return the profile's LimitRange: its own when written (even `{}`), else the default."""
-    return profile.limit_range if profile.limit_range is not None else (roster.defaults.limit_range)
+    own = profile.limit_range
+    return own if own is not None else roster.defaults.limit_range
 
 
 def grants(profile: Profile, index: RosterIndex) -> list[Grant]:

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from compiler.emit import GENERATED_MARK, Manifest, dumps, dumps_file, header
+from compiler.emit import GENERATED_MARK, dumps, dumps_file, header
+from compiler.keys import Manifest
 
 
 def load_12(text: str) -> Any:

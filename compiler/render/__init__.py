@@ -6,8 +6,6 @@ same roster gives the same manifests whatever the order of its lists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from compiler.keys import Manifest
 from compiler.models import Profile, Roster
 from compiler.render.cluster_role_binding import render_cluster_role_binding
@@ -19,8 +17,6 @@ from compiler.resolve import RosterIndex, effective_limit_range, effective_quota
 
 PROFILES_DIR = "profiles"
 CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"
-
-Layout = Mapping[str, tuple[Manifest, ...]]
 
 
 def render_all(roster: Roster) -> dict[str, tuple[Manifest, ...]]:
