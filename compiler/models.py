@@ -52,6 +52,8 @@ GCP_SERVICE_ACCOUNT_PATTERN = (
 AWS_IAM_ROLE_PATTERN = r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[-A-Za-z0-9_+=,.@/]{1,512}$"
 
 _LABEL_PREFIX_MAX = 253
+# kustomize build is quadratic in objects; 256 units of 1,000 objects covers any roster.
+MAX_APPLY_UNITS = 256
 _LABEL_NAME_MAX = 63
 
 
@@ -138,6 +140,9 @@ class Settings(Model):
         default_factory=lambda: dict(DEFAULT_NAMESPACE_LABELS)
     )
     """Labels of managed namespaces; the default is the set the profile controller applies."""
+    apply_units: Annotated[StrictInt, Field(ge=1, le=MAX_APPLY_UNITS)] = 1
+    """How many directories out/ is split into, each applied by one Flux Kustomization or
+    Argo CD Application; 1 writes everything straight under out/."""
 
 
 class Policy(Model):
