@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -20,11 +21,15 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from compiler import characters
+
 # Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
 # name or an email would grant access to someone other than the reviewer thinks.
 DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+# No '*' in an email, the user-id prefix or a principal: Istio reads a leading or
+# trailing '*' in an AuthorizationPolicy value as a wildcard (`*@example.com`).
 EMAIL_PATTERN = (
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    r"^[A-Za-z0-9.!#$%&'+/=?^_`{|}~-]+"
     r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
@@ -43,9 +48,12 @@ LABEL_KEY_PATTERN = (
 LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
 # An HTTP header name (RFC 9110 token); it is embedded in `request.headers[...]`.
 HEADER_PATTERN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
-# Printable ASCII without spaces: the prefix is concatenated with an email in a header match.
-PREFIX_PATTERN = r"^[!-~]*$"
-PRINCIPAL_PATTERN = r"^[A-Za-z0-9*]([-A-Za-z0-9_.*/]*[A-Za-z0-9*])?$"
+# Printable ASCII without spaces or '*' (the ranges skip 0x2A): the prefix is
+# concatenated with an email in a header match.
+PREFIX_PATTERN = r"^[!-)+-~]*$"
+PRINCIPAL_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$"
+# PriorityClass names, the only values a quota scope selector takes.
+DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 GCP_SERVICE_ACCOUNT_PATTERN = (
     r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\.iam\.gserviceaccount\.com$"
 )
@@ -60,34 +68,64 @@ _LABEL_NAME_MAX = 63
 def _check_label_key_parts(key: str) -> str:
     """Refuse a label key whose prefix or name is too long, which a pattern cannot express."""
     prefix, _, name = key.rpartition("/")
+    shown = key if len(key) <= 60 else f"{key[:30]}...{key[-27:]}"
     if len(prefix) > _LABEL_PREFIX_MAX:
         raise ValueError(
-            f"the prefix of label key {key!r} is longer than {_LABEL_PREFIX_MAX} characters"
+            f"the prefix of label key {shown!r} is {len(prefix)} characters long, more than "
+            f"{_LABEL_PREFIX_MAX}; shorten it"
         )
     if len(name) > _LABEL_NAME_MAX:
         raise ValueError(
-            f"the name of label key {key!r} is longer than {_LABEL_NAME_MAX} characters"
+            f"the name of label key {shown!r} (after the '/') is {len(name)} characters long, "
+            f"more than {_LABEL_NAME_MAX}; shorten it"
         )
     return key
 
 
-DnsLabel = Annotated[StrictStr, Field(pattern=DNS_LABEL_PATTERN, max_length=63)]
-Email = Annotated[StrictStr, Field(pattern=EMAIL_PATTERN, max_length=254)]
-Domain = Annotated[StrictStr, Field(pattern=DOMAIN_PATTERN, max_length=253)]
-ResourceName = Annotated[StrictStr, Field(pattern=RESOURCE_NAME_PATTERN, max_length=253)]
+def _trimmed(value: object) -> object:
+    """Refuse text with whitespace around it, before its pattern is tried.
+
+    jsonschema matches patterns with Python's `re`, whose `$` also matches before a
+    final line break, and a `|` block scalar ends with one: this says so plainly.
+    """
+    if isinstance(value, str):
+        reason = characters.why_not_ascii(value)
+        if reason is not None and value != value.strip():
+            raise ValueError(f"got {value!r}: it {reason}")
+    return value
+
+
+def _whole(example: str) -> BeforeValidator:
+    """Refuse a float where a whole number belongs (`2.0` reads as a float in YAML)."""
+
+    def refuse_float(value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError(f"must be {example}; got the number {value!r}")
+        return value
+
+    return BeforeValidator(refuse_float)
+
+
+Trimmed = BeforeValidator(_trimmed)
+DnsLabel = Annotated[StrictStr, Field(pattern=DNS_LABEL_PATTERN, max_length=63), Trimmed]
+Email = Annotated[StrictStr, Field(pattern=EMAIL_PATTERN, max_length=254), Trimmed]
+Domain = Annotated[StrictStr, Field(pattern=DOMAIN_PATTERN, max_length=253), Trimmed]
+ResourceName = Annotated[StrictStr, Field(pattern=RESOURCE_NAME_PATTERN, max_length=253), Trimmed]
 # A quantity may be written as a whole number (`pods: 50`) or a string (`memory: 32Gi`).
 # Floats are refused: `cpu: 0.5` would be rendered through float formatting; write "500m".
-Quantity = (
+Quantity = Annotated[
     Annotated[StrictInt, Field(ge=0)]
-    | Annotated[StrictStr, Field(pattern=QUANTITY_PATTERN, max_length=64)]
-)
+    | Annotated[StrictStr, Field(pattern=QUANTITY_PATTERN, max_length=64), Trimmed],
+    _whole('a whole number or a quoted Kubernetes quantity such as "500m" or 32Gi'),
+]
 ResourceList = dict[ResourceName, Quantity]
 LabelKey = Annotated[
     StrictStr,
     Field(pattern=LABEL_KEY_PATTERN, max_length=317),
     AfterValidator(_check_label_key_parts),
+    Trimmed,
 ]
-LabelValue = Annotated[StrictStr, Field(pattern=LABEL_VALUE_PATTERN, max_length=63)]
+LabelValue = Annotated[StrictStr, Field(pattern=LABEL_VALUE_PATTERN, max_length=63), Trimmed]
 
 # A contributor names a user or a group, never both: how the schema says so.
 CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["group"]}]
@@ -120,18 +158,20 @@ class Model(BaseModel):
 class Settings(Model):
     """Installation details that every profile shares."""
 
-    user_id_header: Annotated[StrictStr, Field(pattern=HEADER_PATTERN, max_length=128)] = (
+    user_id_header: Annotated[StrictStr, Field(pattern=HEADER_PATTERN, max_length=128), Trimmed] = (
         "kubeflow-userid"
     )
     """HTTP header carrying the authenticated user's id, as the Istio ingress sets it."""
-    user_id_prefix: Annotated[StrictStr, Field(pattern=PREFIX_PATTERN, max_length=128)] = ""
+    user_id_prefix: Annotated[StrictStr, Field(pattern=PREFIX_PATTERN, max_length=128), Trimmed] = (
+        ""
+    )
     """Prefix in front of the email in that header (for example `accounts.google.com:`)."""
     ingress_gateway_principal: Annotated[
-        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253)
+        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253), Trimmed
     ] = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
     """Istio principal of the ingress gateway that forwards users' requests."""
     pipelines_ui_principal: Annotated[
-        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253)
+        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253), Trimmed
     ] = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"
     """Istio principal of the Kubeflow Pipelines UI, which calls into namespaces for users."""
     manage_namespaces: StrictBool = True
@@ -140,7 +180,9 @@ class Settings(Model):
         default_factory=lambda: dict(DEFAULT_NAMESPACE_LABELS)
     )
     """Labels of managed namespaces; the default is the set the profile controller applies."""
-    apply_units: Annotated[StrictInt, Field(ge=1, le=MAX_APPLY_UNITS)] = 1
+    apply_units: Annotated[
+        StrictInt, Field(ge=1, le=MAX_APPLY_UNITS), _whole("a whole number such as 2")
+    ] = 1
     """How many directories out/ is split into, each applied by one Flux Kustomization or
     Argo CD Application; 1 writes everything straight under out/."""
 
@@ -174,7 +216,9 @@ class ScopeRequirement(Model):
 
     scope_name: QuotaScope
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
-    values: tuple[Annotated[StrictStr, Field(max_length=253)], ...] = ()
+    values: tuple[
+        Annotated[StrictStr, Field(pattern=DNS_SUBDOMAIN_PATTERN, max_length=253), Trimmed], ...
+    ] = ()
 
 
 class ScopeSelector(Model):
@@ -264,7 +308,7 @@ class WorkloadIdentitySpec(Model):
     """Google Cloud Workload Identity for the namespace's default-editor account."""
 
     gcp_service_account: Annotated[
-        StrictStr, Field(pattern=GCP_SERVICE_ACCOUNT_PATTERN, max_length=253)
+        StrictStr, Field(pattern=GCP_SERVICE_ACCOUNT_PATTERN, max_length=253), Trimmed
     ]
 
 
@@ -278,7 +322,7 @@ class WorkloadIdentity(Model):
 class AwsIamSpec(Model):
     """AWS IAM role for the namespace's default-editor account."""
 
-    aws_iam_role: Annotated[StrictStr, Field(pattern=AWS_IAM_ROLE_PATTERN)]
+    aws_iam_role: Annotated[StrictStr, Field(pattern=AWS_IAM_ROLE_PATTERN), Trimmed]
     annotate_only: StrictBool = False
 
 

@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from compiler import names
-from compiler.models import LimitRange, ResourceQuota
+from compiler import names, units
+from compiler.models import MAX_APPLY_UNITS, LimitRange, ResourceQuota
 from compiler.parse import Parsed, Path
 from compiler.problems import Level, Problem, path_text
 from compiler.quantity import QuantityError, may_be_fractional, parse_quantity
@@ -82,6 +82,11 @@ _STANDARD_QUOTA_RESOURCES = frozenset(
     }
 )
 _CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+# Label prefixes the Kubernetes project keeps for itself, and kfroster's own labels.
+_KUBERNETES_LABEL_PREFIXES = frozenset({"kubernetes.io", "k8s.io"})
+_KFROSTER_LABELS = frozenset({"app.kubernetes.io/managed-by"})  # see render/common.py
+# Kubernetes caps any larger quantity to this silently.
+_MAX_QUANTITY = Decimal(2**63 - 1)
 
 
 def _is_quota_resource(name: str) -> bool:
@@ -155,9 +160,18 @@ def duplicate_email(facts: Facts) -> Iterator[Finding]:
       - {name: alice, email: alice@example.com}
       - {name: al, email: Alice@Example.com}
     """
-    yield from _duplicates(
-        facts, facts.parsed.roster.users, lambda u: email_key(u.email), "email", "email"
-    )
+    first: dict[str, tuple[Path, str]] = {}
+    for user in facts.parsed.roster.users:
+        path = facts.parsed.path_of(user, "email")
+        seen = first.setdefault(email_key(user.email), (path, user.email))
+        if seen[0] != path:
+            written = "" if seen[1] == user.email else f" as {seen[1]!r}"
+            yield Finding(
+                path,
+                f"email {user.email!r} is already used at {path_text(seen[0])}{written}; an "
+                "email names one person whatever its case (the Kubeflow dashboard lower-cases "
+                "it), so each must be unique: remove one of the users",
+            )
 
 
 def duplicate_group(facts: Facts) -> Iterator[Finding]:
@@ -299,12 +313,13 @@ def email_domain(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 parsed.path_of(user, "email"),
                 f"email {user.email!r} is not in an allowed domain ({', '.join(allowed)}); "
-                "policy.emailDomains decides who may be granted access",
+                "policy.emailDomains decides who may be granted access: use an address in one "
+                "of them, or add its exact domain to the policy (subdomains are not included)",
             )
 
 
 def quantity_value(facts: Facts) -> Iterator[Finding]:
-    """A quantity is negative, out of range, or fractional where only whole numbers count.
+    """A quantity is negative, out of range, finer than 1m, or fractional where counts are whole.
 
     defaults:
       resourceQuota: {hard: {pods: "1.5"}}
@@ -319,12 +334,25 @@ def quantity_value(facts: Facts) -> Iterator[Finding]:
                 continue
             if value < 0:
                 yield Finding(
-                    (*path, resource), f"{where} is {raw}; a quantity must not be negative"
+                    (*path, resource),
+                    f"{where} is {raw}; a quantity must not be negative, write 0 or more",
                 )
             elif value != value.to_integral_value() and not may_be_fractional(resource):
                 yield Finding(
                     (*path, resource),
                     f"{where} is {raw}; {resource} counts whole objects, so write a whole number",
+                )
+            elif value * 1000 != (value * 1000).to_integral_value():
+                yield Finding(
+                    (*path, resource),
+                    f"{where} is {raw}, finer than a thousandth (1m), which Kubernetes rounds up "
+                    "without a word; write at most three decimals, such as 1m or 0.001",
+                )
+            elif value > _MAX_QUANTITY:
+                yield Finding(
+                    (*path, resource),
+                    f"{where} is {_shorten(str(raw))}, more than the 2^63-1 Kubernetes can hold, "
+                    "so it would be capped without a word; write a realistic value such as 32Gi",
                 )
 
 
@@ -521,6 +549,11 @@ def kfam_name_collision(facts: Facts) -> Iterator[Finding]:
 def name_too_long(facts: Facts) -> Iterator[Finding]:
     """An object name derived from an email exceeds the Kubernetes limit of 253 characters.
 
+    Of the names kfroster derives, only the contributor name can: a Namespace or Profile
+    is the profile's name (a DNS label, at most 63 characters), a ClusterRoleBinding is
+    `kubeflow-<role>-<user>` (at most 78), and label values come from the roster as
+    written, checked by the schema.
+
     users:
       - {name: long, email: <a 250-character address>@example.com}
     """
@@ -530,8 +563,54 @@ def name_too_long(facts: Facts) -> Iterator[Finding]:
         if len(name) > names.MAX_OBJECT_NAME:
             yield Finding(
                 parsed.path_of(user, "email"),
-                f"email {user.email!r} makes the contributor object name {len(name)} "
-                f"characters long; Kubernetes allows {names.MAX_OBJECT_NAME}",
+                f"email {_shorten(user.email)!r} is too long for the name of its contributor "
+                f"RoleBinding and AuthorizationPolicy: user-<email>-clusterrole-<role> would be "
+                f"{len(name)} characters, and Kubernetes allows {names.MAX_OBJECT_NAME}; use an "
+                f"email of at most {len(user.email) - (len(name) - names.MAX_OBJECT_NAME)} "
+                "characters",
+            )
+
+
+def namespace_label(facts: Facts) -> Iterator[Finding]:
+    """A namespace label is Kubernetes' or kfroster's own, or weakens every profile's namespace.
+
+    settings:
+      namespaceLabels: {pod-security.kubernetes.io/enforce: privileged}
+    """
+    parsed = facts.parsed
+    path = ("settings", "namespaceLabels")
+    for key, value in sorted(parsed.roster.settings.namespace_labels.items()):
+        prefix = key.rpartition("/")[0]
+        if prefix in _KUBERNETES_LABEL_PREFIXES:
+            yield Finding(
+                (*path, key),
+                f"label {key!r} in {path_text(path)} uses the prefix {prefix}/, which is "
+                "reserved for Kubernetes itself (the API server sets "
+                "kubernetes.io/metadata.name to the namespace's name); remove it",
+                key=True,
+            )
+        elif key in _KFROSTER_LABELS:
+            yield Finding(
+                (*path, key),
+                f"label {key!r} in {path_text(path)} is set by kfroster on every object it "
+                "writes, so this value would be ignored; remove it",
+                key=True,
+            )
+        elif key == "pod-security.kubernetes.io/enforce" and value == "privileged":
+            yield Finding(
+                (*path, key),
+                f"{path_text((*path, key))}: privileged lets the pods of every profile "
+                "namespace run privileged, with full access to their node; remove the label, "
+                "or use baseline or restricted",
+            )
+        elif key == "istio-injection" and value == "disabled":
+            yield Finding(
+                (*path, key),
+                f"{path_text((*path, key))}: disabled leaves the pods of every profile "
+                "namespace without an Istio sidecar, so the AuthorizationPolicies that limit "
+                "who reaches a profile are not enforced at its pods; remove the label unless "
+                "the mesh enforces them another way (ambient mode)",
+                "warning",
             )
 
 
@@ -669,6 +748,49 @@ def user_without_access(facts: Facts) -> Iterator[Finding]:
             )
 
 
+def apply_unit_too_large(facts: Facts) -> Iterator[Finding]:
+    """An apply unit holds more than 1,000 objects, which kustomize builds slowly.
+
+    settings: {applyUnits: 1}
+    users:    # 1,001 of them, each a ClusterRoleBinding
+      - {name: u0001, email: u0001@example.com, clusterRole: admin}
+    """
+    parsed = facts.parsed
+    if parsed.lost_any("profiles", "users", "groups") or parsed.incomplete & {
+        "settings",
+        "defaults",
+    }:
+        return  # the counts of a partial roster would mislead
+    limit = units.MAX_UNIT_OBJECTS
+    weights = units.weigh(facts.index)
+    for weighed in weights:
+        if weighed.profile is not None and weighed.objects > limit:
+            yield Finding(
+                parsed.path_of(weighed.profile, "name"),
+                f"profile {weighed.profile.name!r} alone renders to {weighed.objects:,} "
+                f"objects, more than the {limit:,} an apply unit should hold, and no "
+                "applyUnits splits a profile; split its people into several profiles",
+                "warning",
+            )
+    found = units.oversized(weights, parsed.roster.settings.apply_units)
+    if found is None:
+        return
+    where = f"apply unit {found.unit}" if found.unit else "out/ (a single apply unit)"
+    fix = (
+        f"set settings.applyUnits to {found.suggested_units} to keep every unit at or below "
+        f"{limit:,} objects"
+        if found.suggested_units is not None
+        else f"no settings.applyUnits up to {MAX_APPLY_UNITS} keeps every unit at or below "
+        f"{limit:,} objects; split the largest profiles"
+    )
+    yield Finding(
+        ("settings", "applyUnits"),
+        f"{where} holds {found.objects:,} objects, more than {limit:,}: kustomize build, which "
+        f"Flux runs on every reconcile, takes time quadratic in the objects of a unit; {fix}",
+        "warning",
+    )
+
+
 RULES: tuple[Rule, ...] = (
     duplicate_user_name,
     duplicate_email,
@@ -687,10 +809,12 @@ RULES: tuple[Rule, ...] = (
     quota_above_max,
     kfam_name_collision,
     name_too_long,
+    namespace_label,
     cluster_wide_role,
     quota_without_limit_range,
     unused_group,
     user_without_access,
+    apply_unit_too_large,
 )
 
 
@@ -738,7 +862,7 @@ def _duplicates(
             yield Finding(
                 path,
                 f"{what} {value!r} is already used at {path_text(first[value])}; "
-                f"each {what} must be unique",
+                f"each {what} must be unique: rename or remove one of them",
             )
         else:
             first[value] = path
@@ -770,6 +894,10 @@ def _resource_lists(facts: Facts) -> Iterator[tuple[Path, dict[str, int | str]]]
     for path, limits in _limit_ranges(facts):
         for field, resources in limits.model_dump(by_alias=True).items():
             yield (*path, field), resources
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def _value(raw: int | str) -> Decimal | None:
