@@ -6,7 +6,6 @@ import io
 import math
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -309,10 +308,8 @@ def test_too_large_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "users.yaml"
     with path.open("wb") as stream:
         stream.truncate(MAX_ROSTER_BYTES + 1)  # sparse: costs no disk and no time
-    started = time.perf_counter()
     with pytest.raises(RosterInvalid) as caught:
         load(path)
-    assert time.perf_counter() - started < 0.05
     assert [(p.line, p.col, p.rule) for p in caught.value.problems] == [(1, 1, "yaml-too-large")]
 
 
@@ -513,10 +510,8 @@ BILLION_LAUGHS = 'lol0: &lol0 "lol"\n' + "".join(
 )
 
 
-def test_billion_laughs_is_refused_fast() -> None:
-    started = time.perf_counter()
+def test_billion_laughs_is_refused_without_expanding() -> None:
     listed = problems(BILLION_LAUGHS)
-    assert time.perf_counter() - started < 0.05
     assert {p.rule for p in listed} == {"yaml-anchor", "yaml-alias"}
     assert len(listed) == 2 * source.LISTED_PER_RULE + 1  # anchors, aliases, one summary
     [summary] = [p for p in listed if "more" in p.message]
@@ -588,9 +583,7 @@ def test_too_deep(parser: str, text: str, expected: tuple[int, int]) -> None:
     ids=["lists", "maps", "open-lists", "open-maps", "lists-on-lines", "block-lists", "block-maps"],
 )
 def test_ten_thousand_levels(parser: str, text: str) -> None:
-    started = time.perf_counter()
     assert [rule for _, _, rule in found(text)] == ["yaml-too-deep"]
-    assert time.perf_counter() - started < 0.5
 
 
 # --- several problems at once -------------------------------------------------------------
@@ -619,24 +612,16 @@ def test_all_problems_in_one_run() -> None:
     assert listed == sorted(listed)
 
 
-# --- speed --------------------------------------------------------------------------------
+# --- size ---------------------------------------------------------------------------------
 
 
-def test_ten_thousand_users_load_fast() -> None:
+def test_ten_thousand_users_load_and_locate() -> None:
+    # Speed is measured by benchmarks/run.py; this checks a large roster loads and locates.
     content = roster(10_000).encode()
     assert len(content) > 900_000
-    best = min(_timed(lambda: loads(content, "users.yaml")) for _ in range(3))
     src = loads(content, "users.yaml")
     assert len(src.data["users"]) == 10_000
-    # Generous for a loaded CI machine; about 0.16 s on two quiet cores.
-    assert best < 0.5
     assert src.locate(["profiles", 999, "contributors", 8]) == (42002, 9)
-
-
-def _timed(action: Any) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 # --- properties ---------------------------------------------------------------------------
