@@ -1,0 +1,211 @@
+"""The switch-over: what applying the imported roster's compiled objects does to the cluster.
+
+Compiled objects are paired with the cluster's by key: new ones are created (naming
+the hand-made objects they take over from), differing ones changed (field by field),
+hand-made ones that still grant the same access are kept (to delete by hand), and
+objects kfroster applied that are no longer compiled are pruned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from compiler import names
+from compiler.importer.interpret import RBAC, Interpretation, role_of
+from compiler.importer.read import ClusterObject, is_managed
+from compiler.keys import Manifest, ResourceKey, key_of
+from compiler.models import Roster
+from compiler.render import render_all
+from compiler.render.common import MANAGED_BY, PRUNE_PROTECTION
+from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.resolve import RosterIndex, grants
+
+Action = Literal["create", "change", "keep", "prune"]
+_ACTIONS: Final[tuple[Action, ...]] = ("create", "change", "keep", "prune")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One object the switch-over creates, changes, leaves behind or prunes."""
+
+    action: Action
+    key: ResourceKey
+    detail: str
+
+
+@dataclass(frozen=True)
+class SwitchOver:
+    """What applying the compiled roster does to the objects that were imported."""
+
+    changes: tuple[Change, ...]  # by action, then by key
+    # Harmless additions to many existing objects, counted rather than listed.
+    routine: tuple[tuple[str, int], ...]
+
+    def count(self, action: Action) -> int:
+        """Count the changes of one kind."""
+        return sum(1 for change in self.changes if change.action == action)
+
+
+_MISSING: Final = object()
+# Fields kfroster adds to objects that lack them, without changing what they grant.
+_ROUTINE: Final[Mapping[tuple[str | int, ...], str]] = {
+    ("metadata", "labels", *MANAGED_BY): "gain the label app.kubernetes.io/managed-by: kfroster",
+    **{
+        ("metadata", "annotations", key): "gain prune protection (Namespaces and Profiles)"
+        for key in PRUNE_PROTECTION
+    },
+    ("spec", "owner", "apiGroup"): "get spec.owner.apiGroup written out (the same owner)",
+}
+
+
+def compiled_manifests(roster: Roster) -> dict[ResourceKey, Manifest]:
+    """Compile a roster and key every manifest."""
+    manifests: dict[ResourceKey, Manifest] = {}
+    for file_manifests in render_all(roster).values():
+        for manifest in file_manifests:
+            manifests[key_of(manifest)] = manifest
+    return manifests
+
+
+def switch_over(
+    roster: Roster,
+    interpretation: Interpretation,
+    replaced: Mapping[ResourceKey, Sequence[ClusterObject]],
+    expressed: Mapping[ResourceKey, Sequence[str]],
+) -> SwitchOver:
+    """Compare the compiled roster with the cluster's objects.
+
+    `replaced` names, for a compiled object, the hand-made objects it takes over from;
+    `expressed` lists every imported object with the access the roster now expresses.
+    """
+    compiled = compiled_manifests(roster)
+    objects = interpretation.objects
+    changes: list[Change] = []
+    routine: Counter[str] = Counter()
+    for key, manifest in compiled.items():
+        existing = objects.get(key)
+        if existing is None:
+            olds = replaced.get(key, ())
+            detail = (
+                "replaces " + ", ".join(sorted(o.describe() for o in olds))
+                if olds
+                else _why_new(key, objects)
+            )
+            changes.append(Change("create", key, detail))
+            continue
+        # The API version is left out: every served version is the same stored object.
+        body = {k: v for k, v in manifest.items() if k != "apiVersion"}
+        differences = []
+        routine_here: set[str] = set()
+        for path, want, have in _differences(body, existing.body, ()):
+            if have is _MISSING and path in _ROUTINE:
+                routine_here.add(_ROUTINE[path])
+            else:
+                differences.append((path, want, have))
+        routine.update(routine_here)
+        if differences:
+            shown = "; ".join(
+                f"{_path_text(path)}: {_value_text(have)} → {_value_text(want)}"
+                for path, want, have in differences
+            )
+            changes.append(Change("change", key, shown))
+    for key, meanings in expressed.items():
+        if key in compiled:
+            continue
+        if key in interpretation.partly_expressed:
+            advice = "it also holds what the roster cannot express: change it rather than delete it"
+        else:
+            advice = "kfroster does not manage it: delete it by hand"
+        changes.append(Change("keep", key, f"{'; '.join(sorted(set(meanings)))}; {advice}"))
+    for key, obj in objects.items():
+        if is_managed(obj) and key not in compiled:
+            changes.append(Change("prune", key, "was applied from out/ and is no longer in it"))
+    changes.sort(key=lambda c: (_ACTIONS.index(c.action), c.key))
+    return SwitchOver(tuple(changes), tuple(sorted(routine.items())))
+
+
+def _why_new(key: ResourceKey, objects: Mapping[ResourceKey, ClusterObject]) -> str:
+    _group, kind, namespace, name = key
+    if kind == "Namespace":
+        return "not in the input (it was not listed, or the profile controller has not made it)"
+    if kind == "AuthorizationPolicy":
+        if ResourceKey(RBAC, "RoleBinding", namespace, name) in objects:
+            return "the RoleBinding of the same name had none"
+        return "pairs with the RoleBinding of the same name, as the dashboard expects"
+    return "new"
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def _differences(want: Any, have: Any, path: FieldPath) -> Iterator[tuple[FieldPath, Any, Any]]:
+    """Yield (path, compiled value, cluster value) where the cluster differs from the manifest.
+
+    Only what kfroster writes is compared: fields the API server or other tools add stay.
+    Lists of the same length are compared item by item, so a change names its field.
+    """
+    if isinstance(want, dict) and (isinstance(have, dict) or have is _MISSING):
+        present = have if isinstance(have, dict) else {}
+        for key, value in want.items():
+            yield from _differences(value, present.get(key, _MISSING), (*path, key))
+    elif isinstance(want, list) and isinstance(have, list) and len(want) == len(have):
+        for index, (mine, theirs) in enumerate(zip(want, have, strict=True)):
+            yield from _differences(mine, theirs, (*path, index))
+    elif want != have:
+        yield path, want, have
+
+
+def _path_text(path: FieldPath) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int) or "." in part or "/" in part:
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _value_text(value: object, limit: int = 80) -> str:
+    if value is _MISSING:
+        return "(none)"
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def provenance(
+    interpretation: Interpretation, roster: Roster
+) -> tuple[dict[ResourceKey, list[ClusterObject]], dict[ResourceKey, list[str]]]:
+    """Map each compiled object to the objects it takes over from; say what each one granted."""
+    replaced: dict[ResourceKey, list[ClusterObject]] = defaultdict(list)
+    expressed: dict[ResourceKey, list[str]] = defaultdict(list)
+
+    def take_over(key: ResourceKey, source: ClusterObject, meaning: str) -> None:
+        if source.key != key:
+            replaced[key].append(source)
+        expressed[source.key].append(meaning)
+
+    for user in roster.users:
+        if user.cluster_role is None:
+            continue
+        name = names.cluster_role_binding_name(user.name, user.cluster_role)
+        key = ResourceKey(RBAC, "ClusterRoleBinding", "", name)
+        for source in interpretation.users[user.email].cluster_sources:
+            role = names.cluster_role(role_of(source))
+            take_over(key, source, f"grants {role} cluster-wide to {user.email}")
+    index = RosterIndex.build(roster)
+    for profile in roster.profiles:
+        draft = interpretation.profiles[profile.name]
+        for grant in grants(profile, index):
+            name = names.kfam_name(grant.user.email, grant.role)
+            key = ResourceKey(RBAC, "RoleBinding", profile.name, name)
+            meaning = f"grants {grant.role} in {profile.name} to {grant.user.email}"
+            for source in draft.contributors[grant.user.email].sources:
+                take_over(key, source, meaning)
+        if draft.limit_range_source is not None and draft.limit_range:
+            key = ResourceKey("", "LimitRange", profile.name, LIMIT_RANGE_NAME)
+            take_over(key, draft.limit_range_source, f"the LimitRange of {profile.name}")
+    return replaced, expressed
