@@ -6,6 +6,7 @@ user is dropped (and reported) while the rest still reach the policy rules.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,50 @@ class Parsed:
     def may_exist(self, kind: str, name: str) -> bool:
         """Tell whether a name might be a record that failed its own checks."""
         return kind in self.incomplete or name in self.dropped.get(kind, frozenset())
+
+
+def parse_whole(source: Source) -> Parsed | None:
+    """Validate the whole roster in one Pydantic pass; return None when anything is wrong.
+
+    Most rosters are valid, and for them this one pass (in pydantic-core, about ten
+    times faster than jsonschema) stands in for both the JSON Schema check and `parse`.
+    Its verdict may only ever be stricter than the schema's, since a roster it accepts
+    is never shown to jsonschema (tests/test_equivalence.py checks this). Where the
+    models are more lenient, the document goes the slow way: the models take `null`
+    for an absent optional field, which the schema (a roster never writes null)
+    refuses; Pydantic compares a Literal with `==`, so it takes `version: true`
+    (True == 1). Validation runs in strict mode, so no other value is coerced; on
+    the document as JSON, because strict mode on Python data refuses lists for tuples.
+    """
+    data = source.data
+    if not isinstance(data, dict) or type(data.get("version")) is not int or _holds_null(data):
+        return None
+    try:
+        roster = Roster.model_validate_json(json.dumps(data), strict=True)
+    except ValidationError:
+        return None
+    origins: dict[int, Path] = {}
+    for key in _SECTIONS:
+        if key in data:
+            origins[id(getattr(roster, key))] = (key,)
+    for key in _LISTS:
+        for index, record in enumerate(getattr(roster, key)):
+            origins[id(record)] = (key, index)
+    return Parsed(roster, origins, dict.fromkeys(_LISTS, frozenset()))
+
+
+def _holds_null(data: Any) -> bool:
+    """Tell whether a null sits anywhere in the document (as a value; keys are text)."""
+    pending = [data]
+    while pending:
+        node = pending.pop()
+        if node is None:
+            return True
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
 
 
 def parse(source: Source, schema_problems: Iterable[Problem] = ()) -> Parsed:

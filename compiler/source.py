@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Generator, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
@@ -30,7 +30,6 @@ from ruamel.yaml.events import (
     Event,
     MappingEndEvent,
     MappingStartEvent,
-    NodeEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
@@ -51,8 +50,6 @@ MAX_DEPTH: Final = 32
 LISTED_PER_RULE: Final = 10
 
 Position = tuple[int, int]
-# Index paths may hold a marker for a key that no path can name.
-Index = tuple[dict[tuple[object, ...], Position], dict[tuple[object, ...], Position]]
 
 _BOM: Final = "\ufeff"
 # What libyaml refuses to read, plus the C1 controls and Unicode line separators
@@ -169,24 +166,40 @@ class Source:
     name: str
     text: str
     data: Any
+    # Where each node of data starts, recorded while parsing (see _Frame); a Source
+    # made by hand has none, and finds them by parsing text on first use.
+    located: _Located = field(default=None, repr=False, compare=False)
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> Position:
         """Return the (line, col) of the node at path, or of its deepest existing ancestor."""
-        values, keys = self._index
-        wanted = tuple(path)
-        if key and wanted in keys:
-            return keys[wanted]
-        for end in range(len(wanted), -1, -1):
-            found = values.get(wanted[:end])
-            if found is not None:
-                return found
-        return 1, 1
+        node = self._located
+        if node is None:
+            return 1, 1
+        found = _start(node)
+        last = len(path) - 1
+        for depth, part in enumerate(path):
+            if not isinstance(node, _Frame):
+                break  # a scalar has no children
+            starts = node.starts
+            if isinstance(starts, dict):
+                if not isinstance(part, str) or part not in starts:
+                    break
+                if key and depth == last:
+                    return _mark_position(node.key_starts[part])
+                node = starts[part]
+            else:
+                if not isinstance(part, int) or not 0 <= part < len(starts):
+                    break
+                node = starts[part]
+            found = _start(node)
+        return found
 
     @cached_property
-    def _index(self) -> Index:
-        # Built on first use by parsing the text again: only rosters with
-        # problems get located, so valid ones never pay for it.
-        return _index(self.text)
+    def _located(self) -> _Located:
+        if self.located is not None:
+            return self.located
+        # What could be read of the text: its problems were reported when it was loaded.
+        return _build(self.text, _Report(self.name)).located
 
 
 def load(path: Path, name: str | None = None) -> Source:
@@ -221,11 +234,11 @@ def loads(content: str | bytes, name: str) -> Source:
         if size > MAX_ROSTER_BYTES:
             raise RosterInvalid([_too_large(name, size)])
         text = content
-    data = _build(_check_characters(text, report), report)
+    built = _build(_check_characters(text, report), report)
     problems = report.finish()
     if problems:
         raise RosterInvalid(problems)
-    return Source(name, text, data)
+    return Source(name, text, built.root, built.located)
 
 
 class _Report:
@@ -329,7 +342,7 @@ def _describe_char(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
 
 
-def _build(text: str, report: _Report) -> Any:
+def _build(text: str, report: _Report) -> _Builder:
     """Build plain data from the events of text, reporting all a roster must not contain."""
     builder = _Builder(report)
     handlers: dict[type[Event], Callable[[Any], bool]] = {
@@ -362,18 +375,29 @@ def _build(text: str, report: _Report) -> Any:
             "the file holds no data (it is empty or has only comments); "
             "write the roster into it, starting with 'version: 1'",
         )
-    return builder.root
+    return builder
 
 
 class _Frame:
-    """A mapping or sequence being built and, for a mapping, the key its next value gets."""
+    """A mapping or sequence being built, and where it and each of its keys and items start.
 
-    __slots__ = ("items", "key", "key_lines")
+    The frames outlive the parse: Source.locate walks them along a path. Marks are
+    kept as the parser made them, and turned into a line and column only when asked.
+    """
 
-    def __init__(self, items: dict[str, Any] | list[Any]) -> None:
+    __slots__ = ("items", "key", "key_starts", "start", "starts")
+
+    def __init__(self, items: dict[str, Any] | list[Any], start: Any) -> None:
         self.items = items
-        self.key: object = _EXPECT_KEY if isinstance(items, dict) else None
-        self.key_lines: dict[str, int] = {}
+        self.start = start
+        self.key: object = _EXPECT_KEY if isinstance(items, dict) else None  # of the next value
+        self.key_starts: dict[str, Any] = {}
+        # Parallel to items: the mark of each scalar, the frame of each collection.
+        self.starts: dict[str, _Located] | list[_Located] = {} if isinstance(items, dict) else []
+
+
+# Where a node starts: the parser's mark of a scalar, or the _Frame of a collection.
+_Located = Any
 
 
 class _Builder:
@@ -386,6 +410,7 @@ class _Builder:
     def __init__(self, report: _Report) -> None:
         self.report = report
         self.root: Any = None
+        self.located: _Located = None  # where root starts
         self.empty = True  # no document, or one holding only an empty plain scalar
         self.documents = 0
         self.stack: list[_Frame] = []
@@ -416,9 +441,11 @@ class _Builder:
                 )
                 value = None
         if stack:
+            _place(stack[-1], event.start_mark)
             _attach(stack[-1], value)
         else:
             self.root = value
+            self.located = event.start_mark
             self.empty = text == "" and not style and event.ctag is None
         return False
 
@@ -435,7 +462,12 @@ class _Builder:
                 "a list or mapping cannot be a key; a key is plain text followed by ':'",
             )
         self.empty = False
-        stack.append(_Frame({} if isinstance(event, MappingStartEvent) else []))
+        frame = _Frame({} if isinstance(event, MappingStartEvent) else [], event.start_mark)
+        if stack:
+            _place(stack[-1], frame)
+        else:
+            self.located = frame
+        stack.append(frame)
         return False
 
     def end(self, _event: CollectionEndEvent) -> bool:
@@ -456,7 +488,10 @@ class _Builder:
         )
         self.empty = False
         if self.stack:
+            _place(self.stack[-1], event.start_mark)
             _attach(self.stack[-1], None)
+        else:
+            self.located = event.start_mark
         return False
 
     def document(self, event: DocumentStartEvent) -> bool:
@@ -504,18 +539,27 @@ def _number(text: str) -> object:
 
 
 def _add_key(frame: _Frame, key: str, event: ScalarEvent, report: _Report) -> None:
-    first = frame.key_lines.get(key)
+    first = frame.key_starts.get(key)
     if first is None:
-        frame.key_lines[key] = event.start_mark.line + 1
+        frame.key_starts[key] = event.start_mark
         frame.key = key
         return
     report.add(
         "yaml-duplicate-key",
         _at(event),
-        f"the key '{_clean(key)}' is already used on line {first} of this mapping; "
+        f"the key '{_clean(key)}' is already used on line {first.line + 1} of this mapping; "
         "remove one of them or merge their values",
     )
     frame.key = _NO_KEY
+
+
+def _place(frame: _Frame, located: _Located) -> None:
+    """Record where the frame's next value starts (its data is attached when it ends)."""
+    starts = frame.starts
+    if isinstance(starts, list):
+        starts.append(located)
+    elif isinstance(frame.key, str):  # not a refused or complex key
+        starts[frame.key] = located
 
 
 def _attach(frame: _Frame, value: Any) -> None:
@@ -534,8 +578,15 @@ def _attach(frame: _Frame, value: Any) -> None:
 
 
 def _at(event: Event) -> Position:
-    mark = event.start_mark
+    return _mark_position(event.start_mark)
+
+
+def _mark_position(mark: Any) -> Position:
     return mark.line + 1, mark.column + 1
+
+
+def _start(located: _Located) -> Position:
+    return _mark_position(located.start if isinstance(located, _Frame) else located)
 
 
 def _clean(text: str, limit: int = 40) -> str:
@@ -609,49 +660,3 @@ def _has_tab(text: str, index: int) -> bool:
     return text[index : index + 1] == "\t" or (
         indentation is not None and "\t" in indentation.group()
     )
-
-
-def _index(text: str) -> Index:
-    """Map each node's path to the position of its value and, in a mapping, of its key."""
-    values: dict[tuple[object, ...], Position] = {}
-    keys: dict[tuple[object, ...], Position] = {}
-    # One entry per open collection: its path, and its next index or pending key.
-    stack: list[tuple[tuple[object, ...], list[Any]]] = []
-    unnamed = object()  # stands for a refused complex key: no path can name it
-    with closing(_events(text)) as events:
-        try:
-            for event in events:
-                if isinstance(event, CollectionEndEvent):
-                    stack.pop()
-                    continue
-                if not isinstance(event, NodeEvent):
-                    if isinstance(event, DocumentStartEvent) and values:
-                        break  # only the first document is data
-                    continue
-                mark = event.start_mark
-                position = (mark.line + 1, mark.column + 1)
-                path: tuple[object, ...] = ()
-                if stack:
-                    parent, next_item = stack[-1]
-                    item = next_item[0]
-                    if isinstance(item, int):
-                        next_item[0] = item + 1
-                    elif item is _EXPECT_KEY:
-                        item = event.value if isinstance(event, ScalarEvent) else unnamed
-                        next_item[0] = item
-                        keys.setdefault((*parent, item), position)
-                        if isinstance(event, CollectionStartEvent):
-                            stack.append(((*parent, unnamed), [unnamed]))
-                        continue
-                    else:
-                        next_item[0] = _EXPECT_KEY
-                    path = (*parent, item)
-                values.setdefault(path, position)
-                if isinstance(event, CollectionStartEvent):
-                    if len(stack) >= MAX_DEPTH:
-                        break
-                    first = _EXPECT_KEY if isinstance(event, MappingStartEvent) else 0
-                    stack.append((path, [first]))
-        except YAMLError:
-            pass  # text that does not parse keeps the positions read so far
-    return values, keys
