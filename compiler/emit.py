@@ -11,7 +11,7 @@ import shutil
 import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -301,11 +301,16 @@ def _locked(parent: Path) -> Iterator[int | None]:
 def _recover(out_dir: Path) -> None:
     """Put back the old tree if a compile was killed between the two renames of the fallback."""
     old = _sibling(out_dir, _OLD)
-    if not _lexists(out_dir) and _lexists(old):
-        try:
-            old.rename(out_dir)
-        except OSError as err:
-            raise OutDirError(f"{old}: cannot restore it as {out_dir} ({err.strerror})") from err
+    try:
+        if _lexists(out_dir) or not _lexists(old):
+            return
+        # Only a real directory is a tree we swapped out. Anything else under that name
+        # (a symlink to elsewhere) must not become out/; _replace() removes it.
+        if not stat.S_ISDIR(os.lstat(old).st_mode):
+            return
+        old.rename(out_dir)
+    except OSError as err:
+        raise OutDirError(f"{old}: cannot restore it as {out_dir} ({err.strerror})") from err
 
 
 def _read_generated(path: str) -> bytes | None:
@@ -497,6 +502,20 @@ def _describe(err: OSError, new_dir: Path, out_dir: Path) -> str:
     return f"{where}: cannot write ({err.strerror or err})"
 
 
+def _remove_leftovers(out_dir: Path) -> None:
+    """Delete what a killed compile left beside out_dir; the lock says no compile uses it."""
+    _remove(_sibling(out_dir, _NEW))
+    _remove(_sibling(out_dir, _OLD))
+
+
+def _on_read_only_filesystem(path: Path) -> bool:
+    """Tell whether path is on a filesystem mounted read-only (which root cannot write either)."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return False
+
+
 def _replace(
     out_dir: Path, wanted: Mapping[str, bytes], tree: _Tree, parent_fd: int | None
 ) -> None:
@@ -505,11 +524,11 @@ def _replace(
         # Without write access the old tree could not be removed after the swap.
         path = out_dir / rel_dir
         if not os.access(path, os.W_OK | os.X_OK):
-            raise OutDirError(f"{path}: cannot write (Permission denied); nothing changed")
+            cause = errno.EROFS if _on_read_only_filesystem(path) else errno.EACCES
+            raise OutDirError(f"{path}: cannot write ({os.strerror(cause)}); nothing changed")
     new_dir = _sibling(out_dir, _NEW)
     try:
-        _remove(new_dir)  # left by a killed compile; the lock says no compile is using it
-        _remove(_sibling(out_dir, _OLD))
+        _remove_leftovers(out_dir)
         _build(new_dir, out_dir, wanted, tree.generated)
         _swap_in(new_dir, out_dir)
     except OSError as err:
@@ -546,4 +565,8 @@ def write_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
             raise _foreign_error(out_dir, diff.foreign)
         if not diff.clean:
             _replace(out_dir, wanted, tree, parent_fd)
+        else:
+            # A compile killed after its swap leaves the old tree beside an up-to-date out/.
+            with suppress(OSError):  # harmless if it stays; the next write tries again
+                _remove_leftovers(out_dir)
         return diff
