@@ -6,8 +6,19 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from compiler import emit, pipeline
+
+# `HYPOTHESIS_PROFILE=fuzz` runs the long fuzz campaign: FUZZ_EXAMPLES examples for every
+# property that asks tests.strategies.examples() (see tests/test_fuzz.py).
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent

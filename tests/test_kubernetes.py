@@ -11,7 +11,6 @@ Every file is read with PyYAML, a YAML 1.1 reader like the one Kubernetes uses.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import shutil
 import subprocess
@@ -23,7 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
@@ -31,22 +29,20 @@ import yaml
 from compiler import pipeline
 from compiler.models import Roster
 from compiler.render import render_all
+from tests.kubernetes_schemas import (
+    BUILTIN_KINDS,
+    KINDS,
+    KUBERNETES_VERSION,
+    SCHEMA_FILES,
+    schema_errors,
+)
 
 Manifest = dict[str, Any]
 Key = tuple[str, str, str, str]  # apiVersion, kind, namespace ("" when cluster-scoped), name
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
-SCHEMAS = TESTS / "schemas"
 RBAC = "rbac.authorization.k8s.io"
-# The version kubernetes-validate's own CLI defaults to: the newest one it packages.
-KUBERNETES_VERSION = kubernetes_validate.latest_version()
-BUILTIN_KINDS = frozenset({"Namespace", "LimitRange", "RoleBinding", "ClusterRoleBinding"})
-SCHEMA_FILES = {
-    "Profile": "profile.schema.json",
-    "AuthorizationPolicy": "authorizationpolicy.schema.json",
-}
-KINDS = BUILTIN_KINDS | SCHEMA_FILES.keys()
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,22 +193,6 @@ def test_kubernetes_schema_is_strict_and_knows_only_builtin_kinds() -> None:
 # --------------------------------------------------------------------------------------------
 # Profile and AuthorizationPolicy: our schemas
 # --------------------------------------------------------------------------------------------
-
-
-@cache
-def validator(kind: str) -> jsonschema.Draft7Validator:
-    """Return the checked Draft 7 validator of tests/schemas/ for a kind."""
-    schema = json.loads((SCHEMAS / SCHEMA_FILES[kind]).read_text(encoding="utf-8"))
-    jsonschema.Draft7Validator.check_schema(schema)
-    return jsonschema.Draft7Validator(schema)
-
-
-def schema_errors(kind: str, manifest: Manifest) -> list[str]:
-    """Return every schema violation of a manifest as `path: message`, sorted."""
-    return sorted(
-        f"{'.'.join(str(part) for part in error.absolute_path) or '(root)'}: {error.message}"
-        for error in validator(kind).iter_errors(manifest)
-    )
 
 
 @pytest.mark.parametrize("doc", all_documents(SCHEMA_FILES))

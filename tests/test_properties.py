@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -13,18 +14,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from compiler import pipeline
 from compiler.problems import RosterInvalid
-from compiler.source import loads
+from compiler.source import Source, loads
 from tests.conftest import REPO, read_tree
-from tests.strategies import rosters
+from tests.strategies import examples, rosters
 
 _SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -81,13 +85,13 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(data=_JSON)
 def test_validation_never_raises_on_arbitrary_yaml(data: Any) -> None:
     pipeline.check_text(_dump(data), "users.yaml")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(roster=rosters(), path_seed=st.integers(0, 2**32), value=_JSON)
 def test_validation_never_raises_on_mutated_rosters(
     roster: dict[str, Any], path_seed: int, value: Any
@@ -110,7 +114,7 @@ def test_validation_never_raises_on_mutated_rosters(
     pipeline.check_text(_dump(roster), "users.yaml")
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(text=st.text(max_size=200))
 def test_loading_never_raises_on_arbitrary_text(text: str) -> None:
     with contextlib.suppress(RosterInvalid):
@@ -136,3 +140,50 @@ def test_same_bytes_whatever_the_hash_seed_and_locale(tmp_path: Path) -> None:
         trees.append(read_tree(work / "out"))
     assert trees[0] == trees[1] == trees[2]
     assert trees[0] == read_tree(REPO / "out")
+
+
+def _paths(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path into the data, and beside each one a path just past its end."""
+    found = [path, (*path, "missing"), (*path, 0)]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _paths(value, (*path, index))
+    return found
+
+
+@settings(max_examples=examples(100), deadline=None)
+@given(roster=rosters(), flow=st.booleans())
+def test_positions_recorded_while_loading_are_those_of_the_text(
+    roster: dict[str, Any], flow: bool
+) -> None:
+    # loads() records every node's position as it parses; a Source made by hand finds
+    # them by reading its text again. Both must locate every path alike.
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = flow
+    stream = io.StringIO()
+    dumper.dump(roster, stream)
+    loaded = loads(stream.getvalue(), "users.yaml")
+    by_hand = Source(loaded.name, loaded.text, loaded.data)
+    for path in _paths(loaded.data):
+        for key in (False, True):
+            assert loaded.locate(path, key=key) == by_hand.locate(path, key=key), (path, key)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_checking_and_rendering_leave_the_cycle_collector_as_they_found_it(
+    enabled: bool, tmp_path: Path
+) -> None:
+    # The pipeline pauses Python's cycle collector while it works (see pipeline.py).
+    roster = tmp_path / "users.yaml"
+    shutil.copy(REPO / "users.yaml", roster)
+    was_enabled = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert pipeline.compile_roster(roster).files
+        assert pipeline.check_text("version: 2\n", "users.yaml").roster is None
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
