@@ -162,6 +162,312 @@ def schema(
         _say(f"wrote {output}")
 
 
+class Presentation(enum.StrEnum):
+    """How `explain`, `roles` and `diff` print what they found."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+PresentationOption = Annotated[
+    Presentation,
+    typer.Option("--format", "-f", help="Aligned text, Markdown or JSON.", case_sensitive=False),
+]
+
+
+@app.command()
+def explain(
+    who: Annotated[
+        str, typer.Argument(help="A user name (alice) or an email (alice@example.com, any case).")
+    ],
+    roster: RosterPath = Path("users.yaml"),
+    output_format: PresentationOption = Presentation.TEXT,
+) -> None:
+    """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
+    from compiler import explain as explaining
+    from compiler import pipeline
+    from compiler.problems import CompilerError
+    from compiler.terminal import palette_for
+
+    checked = pipeline.check(roster, str(roster))
+    if checked.roster is None:
+        _report(checked.problems, None)
+        _say(f"{roster}: invalid ({_count(checked.problems, 'error')})")
+        raise typer.Exit(1)
+    try:
+        found = explaining.explain(checked.roster, who)
+    except CompilerError as err:
+        _say(f"error: {roster}: {err}")
+        raise typer.Exit(1) from None
+    if output_format is Presentation.JSON:
+        sys.stdout.write(explaining.format_json(found))
+    elif output_format is Presentation.MARKDOWN:
+        sys.stdout.write(explaining.format_markdown(found))
+    else:
+        sys.stdout.write(explaining.format_text(found, palette_for(sys.stdout)))
+
+
+@app.command()
+def roles(
+    role: Annotated[
+        str | None,
+        typer.Argument(help="admin, edit or view (kubeflow- prefix optional); all when omitted."),
+    ] = None,
+    output_format: PresentationOption = Presentation.TEXT,
+) -> None:
+    """Chart what kubeflow-admin, kubeflow-edit and kubeflow-view allow, by area."""
+    from compiler import roles as charts
+    from compiler.terminal import palette_for
+
+    chosen = None if role is None else charts.resolve_role(role)
+    if role is not None and chosen is None:
+        raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
+    rows = charts.chart()
+    if output_format is Presentation.JSON:
+        sys.stdout.write(charts.format_json(rows, chosen))
+    elif output_format is Presentation.MARKDOWN:
+        sys.stdout.write(charts.format_markdown(rows, chosen))
+    else:
+        sys.stdout.write(charts.format_text(rows, chosen, palette_for(sys.stdout)))
+
+
+@app.command()
+def deploy(
+    roster: RosterPath = Path("users.yaml"),
+    *,
+    flux: Annotated[
+        bool, typer.Option("--flux", help="Write one Flux Kustomization per apply unit.")
+    ] = False,
+    argocd: Annotated[
+        bool, typer.Option("--argocd", help="Write one Argo CD ApplicationSet over the units.")
+    ] = False,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory of the deploy manifests.")
+    ] = Path("deploy"),
+    path: Annotated[
+        str, typer.Option(help="Where the compiled out/ is, inside the Git repository.")
+    ] = "out",
+    name: Annotated[str, typer.Option(help="Kustomization name prefix / ApplicationSet name.")] = (
+        "kubeflow-users"
+    ),
+    namespace: Annotated[
+        str | None, typer.Option(help="Of the objects written [default: flux-system, argocd].")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Flux: the GitRepository [default: flux-system].")
+    ] = None,
+    repo_url: Annotated[str | None, typer.Option(help="Argo CD: the repository URL.")] = None,
+    revision: Annotated[
+        str | None, typer.Option(help="Argo CD: branch, tag or commit [default: HEAD].")
+    ] = None,
+    project: Annotated[
+        str | None, typer.Option(help="Argo CD: the AppProject [default: default].")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when OUT is stale.")
+    ] = False,
+) -> None:
+    """Write the manifests that point Flux or Argo CD at the apply units of out/."""
+    from compiler import deploy as deploying
+    from compiler import emit, pipeline
+    from compiler.problems import CompilerError
+
+    if flux == argocd:
+        raise typer.BadParameter("choose one engine: --flux or --argocd")
+    target = deploying.Target(
+        "flux" if flux else "argocd", name, path, namespace, source, repo_url, revision, project
+    )
+    mistakes = deploying.check_target(target)
+    if mistakes:
+        raise typer.BadParameter("; ".join(mistakes))
+    checked = pipeline.check(roster, str(roster))
+    if checked.roster is None:
+        _report(checked.problems, None)
+        _say(f"{roster}: invalid, nothing written ({_count(checked.problems, 'error')})")
+        raise typer.Exit(1)
+    files = deploying.render(target, checked.roster, roster.name)
+    try:
+        changes = emit.plan_tree(files, out) if check else emit.write_tree(files, out)
+    except CompilerError as err:
+        _say(f"error: {err}")
+        raise typer.Exit(1) from None
+    if check and not changes.clean:
+        _say(f"{out}/ is stale; run `kfroster deploy --{target.engine} ...` and commit it:")
+        for label in ("missing", "changed", "stale", "foreign"):
+            for relative in getattr(changes, label):
+                _say(f"  {label:<8} {out / relative}")
+        raise typer.Exit(1)
+    _say(
+        f"{out}/ is up to date ({len(files)} file(s))"
+        if check
+        else f"wrote {out}/ for {target.engine}: {len(files)} file(s), {len(changes.missing)} "
+        f"added, {len(changes.changed)} changed, {len(changes.stale)} removed"
+    )
+
+
+@app.command()
+def diff(
+    rosters: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[ROSTER] | OLD NEW",
+            help="With --base: the roster (default users.yaml). Without: two roster files.",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base", metavar="REF", help="Compare ROSTER at git revision REF with the worktree."
+        ),
+    ] = None,
+    output_format: Annotated[
+        Presentation,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="text (coloured on a terminal unless NO_COLOR), markdown (a PR comment), json.",
+        ),
+    ] = Presentation.TEXT,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the plan to this file, atomically."),
+    ] = None,
+    max_chars: Annotated[
+        int,
+        typer.Option("--max-chars", min=2000, help="Markdown: at most this many characters."),
+    ] = 65536,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when anything changes.")
+    ] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="KIND[,KIND]",
+            help="Exit 1 when a risk of these kinds is found: privilege, data, owner, quota, "
+            "settings.",
+        ),
+    ] = None,
+) -> None:
+    """Plan a roster change: who gains or loses what, risks first, then every object.
+
+    `kfroster diff --base REF [ROSTER]` reads ROSTER at git revision REF (nothing is
+    checked out); `kfroster diff OLD NEW` compares two files. Both sides are compiled
+    with this kfroster, so only the roster change shows.
+
+    Risk kinds: privilege (new or wider access, an email change), data (a profile
+    leaves), owner (an owner changes), quota (a quota or limit tightens), settings (a
+    setting every profile reads, a looser policy). Privilege lost is only information.
+
+    Exit codes: 0 the plan was made; 1 a side is invalid (its problems are printed and
+    the plan says so), or --exit-code and something changes, or --fail-on and such a
+    risk is found; 2 a usage error: a bad revision, an unreadable file, an unknown KIND.
+    """
+    import shlex
+
+    from compiler import diff as planning
+    from compiler.plan.output import render, write_atomically
+    from compiler.problems import CompilerError
+    from compiler.terminal import PLAIN, palette_for
+
+    kinds = _risk_kinds(fail_on)
+    paths = rosters or []
+    if (base is not None and len(paths) > 1) or (base is None and len(paths) != 2):
+        raise typer.BadParameter("give --base REF [ROSTER], or OLD NEW", param_hint="ROSTERS")
+    try:
+        if base is not None:
+            roster = paths[0] if paths else Path("users.yaml")
+            plan = planning.plan_against(roster, base)
+            command = shlex.join(["kfroster", "diff", "--base", base, str(roster)])
+        else:
+            plan = planning.plan_between(paths[0], paths[1])
+            command = shlex.join(["kfroster", "diff", *map(str, paths)])
+        _report(plan.problems, None)
+        palette = palette_for(sys.stdout) if output is None else PLAIN
+        text = render(
+            plan, output_format.value, palette=palette, max_chars=max_chars, command=command
+        )
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            write_atomically(output, text)
+            _say(f"wrote the plan to {output}")
+    except (CompilerError, OSError) as err:
+        _say(f"error: {err}")
+        raise typer.Exit(2) from None
+    found = [kind for kind in plan.blocking_kinds() if kind in kinds]
+    if not plan.valid:
+        _say(f"no plan: {' and '.join(plan.invalid)} failed validation")
+    elif found:
+        _say(f"risks found that --fail-on refuses: {', '.join(found)}")
+    raise typer.Exit(1 if not plan.valid or found or (exit_code and plan.has_changes) else 0)
+
+
+def _risk_kinds(text: str | None) -> tuple[str, ...]:
+    """Parse --fail-on's comma-separated risk kinds; refuse unknown ones (exit 2)."""
+    from compiler.plan.model import RISK_KINDS
+
+    kinds = tuple(kind.strip().lower() for kind in (text or "").split(",") if kind.strip())
+    unknown = [kind for kind in kinds if kind not in RISK_KINDS]
+    if unknown or (text is not None and not kinds):
+        raise typer.BadParameter(
+            f"unknown risk kind {', '.join(unknown) or repr(text)}; "
+            f"choose from {', '.join(RISK_KINDS)}",
+            param_hint="--fail-on",
+        )
+    return kinds
+
+
+@app.command("import")
+def import_(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
+            "limitranges,authorizationpolicies -A -o yaml` printed (YAML or JSON; '-' is stdin).",
+            metavar="FILE",
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the roster; '-' for stdout.")
+    ] = Path("users.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the report to this file, as JSON.")
+    ] = None,
+) -> None:
+    """Write the roster that grants what a running cluster grants; report what it cannot."""
+    from compiler import importer
+    from compiler.problems import CompilerError
+
+    to_stdout = str(output) == "-"
+    if not to_stdout and output.exists() and not force:
+        _say(f"error: {output} exists; pass --force to replace it, or choose another --output")
+        raise typer.Exit(1)
+    try:
+        inputs = importer.read_inputs(files, sys.stdin.buffer)
+        imported = importer.import_cluster(inputs, "users.yaml" if to_stdout else str(output))
+        if to_stdout:
+            sys.stdout.write(imported.text)
+        else:
+            importer.write_roster(output, imported.text, force=force)
+        if report is not None:
+            report.write_text(importer.report_json(imported), encoding="utf-8")
+    except importer.ClusterInputInvalid as err:
+        _report(err.problems, Format.TEXT)
+        _say("nothing written: give kfroster import what kubectl printed")
+        raise typer.Exit(1) from None
+    except (CompilerError, OSError) as err:
+        _say(f"error: {err}")
+        raise typer.Exit(1) from None
+    for line in importer.format_report(imported, [name for name, _ in inputs], str(output)):
+        _say(line)
+
+
 def _default_format() -> Format:
     return Format.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else Format.TEXT
 

@@ -14,20 +14,26 @@ from compiler.render.limit_range import render_limit_range
 from compiler.render.namespace import render_namespace
 from compiler.render.profile import render_profile
 from compiler.resolve import RosterIndex, effective_limit_range, effective_quota, grants
+from compiler.units import place
 
 PROFILES_DIR = "profiles"
 CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"
 
 
 def render_all(roster: Roster) -> dict[str, tuple[Manifest, ...]]:
-    """Return every file of out/ (a relative path) with its manifests, in file order."""
+    """Return every file of out/ (a relative path) with its manifests, in file order.
+
+    With settings.applyUnits above 1 every path starts with its unit's directory
+    (`unit-007/profiles/alice.yaml`); see units.py.
+    """
     index = RosterIndex.build(roster)
+    count = roster.settings.apply_units
     files: dict[str, tuple[Manifest, ...]] = {}
     for profile in sorted(roster.profiles, key=lambda p: p.name):
-        files[f"{PROFILES_DIR}/{profile.name}.yaml"] = render_profile_file(profile, index)
+        files[place(PROFILES_DIR, profile.name, count)] = render_profile_file(profile, index)
     for user in sorted(roster.users, key=lambda u: u.name):
         if user.cluster_role is not None:
-            files[f"{CLUSTER_ROLE_BINDINGS_DIR}/{user.name}.yaml"] = (
+            files[place(CLUSTER_ROLE_BINDINGS_DIR, user.name, count)] = (
                 render_cluster_role_binding(user, user.cluster_role),
             )
     return dict(sorted(files.items()))
