@@ -233,6 +233,49 @@ def roles(
 
 
 @app.command()
+def init(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Where to create the repository.")
+    ] = Path(),
+    flux: Annotated[
+        bool, typer.Option("--flux", help="Add the Flux Kustomization that applies out/.")
+    ] = False,
+    argocd: Annotated[
+        bool, typer.Option("--argocd", help="Add the Argo CD ApplicationSet (needs --repo-url).")
+    ] = False,
+    repo_url: Annotated[
+        str | None, typer.Option(help="Argo CD: the URL it clones this repository from.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing files, printing a diff of each.")
+    ] = False,
+) -> None:
+    """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
+    from compiler import scaffold
+    from compiler.deploy import Target, check_target
+    from compiler.problems import CompilerError
+
+    try:
+        engine = scaffold.choose_engine(flux=flux, argocd=argocd)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    mistakes = check_target(Target(engine, repo_url=repo_url)) if engine else []
+    if mistakes or (repo_url is not None and engine != "argocd"):
+        raise typer.BadParameter("; ".join(mistakes) or "--repo-url applies to --argocd only")
+    try:
+        done = scaffold.init(scaffold.scaffold(engine, repo_url), directory, force=force)
+    except CompilerError as err:
+        _say(f"error: {err}")
+        raise typer.Exit(1) from None
+    for _, diff in done.overwritten:
+        sys.stdout.write(diff)
+    _say(
+        f"initialised {directory}: {len(done.created)} created, {len(done.overwritten)} "
+        f"overwritten, {len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
+    )
+
+
+@app.command()
 def deploy(
     roster: RosterPath = Path("users.yaml"),
     *,
