@@ -56,7 +56,8 @@ def parse_quantity(value: int | str) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = 60
         try:
-            if suffix[:1] in ("e", "E"):
+            # "E" and "Ei" are exa and exbi; only an "e"/"E" followed by digits is an exponent.
+            if suffix not in _MULTIPLIERS:
                 exponent = Decimal(suffix[1:])
                 if abs(exponent) > MAX_EXPONENT:
                     raise QuantityError(f"{value!r} is out of range")
