@@ -7,6 +7,7 @@ reaches fifty people is one line, not fifty, and still names them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -289,6 +290,32 @@ _ADMISSION = (
     "running pods keep running, but new pods (restarts and rollouts included) are refused "
     "while usage is above it"
 )
+_VOLUME_ADMISSION = (
+    "existing volumes are kept, but new PersistentVolumeClaims (notebook workspaces and "
+    "pipeline volumes among them) are refused while usage is above it"
+)
+# Quota keys that count storage claimed by PersistentVolumeClaims, not anything pods use.
+_VOLUME_QUOTA = re.compile(
+    r"^(requests\.storage|persistentvolumeclaims|count/persistentvolumeclaims"
+    r"|.+\.storageclass\.storage\.k8s\.io/(requests\.storage|persistentvolumeclaims))$"
+)
+# Quota keys that count pods or what pods request; the rest count objects of a kind.
+_POD_QUOTA = re.compile(
+    r"^(pods|count/pods|(requests\.|limits\.)?(cpu|memory|ephemeral-storage)|"
+    r"(requests\.)?hugepages-.+|requests\..+)$"
+)
+
+
+def _admission(resource: str) -> str:
+    """Say what a tighter quota on one resource stops, in the words of that resource."""
+    if _VOLUME_QUOTA.match(resource):
+        return _VOLUME_ADMISSION
+    if _POD_QUOTA.match(resource):
+        return _ADMISSION
+    kind = resource.removeprefix("count/")
+    return f"existing {kind} are kept, but new ones are refused while their number is above it"
+
+
 _LIMIT_FIELDS: dict[str, tuple[int, str]] = {
     # field: (direction that restricts, consequence); -1: lower restricts, +1: higher.
     "max": (-1, "containers asking for more are refused"),
@@ -434,7 +461,7 @@ def _quota_risk(
             if old is not None
             else [" now limited to ", Code(new or ""), " (was unlimited)"]
         )
-        message = ("quota ", Code(resource), *change, *where, ": ", _ADMISSION)
+        message = ("quota ", Code(resource), *change, *where, ": ", _admission(resource))
     else:
         _direction, why = _LIMIT_FIELDS[what]
         change = (

@@ -363,6 +363,29 @@ def test_quota_and_limit_reductions_are_flagged(edit: Edit, expected: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("resource", "consequence"),
+    [
+        ("cpu", "new pods (restarts and rollouts included) are refused"),
+        ("requests.nvidia.com/gpu", "new pods (restarts and rollouts included) are refused"),
+        ("persistentvolumeclaims", "new PersistentVolumeClaims (notebook workspaces"),
+        ("requests.storage", "new PersistentVolumeClaims (notebook workspaces"),
+        ("fast.storageclass.storage.k8s.io/requests.storage", "new PersistentVolumeClaims"),
+        ("services", "existing services are kept, but new ones are refused"),
+        ("count/deployments.apps", "existing deployments.apps are kept, but new ones"),
+    ],
+)
+def test_a_quota_reduction_says_what_it_stops_in_that_resource_s_terms(
+    resource: str, consequence: str
+) -> None:
+    base = changed(lambda d: d["defaults"]["resourceQuota"]["hard"].update({resource: "10"}))
+    head = changed(lambda d: d["defaults"]["resourceQuota"]["hard"].update({resource: "5"}), base)
+    (message,) = blocking(plan_of(head, base), "quota")
+    assert f"quota {resource} lowered from 10 to 5" in message
+    assert consequence in message, message
+    assert ("new pods" in message) is consequence.startswith("new pods"), message
+
+
+@pytest.mark.parametrize(
     "edit",
     [
         lambda d: d["defaults"]["resourceQuota"]["hard"].update({"cpu": "16"}),
