@@ -36,11 +36,28 @@ class RosterInvalid(CompilerError):
         super().__init__(f"{len(self.problems)} problem(s)")
 
 
+# Roster text quoted in a message is cut to this: a 10,000-character key must not flood a PR.
+QUOTED_MAX_CHARS = 80
+
+
+def clipped(text: str) -> str:
+    """Cut roster text to QUOTED_MAX_CHARS, marking the cut."""
+    return text if len(text) <= QUOTED_MAX_CHARS else text[: QUOTED_MAX_CHARS - 3] + "..."
+
+
+def quoted(text: str) -> str:
+    """Quote roster text for a message: clipped, and escaped so it prints on one line."""
+    return repr(clipped(text))
+
+
 def path_text(path: Sequence[str | int]) -> str:
     """Write a document path the way a roster author reads it: `profiles[2].owner`."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{clipped(part)}" if text else clipped(part)
     return text or "the file"
 
 

@@ -15,7 +15,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from compiler import characters, models
-from compiler.problems import Problem, path_text
+from compiler.problems import Problem, path_text, quoted
 from compiler.source import Source
 
 SCHEMA_PATH = "schemas/users.schema.json"
@@ -185,7 +185,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+        return quoted(value)
     if isinstance(value, float):
         return f"the number {value!r}"
     text = str(value)
@@ -262,7 +262,7 @@ def _character_reason(rule: str, value: str) -> str | None:
     if not value:
         return "is empty"
     if rule in _LOWER_CASE_FORMATS and value != value.lower():
-        return f"has upper-case letters; write {value.lower()!r}"
+        return f"has upper-case letters; write {quoted(value.lower())}"
     allowed = _ALLOWED_CHARS.get(rule)
     if allowed is not None:
         odd = next((char for char in value if char not in allowed), None)
@@ -300,12 +300,15 @@ def _domain_reason(_rule: str, domain: str) -> str | None:
 
 def _domain_parts_reason(domain: str) -> str | None:
     if "." not in domain:
-        return f"has the domain {domain!r} without a '.'; write the full domain, like example.com"
+        return (
+            f"has the domain {quoted(domain)} without a '.'; write the full domain, "
+            "like example.com"
+        )
     for part in domain.split("."):
         if not part:
             return "has a domain with an empty part (a '.' at either end, or '..'); remove it"
         if part[0] == "-" or part[-1] == "-":
-            return f"has the domain part {part!r}, which starts or ends with '-'"
+            return f"has the domain part {quoted(part)}, which starts or ends with '-'"
         if len(part) > 63:
             return f"has a domain part {len(part)} characters long; at most 63 are allowed"
     return None
@@ -328,7 +331,7 @@ def _label_key_reason(rule: str, key: str) -> str | None:
     if slash and not name:
         return "has nothing after the '/'"
     if slash and prefix != prefix.lower():
-        return f"has upper-case letters in its prefix; write {prefix.lower()!r}"
+        return f"has upper-case letters in its prefix; write {quoted(prefix.lower())}"
     return _character_reason(rule, key)
 
 
@@ -363,7 +366,8 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
         else:
             rule, meaning = "too-long", f"at most {value} characters long"
         reason = _pattern_reason(rule, key) if validator == "pattern" else "; shorten it"
-        yield at(rule, f"key {key!r} in {where} must be {meaning}{reason}", (*path, key), key=True)
+        message = f"key {quoted(key)} in {where} must be {meaning}{reason}"
+        yield at(rule, message, (*path, key), key=True)
         return
     if validator == "additionalProperties" and schema.get("additionalProperties") is False:
         allowed = sorted(schema.get("properties", {}))
@@ -372,7 +376,7 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
             fix = f"did you mean {hint[0]!r}?" if hint else "remove it"
             yield at(
                 "unknown-key",
-                f"unknown key {unknown!r} in {where}; {fix} (allowed: {', '.join(allowed)})",
+                f"unknown key {quoted(unknown)} in {where}; {fix} (allowed: {', '.join(allowed)})",
                 (*path, unknown),
                 key=True,
             )

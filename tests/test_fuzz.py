@@ -293,6 +293,10 @@ def parent_of(data: Any, path: Path_) -> Any:
     return data
 
 
+def _non_empty_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value)
+
+
 @st.composite
 def mutation(draw: st.DrawFn, roster: dict[str, Any]) -> str:
     """Change roster in place in one way; return what was done."""
@@ -301,7 +305,8 @@ def mutation(draw: st.DrawFn, roster: dict[str, Any]) -> str:
         st.sampled_from(["hostile", "retype", "duplicate", "delete", "hostile-key", "unknown-key"])
     )
     if kind == "duplicate":
-        lists = [key for key in ("users", "groups", "profiles") if roster.get(key)]
+        # An earlier mutation may have retyped a list into a scalar.
+        lists = [key for key in ("users", "groups", "profiles") if _non_empty_list(roster.get(key))]
         if lists:
             records = roster[draw(st.sampled_from(lists))]
             first = draw(st.sampled_from(records))

@@ -37,6 +37,7 @@ from tests.conftest import CASES, INVALID, REPO, golden_cases, updating_golden
 
 WARNINGS = CASES / "warnings"
 MINIMUM_INVALID_CASES = 60  # what the issue asks the corpus to hold at least
+_MAX_LINE_CHARS = 500  # a message quotes at most a few clipped roster values
 
 # --------------------------------------------------------------------------------------------
 # Generated cases
@@ -182,6 +183,8 @@ def test_every_problem_is_one_located_line(case: Case) -> None:
     assert lines, "a case must report something"
     assert [line for line in lines if not _LOCATED.fullmatch(line)] == []
     assert all(line.startswith(f"{case.name}:") for line in lines)
+    # Roster text is quoted clipped: a 10,000-character key must not flood a PR comment.
+    assert [line for line in lines if len(line) > _MAX_LINE_CHARS] == []
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=str)
