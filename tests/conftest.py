@@ -1,4 +1,4 @@
-"""Shared helpers: where the test data lives and how to compile a roster into a directory."""
+"""Shared helpers: where the test data lives, how to compile a roster, how to run the CLI."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from typer.testing import CliRunner, Result
 
 from compiler import emit, pipeline
+from compiler.cli import app
 
 # `HYPOTHESIS_PROFILE=fuzz` runs the long fuzz campaign: FUZZ_EXAMPLES examples for every
 # property that asks tests.strategies.examples() (see tests/test_fuzz.py).
@@ -62,3 +64,18 @@ def roster_file(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """Return a CliRunner that sees neither GITHUB_ACTIONS nor NO_COLOR."""
+    # Under GITHUB_ACTIONS problems print as ::error lines; a NO_COLOR set in the shell would
+    # let a "no colour off a terminal" assertion pass for the wrong reason.
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str | Path, input: str | None = None) -> Result:
+    """Run kfroster in-process with args (and input on stdin); let any exception through."""
+    return runner.invoke(app, [str(arg) for arg in args], input=input, catch_exceptions=False)

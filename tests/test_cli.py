@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from compiler import __version__
 from compiler.cli import app
-from tests.conftest import REPO, read_tree
+from tests.conftest import REPO, invoke, read_tree
 
 VALID = """\
 version: 1
@@ -33,16 +33,6 @@ profiles:
 """
 
 WriteRoster = Callable[..., Path]
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    return CliRunner()
-
-
-def invoke(runner: CliRunner, *args: str | Path):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 def test_validate_valid_roster_prints_warnings_and_exits_0(

@@ -20,10 +20,9 @@ import yaml
 from typer.testing import CliRunner
 
 from compiler import deploy, pipeline, units
-from compiler.cli import app
 from compiler.deploy import Target
 from compiler.models import Roster
-from tests.conftest import CASES, REPO, compile_into, read_tree
+from tests.conftest import CASES, REPO, compile_into, invoke, read_tree
 
 SCHEMAS = Path(__file__).parent / "schemas"
 REPO_URL = "https://git.example.com/platform/kubeflow-users.git"
@@ -208,16 +207,6 @@ def test_the_same_roster_gives_the_same_bytes_whatever_its_order() -> None:
 # --------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    return CliRunner()
-
-
-def invoke(runner: CliRunner, *args: str | Path):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 def test_deploy_writes_then_checks_the_directory(runner: CliRunner, tmp_path: Path) -> None:

@@ -13,9 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from compiler import gitrev
-from compiler.cli import app
 from compiler.plan.markdown import MARKER
-from tests.conftest import REPO
+from tests.conftest import REPO, invoke
 
 BASE = """\
 version: 1
@@ -55,17 +54,6 @@ def repo(tmp_path: Path) -> Path:
     git(root, "commit", "-q", "-m", "roster")
     git(root, "checkout", "-q", "-b", "feature")
     return root
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    return CliRunner()
-
-
-def invoke(runner: CliRunner, *args: str | Path):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,11 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from compiler import explain, pipeline
-from compiler.cli import app
 from compiler.models import Roster
 from compiler.render import render_all
 from compiler.terminal import Palette, strip_colour
-from tests.conftest import REPO, golden_cases
+from tests.conftest import REPO, golden_cases, invoke
 
 WriteRoster = Callable[..., Path]
 
@@ -234,22 +233,14 @@ def test_markdown_and_json_say_the_same(team: Roster) -> None:
     assert lab["limitRange"] == {"max": {"cpu": "4"}}
 
 
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    return CliRunner()
-
-
 def test_cli_explain_prints_to_stdout(runner: CliRunner, roster_file: WriteRoster) -> None:
     roster = roster_file(TEAM)
-    result = runner.invoke(app, ["explain", "BOB@example.com", str(roster)], catch_exceptions=False)
+    result = invoke(runner, "explain", "BOB@example.com", roster)
     assert result.exit_code == 0
     assert result.stderr == ""
     team = parse(TEAM)
     assert result.stdout == explain.format_text(explain.explain(team, "BOB@example.com"))
-    as_json = runner.invoke(
-        app, ["explain", "bob", str(roster), "--format", "json"], catch_exceptions=False
-    )
+    as_json = invoke(runner, "explain", "bob", roster, "--format", "json")
     assert json.loads(as_json.stdout)["user"]["name"] == "bob"
 
 
@@ -257,7 +248,7 @@ def test_cli_explain_unknown_person_exits_1_with_a_suggestion(
     runner: CliRunner, roster_file: WriteRoster
 ) -> None:
     roster = roster_file(TEAM)
-    result = runner.invoke(app, ["explain", "bobb", str(roster)], catch_exceptions=False)
+    result = invoke(runner, "explain", "bobb", roster)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
@@ -270,7 +261,7 @@ def test_cli_explain_invalid_roster_lists_problems_and_exits_1(
     runner: CliRunner, roster_file: WriteRoster
 ) -> None:
     roster = roster_file("version: 1\nusers:\n  - {name: ann}\n")
-    result = runner.invoke(app, ["explain", "ann", str(roster)], catch_exceptions=False)
+    result = invoke(runner, "explain", "ann", roster)
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()

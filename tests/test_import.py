@@ -19,12 +19,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from typer.testing import CliRunner
 
 from compiler import emit, importer, names, pipeline, source
-from compiler.cli import app
 from compiler.keys import Manifest, ResourceKey
 from compiler.models import DEFAULT_NAMESPACE_LABELS, Roster
 from compiler.problems import format_text
 from compiler.resolve import RosterIndex, effective_quota, grants
-from tests.conftest import CASES, REPO, golden_cases, updating_golden
+from tests.conftest import CASES, REPO, golden_cases, invoke, updating_golden
 from tests.strategies import rosters
 
 IMPORT_CASES = CASES / "import"
@@ -1088,16 +1087,6 @@ def test_strings_yaml_would_misread_are_quoted(value: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    return CliRunner()
-
-
-def invoke(runner: CliRunner, *args: str | Path, stdin: str | None = None):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, [str(a) for a in args], input=stdin, catch_exceptions=False)
-
-
 def test_cli_writes_a_roster_that_validates_and_reports_on_stderr(
     runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -1141,7 +1130,7 @@ def test_cli_refuses_to_overwrite_without_force(runner: CliRunner, tmp_path: Pat
 
 def test_cli_reads_stdin_and_writes_stdout(runner: CliRunner) -> None:
     text = (HAND_MADE / "cluster.yaml").read_text(encoding="utf-8")
-    result = invoke(runner, "import", "-", "-o", "-", stdin=text)
+    result = invoke(runner, "import", "-", "-o", "-", input=text)
     assert result.exit_code == 0
     assert result.stdout == (HAND_MADE / "expected.yaml").read_text(encoding="utf-8")
     assert result.stderr.startswith("read 69 objects from <stdin>: ")

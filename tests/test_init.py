@@ -12,9 +12,8 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from compiler import pipeline, scaffold
-from compiler.cli import app
 from compiler.schema import dumps_schema
-from tests.conftest import read_tree
+from tests.conftest import invoke, read_tree
 
 MODELINE = "# yaml-language-server: $schema=schemas/users.schema.json\n"
 
@@ -157,18 +156,12 @@ def test_init_for_argo_cd_writes_an_application_set_deploy_accepts(tmp_path: Pat
     ok(kfroster(tmp_path, "compile", "--check"))
 
 
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    return CliRunner()
-
-
 def test_init_refuses_every_existing_file_and_writes_nothing(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     (tmp_path / "users.yaml").write_text("version: 1\n", encoding="utf-8")
     (tmp_path / "README.md").write_text("# mine\n", encoding="utf-8")
-    result = runner.invoke(app, ["init", str(tmp_path)], catch_exceptions=False)
+    result = invoke(runner, "init", tmp_path)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -190,7 +183,7 @@ def test_force_overwrites_with_a_diff_and_leaves_identical_files_alone(
     schema.write_text(files["schemas/users.schema.json"], encoding="utf-8")
     before = schema.stat().st_mtime_ns
     os.utime(schema, ns=(before - 10**9, before - 10**9))
-    result = runner.invoke(app, ["init", str(tmp_path), "--force"], catch_exceptions=False)
+    result = invoke(runner, "init", tmp_path, "--force")
     assert result.exit_code == 0, result.stderr
     diff = result.stdout.splitlines()
     assert diff[:2] == ["--- a/users.yaml", "+++ b/users.yaml"]
@@ -207,7 +200,7 @@ def test_a_path_blocked_by_a_file_refuses_even_with_force(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     (tmp_path / "out").write_text("not a directory\n", encoding="utf-8")
-    result = runner.invoke(app, ["init", str(tmp_path), "--force"], catch_exceptions=False)
+    result = invoke(runner, "init", tmp_path, "--force")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"error: {tmp_path}: cannot overwrite, nothing written:"
     assert (
@@ -228,7 +221,7 @@ def test_a_path_blocked_by_a_file_refuses_even_with_force(
 def test_usage_errors_exit_2_and_write_nothing(
     runner: CliRunner, tmp_path: Path, args: list[str], message: str
 ) -> None:
-    result = runner.invoke(app, ["init", str(tmp_path / "new"), *args], catch_exceptions=False)
+    result = invoke(runner, "init", tmp_path / "new", *args)
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "new").exists()
