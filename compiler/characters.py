@@ -112,6 +112,8 @@ def why_not_ascii(text: str) -> str | None:
 
     The result completes a sentence about the value: "…, which <reason>".
     """
+    if text.isascii() and text.isprintable() and " " not in text:
+        return None  # the common case, settled in C: no whitespace, no controls, no Unicode
     if text != text.strip():
         if text[:1].isspace():
             return f"starts with {_whitespace(text[0])}; remove the whitespace around the value"

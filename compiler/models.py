@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from compiler import characters
+from compiler.problems import quoted
 
 # Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
 # name or an email would grant access to someone other than the reviewer thinks.
@@ -88,10 +89,8 @@ def _trimmed(value: object) -> object:
     jsonschema matches patterns with Python's `re`, whose `$` also matches before a
     final line break, and a `|` block scalar ends with one: this says so plainly.
     """
-    if isinstance(value, str):
-        reason = characters.why_not_ascii(value)
-        if reason is not None and value != value.strip():
-            raise ValueError(f"got {value!r}: it {reason}")
+    if isinstance(value, str) and value != value.strip():
+        raise ValueError(f"got {quoted(value)}: it {characters.why_not_ascii(value)}")
     return value
 
 
