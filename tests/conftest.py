@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,29 @@ def read_tree(root: Path) -> dict[str, bytes]:
         # Git keeps no empty directory: an empty expected tree holds a .gitkeep.
         if path.is_file() and path.name != ".gitkeep"
     }
+
+
+def read_written_tree(out: Path) -> dict[str, bytes]:
+    """Return every file under out as relative POSIX path -> bytes, checking what else is there.
+
+    The writer leaves only regular files and the directories that hold them, so a symlink,
+    a FIFO or an empty directory fails the test. A missing out/ is an empty tree.
+    """
+    tree: dict[str, bytes] = {}
+    dirs: set[str] = set()
+    if not out.exists():
+        return tree
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        mode = path.lstat().st_mode
+        if stat.S_ISDIR(mode):
+            dirs.add(rel)
+        else:
+            assert stat.S_ISREG(mode), f"{path} is neither a file nor a directory"
+            tree[rel] = path.read_bytes()
+    implied = {rel.rsplit("/", i)[0] for rel in tree for i in range(1, rel.count("/") + 1)}
+    assert dirs == implied, f"directories without files: {sorted(dirs - implied)}"
+    return tree
 
 
 def compile_into(roster: Path, out: Path) -> dict[str, bytes]:

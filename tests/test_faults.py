@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from compiler import emit, pipeline
-from tests.conftest import REPO
+from tests.conftest import REPO, read_written_tree
 
 TEAM = 20  # users per team: a group, and a team profile the group contributes to
 
@@ -106,23 +106,6 @@ def compiled_tree(text: str) -> dict[str, bytes]:
         path.write_text(text, encoding="utf-8")
         files = pipeline.compile_roster(path).files
     return {rel: content.encode("utf-8") for rel, content in files.items()}
-
-
-def read_tree(out: Path) -> dict[str, bytes]:
-    """Return every file under out; anything but files and non-empty directories fails."""
-    tree: dict[str, bytes] = {}
-    dirs: set[str] = set()
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out).as_posix()
-        mode = path.lstat().st_mode
-        if stat.S_ISDIR(mode):
-            dirs.add(rel)
-        else:
-            assert stat.S_ISREG(mode), f"{path} is neither a file nor a directory"
-            tree[rel] = path.read_bytes()
-    implied = {rel.rsplit("/", i)[0] for rel in tree for i in range(1, rel.count("/") + 1)}
-    assert dirs == implied, f"directories without files: {sorted(dirs - implied)}"
-    return tree
 
 
 def leftovers(parent: Path) -> list[str]:
@@ -384,7 +367,7 @@ def measure(compiler: ForkingCompiler, rosters: dict[str, Roster], out: Path) ->
         times["building"].append(moments.swapped - moments.building)
         times["swapped"].append(time.perf_counter() - moments.swapped)
         assert compiler.stop(kill=False).returncode == 0
-        assert read_tree(out) == rosters[name].tree
+        assert read_written_tree(out) == rosters[name].tree
     return {moment: min(spans) for moment, spans in times.items()}
 
 
@@ -397,7 +380,7 @@ def outcome(code: int, out: Path, old: Roster, new: Roster, where: str) -> str:
         assert ".out.kfroster-old" in left, f"{where}: out/ is gone"
         emit.plan_tree({}, out)
         between = " between the two renames"
-    tree = read_tree(out)
+    tree = read_written_tree(out)
     if code == 0:
         assert tree == new.tree, f"{where}: finished with a wrong tree"
         return "finished before the kill"
@@ -419,7 +402,7 @@ def test_a_killed_compile_leaves_the_old_or_the_new_tree(
     out = fast_dir / "out"
     first = kfroster("compile", rosters["a"].path, "--out", out, cwd=fast_dir)
     assert first.returncode == 0, first.stderr
-    assert read_tree(out) == rosters["a"].tree
+    assert read_written_tree(out) == rosters["a"].tree
     compiler = forking()
     spans = measure(compiler, rosters, out)
 
@@ -456,7 +439,7 @@ def test_a_killed_compile_leaves_the_old_or_the_new_tree(
             assert result.returncode == 0, result.stderr
         else:
             emit.write_tree({rel: data.decode() for rel, data in new.tree.items()}, out)
-        assert read_tree(out) == new.tree, where
+        assert read_written_tree(out) == new.tree, where
         assert leftovers(fast_dir) == [], where
 
     building, swapped = (
@@ -605,7 +588,7 @@ def test_a_full_disk_gives_one_clear_line_and_keeps_out(tmp_path: Path, exhauste
         if real:
             assert mount("-o", "remount,size=8m,nr_inodes=4096", str(disk))
         assert kfroster("compile", new.path, cwd=disk).returncode == 0
-        assert read_tree(out) == new.tree
+        assert read_written_tree(out) == new.tree
 
 
 def test_a_file_size_limit_gives_one_clear_line_and_keeps_out(tmp_path: Path) -> None:
@@ -713,7 +696,7 @@ def test_read_only_out_gives_one_clear_line_and_keeps_out(
         assert re.fullmatch(rf"error: out: cannot write \({CAUSES[how]}\); nothing changed", line)
         assert snapshot(work) == before
     assert kfroster("compile", new.path, cwd=work).returncode == 0
-    assert read_tree(out) == new.tree
+    assert read_written_tree(out) == new.tree
 
 
 @pytest.mark.parametrize("simulate", [False, True], ids=["kernel", "simulated"])
@@ -856,7 +839,7 @@ def test_leftover_names_that_are_symlinks_are_removed_not_followed(
     outside = snapshot(elsewhere)
     result = kfroster("compile", new.path, cwd=work)
     assert result.returncode == 0, result.stderr
-    assert read_tree(work / "out") == new.tree
+    assert read_written_tree(work / "out") == new.tree
     assert leftovers(work) == []
     assert snapshot(elsewhere) == outside
 
@@ -874,7 +857,7 @@ def test_a_leftover_old_name_that_is_a_symlink_is_not_restored_as_out(
     result = kfroster("compile", roster.path, cwd=work)
     assert result.returncode == 0, result.stderr
     assert not (work / "out").is_symlink()
-    assert read_tree(work / "out") == roster.tree
+    assert read_written_tree(work / "out") == roster.tree
     assert leftovers(work) == []
     assert snapshot(elsewhere) == outside
 
@@ -907,7 +890,7 @@ def test_two_compiles_at_once_end_with_one_whole_tree(
         for compiler in compilers:
             result = compiler.stop(kill=False)
             assert result.returncode == 0, result.stderr
-        tree = read_tree(work / "out")
+        tree = read_written_tree(work / "out")
         matches = [number for number, roster in enumerate(rosters) if tree == roster.tree]
         assert len(matches) == 1, f"round {round_}: the tree of neither roster"
         winners[matches[0]] += 1
@@ -947,5 +930,5 @@ def test_a_check_during_a_compile_sees_a_whole_tree(
         else:
             assert checked.stderr.splitlines() == stale
         seen[checked.returncode] += 1
-        assert read_tree(work / "out") == new.tree
+        assert read_written_tree(work / "out") == new.tree
     print(f"check during a compile: {seen[1]} saw the old tree, {seen[0]} the new one")

@@ -23,6 +23,7 @@ import pytest
 
 from compiler import emit
 from compiler.emit import OutDirError, TreeDiff, header, plan_tree, write_tree
+from tests.conftest import read_written_tree
 
 REPO = Path(__file__).resolve().parents[1]
 HEAD = header("users.yaml")
@@ -45,19 +46,6 @@ def snapshot(root: Path, *, dir_times: bool = True) -> Snapshot:
         else:
             found[rel] = ("other", info.st_mode)
     return found
-
-
-def read_tree(out: Path) -> dict[str, bytes]:
-    """Return every file under out as relative path -> bytes; anything else fails the test."""
-    tree: dict[str, bytes] = {}
-    if not out.exists():
-        return tree
-    for path in sorted(out.rglob("*")):
-        mode = path.lstat().st_mode
-        assert stat.S_ISDIR(mode) or stat.S_ISREG(mode), path
-        if stat.S_ISREG(mode):
-            tree[path.relative_to(out).as_posix()] = path.read_bytes()
-    return tree
 
 
 def encoded(files: Mapping[str, str]) -> dict[str, bytes]:
@@ -92,7 +80,7 @@ def test_fresh_write_creates_exact_bytes(tmp_path: Path) -> None:
     out = tmp_path / "out"
     diff = write_tree(files, out)
     assert diff == TreeDiff(missing=tuple(sorted(files)), changed=(), stale=(), foreign=())
-    assert read_tree(out) == encoded(files)  # UTF-8, `\n` kept as is, nothing translated
+    assert read_written_tree(out) == encoded(files)  # UTF-8, `\n` kept as is, nothing translated
     assert leftovers(out) == []
     assert plan_tree(files, out).clean
 
@@ -110,7 +98,7 @@ def test_only_changed_files_are_rewritten(out: Path) -> None:
     assert plan_tree(files, out) == TreeDiff((), ("profiles/bob.yaml",), (), ())
     assert write_tree(files, out) == TreeDiff((), ("profiles/bob.yaml",), (), ())
     after = snapshot(out)
-    assert read_tree(out) == encoded(files)
+    assert read_written_tree(out) == encoded(files)
     for rel in OLD:
         if rel != "profiles/bob.yaml":
             assert after[rel] == before[rel]  # same inode and mtime: hard-linked, not copied
@@ -126,7 +114,7 @@ def test_stale_files_go_and_empty_directories_with_them(out: Path) -> None:
         stale=("cluster-role-bindings/bob.yaml",),
         foreign=(),
     )
-    assert read_tree(out) == encoded(files)
+    assert read_written_tree(out) == encoded(files)
     assert not (out / "cluster-role-bindings").exists()
 
 
@@ -330,7 +318,7 @@ def test_fallback_without_exchange(
     del files["namespaces.yaml"]
     diff = write_tree(files, out)
     assert diff == TreeDiff(("new/carol.yaml",), ("profiles/bob.yaml",), ("namespaces.yaml",), ())
-    assert read_tree(out) == encoded(files)
+    assert read_written_tree(out) == encoded(files)
     assert snapshot(out)["profiles/alice.yaml"] == before["profiles/alice.yaml"]
     assert leftovers(out) == []
 
@@ -341,10 +329,10 @@ def test_recovery_after_a_kill_between_the_two_renames(tmp_path: Path, out: Path
     write_tree({"half.yaml": HEAD}, tmp_path / "scratch")
     (tmp_path / "scratch").rename(tmp_path / ".out.kfroster-new")
     assert plan_tree(OLD, out).clean  # the old tree is back before anything is compared
-    assert read_tree(out) == encoded(OLD)
+    assert read_written_tree(out) == encoded(OLD)
     files = {**OLD, "profiles/carol.yaml": HEAD}
     assert write_tree(files, out).missing == ("profiles/carol.yaml",)
-    assert read_tree(out) == encoded(files)
+    assert read_written_tree(out) == encoded(files)
     assert leftovers(out) == []
 
 
@@ -566,7 +554,7 @@ def test_a_killed_write_leaves_the_old_or_the_new_tree(scratch: Path) -> None:
         started = time.perf_counter()
         assert child.wait() == 0
         window = time.perf_counter() - started
-    assert read_tree(out) == expected["b"]
+    assert read_written_tree(out) == expected["b"]
     rng = random.Random(20240611)
     current, outcomes = "b", []
     for run in range(25):
@@ -577,7 +565,7 @@ def test_a_killed_write_leaves_the_old_or_the_new_tree(scratch: Path) -> None:
             child.send_signal(signal.SIGKILL)
         if mode == "fallback":
             plan_tree({}, out)  # puts the old tree back if killed between the two renames
-        tree = read_tree(out)
+        tree = read_written_tree(out)
         assert tree in (expected[current], expected[target]), f"mixed tree after run {run}"
         outcomes.append((child.returncode, "old" if tree == expected[current] else "new"))
         current = current if tree == expected[current] else target
@@ -586,5 +574,5 @@ def test_a_killed_write_leaves_the_old_or_the_new_tree(scratch: Path) -> None:
     # A kill can leave a temporary directory next to out/; the next real write removes it.
     final = big_tree("c", 0, 100)
     write_tree(final, out)
-    assert read_tree(out) == encoded(final)
+    assert read_written_tree(out) == encoded(final)
     assert leftovers(out) == []
