@@ -143,6 +143,22 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def run_python(
+    *args: str | Path, cwd: Path, preexec_fn: Callable[[], object] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a fresh `python <args>` in cwd with child_env(); return its status and output."""
+    return subprocess.run(
+        [sys.executable, *map(str, args)],
+        cwd=cwd,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=preexec_fn,
+    )
+
+
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     """Return the single line a failed compile printed; anything else fails the test."""
     assert result.returncode == 1, result.stderr
@@ -298,16 +314,7 @@ def kfroster(
 ) -> subprocess.CompletedProcess[str]:
     """Run `kfroster <args>` in cwd in a child process; with preexec_fn, a fresh Python."""
     if preexec_fn is not None:
-        return subprocess.run(
-            [sys.executable, "-m", "compiler", *map(str, args)],
-            cwd=cwd,
-            env=child_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-            preexec_fn=preexec_fn,
-        )
+        return run_python("-m", "compiler", *args, cwd=cwd, preexec_fn=preexec_fn)
     if not _SHARED:
         _SHARED.append(ForkingCompiler())
     return _SHARED[0].run(*args, cwd=cwd)
@@ -514,15 +521,7 @@ def simulated(
     fault: str, under: Path, *args: str | Path, cwd: Path
 ) -> subprocess.CompletedProcess[str]:
     """Run the command with the kernel's answer to `fault` simulated for paths under `under`."""
-    return subprocess.run(
-        [sys.executable, "-c", SIMULATED, fault, str(under), *map(str, args)],
-        cwd=cwd,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_python("-c", SIMULATED, fault, under, *args, cwd=cwd)
 
 
 def mount(*args: str) -> bool:
