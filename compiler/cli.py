@@ -16,7 +16,7 @@ import typer
 from compiler import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from compiler.emit import TreeDiff
     from compiler.problems import Problem
@@ -176,6 +176,19 @@ PresentationOption = Annotated[
 ]
 
 
+def _present(
+    chosen: Presentation,
+    *,
+    text: "Callable[[], str]",
+    markdown: "Callable[[], str]",
+    json: "Callable[[], str]",
+) -> str:
+    """Return what a command found, rendered in the chosen presentation."""
+    # Renderers come as callables so only the chosen one runs: only text reads the terminal.
+    renderers = {Presentation.TEXT: text, Presentation.MARKDOWN: markdown, Presentation.JSON: json}
+    return renderers[chosen]()
+
+
 @app.command()
 def explain(
     who: Annotated[
@@ -200,12 +213,13 @@ def explain(
     except CompilerError as err:
         _say(f"error: {roster}: {err}")
         raise typer.Exit(1) from None
-    if output_format is Presentation.JSON:
-        sys.stdout.write(explaining.format_json(found))
-    elif output_format is Presentation.MARKDOWN:
-        sys.stdout.write(explaining.format_markdown(found))
-    else:
-        sys.stdout.write(explaining.format_text(found, palette_for(sys.stdout)))
+    shown = _present(
+        output_format,
+        text=lambda: explaining.format_text(found, palette_for(sys.stdout)),
+        markdown=lambda: explaining.format_markdown(found),
+        json=lambda: explaining.format_json(found),
+    )
+    sys.stdout.write(shown)
 
 
 @app.command()
@@ -224,12 +238,13 @@ def roles(
     if role is not None and chosen is None:
         raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
     rows = charts.chart()
-    if output_format is Presentation.JSON:
-        sys.stdout.write(charts.format_json(rows, chosen))
-    elif output_format is Presentation.MARKDOWN:
-        sys.stdout.write(charts.format_markdown(rows, chosen))
-    else:
-        sys.stdout.write(charts.format_text(rows, chosen, palette_for(sys.stdout)))
+    shown = _present(
+        output_format,
+        text=lambda: charts.format_text(rows, chosen, palette_for(sys.stdout)),
+        markdown=lambda: charts.format_markdown(rows, chosen),
+        json=lambda: charts.format_json(rows, chosen),
+    )
+    sys.stdout.write(shown)
 
 
 @app.command()
@@ -413,7 +428,10 @@ def diff(
     import shlex
 
     from compiler import diff as planning
-    from compiler.plan.output import render, write_atomically
+    from compiler.plan.json_plan import render_json
+    from compiler.plan.markdown import render_markdown
+    from compiler.plan.output import write_atomically
+    from compiler.plan.text import render_text
     from compiler.problems import CompilerError
     from compiler.terminal import PLAIN, palette_for
 
@@ -431,8 +449,11 @@ def diff(
             command = shlex.join(["kfroster", "diff", *map(str, paths)])
         _report(plan.problems, None)
         palette = palette_for(sys.stdout) if output is None else PLAIN
-        text = render(
-            plan, output_format.value, palette=palette, max_chars=max_chars, command=command
+        text = _present(
+            output_format,
+            text=lambda: render_text(plan, palette=palette),
+            markdown=lambda: render_markdown(plan, max_chars=max_chars, command=command),
+            json=lambda: render_json(plan),
         )
         if output is None:
             sys.stdout.write(text)

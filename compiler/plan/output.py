@@ -1,32 +1,10 @@
-"""Turn a plan into the chosen format, and write it where it was asked for."""
+"""Write a rendered plan where it was asked for: atomically, keeping the file's mode."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
-
-from compiler.plan.json_plan import render_json
-from compiler.plan.markdown import DEFAULT_MAX_CHARS, render_markdown
-from compiler.plan.model import Plan
-from compiler.plan.text import render_text
-from compiler.terminal import PLAIN, Palette
-
-
-def render(
-    plan: Plan,
-    plan_format: str,
-    *,
-    palette: Palette = PLAIN,
-    max_chars: int = DEFAULT_MAX_CHARS,
-    command: str = "kfroster diff",
-) -> str:
-    """Render the plan as text (coloured by palette), Markdown (within max_chars) or JSON."""
-    if plan_format == "markdown":
-        return render_markdown(plan, max_chars=max_chars, command=command)
-    if plan_format == "json":
-        return render_json(plan)
-    return render_text(plan, palette=palette)
 
 
 def _mode_for(path: Path) -> int:
