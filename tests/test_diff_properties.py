@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from compiler import diff
-from compiler.compare import diff_objects
+from compiler.compare import diff_objects, field_changes
 from compiler.keys import ResourceKey
 from compiler.plan.markdown import MARKER, MIN_MAX_CHARS, render_markdown, size
 from compiler.plan.model import (
@@ -373,3 +373,38 @@ def test_text_plan_shows_control_characters_visibly() -> None:
     text = render_text(plan)
     assert "\x1b" not in text and "\u202e" not in text
     assert "ev\\u001b[31mil\\u202e" in text
+
+
+# Scalars as manifests hold them; never 0 or 1 beside a bool, which Python finds equal.
+_SCALARS = st.none() | st.booleans() | st.integers(2, 10**6) | st.text(max_size=4)
+_MANIFEST_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from("abcde"), inner, max_size=4),
+    max_leaves=20,
+)
+_MANIFESTS = st.dictionaries(st.sampled_from("abcde"), _MANIFEST_VALUES, max_size=5)
+
+
+def _deepdiff_changes(old: dict[str, Any], new: dict[str, Any]) -> set[tuple[Any, ...]]:
+    """What DeepDiff alone reports for a whole pair: the reference for field_changes."""
+    from deepdiff import DeepDiff  # noqa: PLC0415
+
+    report = DeepDiff(old, new, view="tree", threshold_to_diff_deeper=0)
+    absent = lambda value: ABSENT if type(value).__name__ == "NotPresent" else value  # noqa: E731
+    return {
+        (tuple(level.path(output_format="list")), repr(absent(level.t1)), repr(absent(level.t2)))
+        for levels in report.values()
+        for level in levels
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=_MANIFESTS, new=_MANIFESTS)
+def test_field_changes_agree_with_deepdiff_on_the_whole_object(
+    old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    # field_changes compares mappings itself and hands only lists to DeepDiff.
+    found = field_changes(old, new)
+    assert {(c.path, repr(c.old), repr(c.new)) for c in found} == _deepdiff_changes(old, new)
+    assert len(found) == len({c.path for c in found})
