@@ -78,6 +78,18 @@ def updating_golden() -> bool:
     return os.environ.get("UPDATE_GOLDEN") == "1"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _outside_github_actions():  # type: ignore[no-untyped-def]
+    """Run the suite the same on a CI runner as on a laptop.
+
+    GITHUB_ACTIONS=true switches kfroster's default output to ::error annotations, also in
+    the kfroster processes tests start; a test of that mode sets the variable itself.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("GITHUB_ACTIONS", raising=False)
+        yield
+
+
 @pytest.fixture
 def roster_file(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Write roster text to tmp_path/users.yaml and return its path."""
