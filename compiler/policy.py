@@ -533,6 +533,9 @@ def kfam_name_collision(facts: Facts) -> Iterator[Finding]:
     """
     parsed = facts.parsed
     for profile in parsed.roster.profiles:
+        contributors = profile.contributors
+        if not contributors or (len(contributors) == 1 and contributors[0].user is not None):
+            continue  # at most one contributor: nothing to collide with (most profiles)
         seen: dict[str, str] = {}
         for grant in grants(profile, facts.index):
             name = names.kfam_name(grant.user.email, grant.role)
