@@ -263,7 +263,7 @@ def test_a_profile_too_large_for_any_unit_is_named() -> None:
     )
     unit, profile = unit_warnings(text + "\n")  # sorted by line: the root comes first
     assert unit.startswith("users.yaml:1:1: warning: out/ (a single apply unit) holds 1,042")
-    assert "no settings.applyUnits up to 256 keeps every unit" in unit
+    assert f"no settings.applyUnits up to {MAX_APPLY_UNITS} keeps every unit" in unit
     profile_line = 2 + 1 + len(members) + 2 + 1 + 1  # the line of "- name: everyone"
     assert profile.startswith(
         f"users.yaml:{profile_line}:11: warning: profile 'everyone' alone renders to 1,042"
