@@ -3,7 +3,7 @@
 The mix: about 1% cluster-wide admins, a personal profile for 90% of people, a team
 profile per 25 people (with its group as editors, three guests as viewers, and its own
 quota and limits), defaults for everyone else. `settings.applyUnits` is chosen so a
-unit holds about 550 objects on average (at most 999 units), which keeps the fullest
+unit holds about 520 objects on average (at most 999 units), which keeps the fullest
 unit under 1,000. Deterministic for a given N and seed.
 
 `--change PERCENT` changes that share of the users, the same ones every time: a third
@@ -25,12 +25,12 @@ GUESTS_PER_TEAM = 3
 # AuthorizationPolicy per member and guest). Units are filled at random by hash, in
 # chunks of up to ~60 objects (a team), so the average stays well below 1,000.
 OBJECTS_PER_USER = 5
-OBJECTS_PER_UNIT = 550
+OBJECTS_PER_UNIT = 520
 MAX_UNITS = 999  # compiler.models.MAX_APPLY_UNITS
 
 
 def apply_units_for(users: int) -> int:
-    """Return the applyUnits that keeps a unit of this roster near 550 objects."""
+    """Return the applyUnits that keeps a unit of this roster near 520 objects."""
     return max(1, min(MAX_UNITS, math.ceil(users * OBJECTS_PER_USER / OBJECTS_PER_UNIT)))
 
 

@@ -2,9 +2,9 @@
 
 ruamel.yaml's round-trip `YAML()` loads the roster, Pydantic validates it, kfroster's
 own renderers build the same manifests, and the round-trip dumper writes every file
-again on every run (it has no way to tell what changed). The diff loads, renders and
-compares both rosters. Only the YAML layer and the incremental writing differ from
-kfroster, so the ratio measures exactly those.
+again on every run (it has no way to tell what changed), then deletes stale files.
+The diff loads, renders and compares both rosters. Only the YAML layer and the
+incremental writing differ from kfroster, so the ratio measures exactly those.
 
     python benchmarks/straightforward.py validate ROSTER
     python benchmarks/straightforward.py compile ROSTER OUT
@@ -14,7 +14,6 @@ kfroster, so the ratio measures exactly those.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
@@ -32,16 +31,22 @@ def load(path: Path) -> Roster:
 
 
 def write(files: dict[str, tuple[Manifest, ...]], out: Path, roster_name: str) -> None:
-    """Write every file from scratch with the round-trip dumper."""
+    """Write every file again with the round-trip dumper, then delete the stale ones.
+
+    Files are overwritten in place rather than under a deleted out/: on ext4 without a
+    journal, creating files soon after deleting as many is slow (see run.py's
+    measure_cold), which would flatter kfroster's ratio for a reason outside both.
+    """
     yaml = YAML()
     yaml.explicit_start = True
-    shutil.rmtree(out, ignore_errors=True)
     for relative, manifests in files.items():
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8") as stream:
             stream.write(f"# Generated from {roster_name}.\n")
             yaml.dump_all(list(manifests), stream)
+    for stale in sorted(set(out.rglob("*.yaml")) - {out / relative for relative in files}):
+        stale.unlink()
 
 
 def main() -> None:
