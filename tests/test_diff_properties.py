@@ -379,8 +379,9 @@ def test_text_plan_shows_control_characters_visibly() -> None:
 _SCALARS = st.none() | st.booleans() | st.integers(2, 10**6) | st.text(max_size=4)
 _MANIFEST_VALUES = st.recursive(
     _SCALARS,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from("abcde"), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from("abcde"), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 _MANIFESTS = st.dictionaries(st.sampled_from("abcde"), _MANIFEST_VALUES, max_size=5)
