@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,8 +282,7 @@ def _ratio(ours: Sample | None, theirs: Sample | None) -> str:
 
 
 def _peak(samples: dict[str, Sample | None]) -> str:
-    peaks = [s.peak_mib for s in samples.values() if s is not None]
-    return f"{max(peaks):,.0f} MiB" if peaks else "n/a"
+    return f"{_peak_mib(samples):,.0f} MiB" if any(samples.values()) else "n/a"
 
 
 def table(rows: list[Row]) -> str:
@@ -334,6 +333,20 @@ _TEN_K, _HUNDRED_K = 10_000, 100_000
 _TEN_K_LIMITS = {"validate": 1.5, "cold compile": 3.0, "no-op compile": 3.0, "diff 1%": 3.0}
 
 
+def _ratios(
+    over: dict[str, Sample | None], under: dict[str, Sample | None]
+) -> Iterator[tuple[str, float]]:
+    """Yield each step measured on both sides, with over's time divided by under's."""
+    for step in STEPS:
+        numerator, denominator = over.get(step), under.get(step)
+        if numerator is not None and denominator is not None:
+            yield step, numerator.seconds / denominator.seconds
+
+
+def _peak_mib(samples: dict[str, Sample | None]) -> float:
+    return max((s.peak_mib for s in samples.values() if s is not None), default=0.0)
+
+
 def targets(rows: list[Row], startup: dict[str, Sample]) -> list[Target]:
     """Check the measurements against the issue's targets, for those sizes that were run."""
     found = [
@@ -341,52 +354,38 @@ def targets(rows: list[Row], startup: dict[str, Sample]) -> list[Target]:
         for name, sample in startup.items()
     ]
     by_users = {row.users: row for row in rows}
-    ten = by_users.get(_TEN_K)
+    ten, hundred = by_users.get(_TEN_K), by_users.get(_HUNDRED_K)
     if ten is not None:
         for step, limit in _TEN_K_LIMITS.items():
-            sample = ten.ours.get(step)
-            if sample is not None:
-                found.append(
-                    Target(
-                        f"10,000 users: {step}",
-                        f"{limit:.2f} s",
-                        _time(sample),
-                        sample.seconds <= limit,
-                    )
-                )
-        peak = max((s.peak_mib for s in ten.ours.values() if s is not None), default=0.0)
+            if (sample := ten.ours.get(step)) is not None:
+                name = f"10,000 users: {step}"
+                found.append(Target(name, f"{limit:.2f} s", _time(sample), sample.seconds <= limit))
+        peak = _peak_mib(ten.ours)
         found.append(
             Target(
                 "10,000 users: peak memory", "500 MB", f"{peak / _MB:,.0f} MB", peak <= 500 * _MB
             )
         )
-        for step in STEPS:
-            ours, theirs = ten.ours.get(step), ten.theirs.get(step)
-            if ours is not None and theirs is not None:
-                speed_up = theirs.seconds / ours.seconds
-                found.append(
-                    Target(
-                        f"10,000 users: {step} against the straightforward way",
-                        "10x faster",
-                        f"{speed_up:.1f}x",
-                        speed_up >= 10,
-                    )
-                )
-    hundred = by_users.get(_HUNDRED_K)
+        found += [
+            Target(
+                f"10,000 users: {step} against the straightforward way",
+                "10x faster",
+                f"{speed_up:.1f}x",
+                speed_up >= 10,
+            )
+            for step, speed_up in _ratios(ten.theirs, ten.ours)
+        ]
     if ten is not None and hundred is not None:
-        for step in STEPS:
-            small, large = ten.ours.get(step), hundred.ours.get(step)
-            if small is not None and large is not None:
-                growth = large.seconds / small.seconds
-                found.append(
-                    Target(
-                        f"100,000 users: {step}, times the 10,000 figure",
-                        "12x",
-                        f"{growth:.1f}x",
-                        growth <= 12,
-                    )
-                )
-        peak = max((s.peak_mib for s in hundred.ours.values() if s is not None), default=0.0)
+        found += [
+            Target(
+                f"100,000 users: {step}, times the 10,000 figure",
+                "12x",
+                f"{growth:.1f}x",
+                growth <= 12,
+            )
+            for step, growth in _ratios(hundred.ours, ten.ours)
+        ]
+        peak = _peak_mib(hundred.ours)
         found.append(
             Target(
                 "100,000 users: peak memory",
