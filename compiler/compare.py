@@ -2,9 +2,9 @@
 
 Objects are paired by ResourceKey; only pairs that differ (`==` first) are compared
 field by field, and only differing lists go through DeepDiff, so two large rosters that
-differ in a few users compare quickly. Roster-level
-changes are computed for the users, groups and profiles that changed only: a user's
-access is looked up through reverse indexes, never by scanning every profile.
+differ in a few users compare quickly. Roster-level changes are computed for the users,
+groups and profiles that changed only: a user's access is looked up through reverse
+indexes, never by scanning every profile.
 """
 
 from __future__ import annotations
