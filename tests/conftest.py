@@ -104,10 +104,9 @@ def roster_file(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """Return a CliRunner that sees neither GITHUB_ACTIONS nor NO_COLOR."""
-    # Under GITHUB_ACTIONS problems print as ::error lines; a NO_COLOR set in the shell would
-    # let a "no colour off a terminal" assertion pass for the wrong reason.
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    """Return a CliRunner that does not see NO_COLOR (nor, like every test, GITHUB_ACTIONS)."""
+    # A NO_COLOR set in the shell would let a "no colour off a terminal" assertion pass for
+    # the wrong reason.
     monkeypatch.delenv("NO_COLOR", raising=False)
     return CliRunner()
 
