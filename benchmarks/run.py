@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate_roster import generate  # noqa: E402  (a sibling script, not a package)
+from generate_roster import apply_units_for, generate  # noqa: E402  (a sibling script)
 
 PYTHON = sys.executable
 KFROSTER = [PYTHON, "-m", "compiler"]
@@ -71,7 +71,7 @@ class Row:
     theirs: dict[str, Sample | None] = field(default_factory=dict)
 
 
-def run_once(argv: Sequence[str], cwd: Path, accept: Sequence[int] = (0,)) -> Sample:
+def run_once(argv: Sequence[str], cwd: Path) -> Sample:
     """Run a command to completion; return its wall time and the peak memory of its process."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
@@ -81,21 +81,22 @@ def run_once(argv: Sequence[str], cwd: Path, accept: Sequence[int] = (0,)) -> Sa
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode not in accept:
+        if process.returncode != 0:
             errors.seek(0)
             tail = errors.read().decode("utf-8", "replace")[-2000:]
             raise StepFailed(f"{' '.join(map(str, argv))} exited {process.returncode}:\n{tail}")
     return Sample(seconds, usage.ru_maxrss / 1024)  # Linux reports kilobytes
 
 
+def summary(samples: Sequence[Sample]) -> Sample:
+    """Return the median time and the largest peak memory of several runs."""
+    return Sample(statistics.median(s.seconds for s in samples), max(s.peak_mib for s in samples))
+
+
 def measure(
-    argv: Sequence[str],
-    cwd: Path,
-    repeat: int,
-    before: Sequence[str] | None = None,
-    accept: Sequence[int] = (0,),
+    argv: Sequence[str], cwd: Path, repeat: int, before: Sequence[str] | None = None
 ) -> Sample:
-    """Return the median time and the largest peak memory of `repeat` runs.
+    """Run a command `repeat` times; return the summary of the runs.
 
     `before`, when given, runs (untimed) before each run to set the stage.
     """
@@ -103,8 +104,8 @@ def measure(
     for _ in range(repeat):
         if before is not None:
             run_once(before, cwd)
-        samples.append(run_once(argv, cwd, accept))
-    return Sample(statistics.median(s.seconds for s in samples), max(s.peak_mib for s in samples))
+        samples.append(run_once(argv, cwd))
+    return summary(samples)
 
 
 def measure_cold(work: Path, repeat: int) -> Sample:
@@ -113,7 +114,7 @@ def measure_cold(work: Path, repeat: int) -> Sample:
     Each run writes into a directory never used before, as a fresh clone does, instead
     of an out/ deleted just before: ext4 without a journal (this benchmark's machines)
     skips inodes freed in the last minute when it allocates one, scanning past each, so
-    9,500 files created right after deleting 9,500 took 6 to 9 s of kernel time in open()
+    9,500 files created right after deleting 9,500 took 6 to 10 s of kernel time in open()
     (perf: recently_deleted under ext4_create), against 0.3 to 0.6 s in a fresh directory.
     """
     samples = []
@@ -123,7 +124,7 @@ def measure_cold(work: Path, repeat: int) -> Sample:
         samples.append(run_once(argv, work))
     # The trees stay until the size is done: deleting them now would slow the next
     # compile that creates files, for the reason above.
-    return Sample(statistics.median(s.seconds for s in samples), max(s.peak_mib for s in samples))
+    return summary(samples)
 
 
 def count_objects(out: Path) -> tuple[int, int]:
@@ -141,8 +142,7 @@ def bench_size(users: int, work: Path, repeat: int, straightforward: bool) -> Ro
     base, changed = work / "base" / ROSTER, work / "changed" / ROSTER
     base.write_text(generate(users), encoding="utf-8")
     changed.write_text(generate(users, change=1.0), encoding="utf-8")
-    row = Row(users, roster_bytes=base.stat().st_size)
-    row.units = int(base.read_text(encoding="utf-8").split("applyUnits: ", 1)[1].split()[0])
+    row = Row(users, roster_bytes=base.stat().st_size, units=apply_units_for(users))
 
     compile_base = [*KFROSTER, "compile", "base/users.yaml", "--out", "out"]
     ours = row.ours
@@ -209,12 +209,12 @@ def kustomize_seconds(directory: Path, timeout: float) -> tuple[float | None, in
     seconds when the build did not finish within the timeout.
     """
     files = sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*.yaml"))
+    objects, _ = count_objects(directory)
     listing = "".join(f"- {name}\n" for name in files)
     (directory / "kustomization.yaml").write_text(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + listing,
         encoding="utf-8",
     )
-    objects = sum((directory / name).read_text(encoding="utf-8").count("\n---\n") for name in files)
     tool = kubectl()
     if tool is None:
         return None, objects
@@ -237,7 +237,7 @@ def bench_kustomize(users: int, work: Path, timeout: float) -> list[str]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     text = generate(users)
-    units = int(text.split("applyUnits: ", 1)[1].split()[0])
+    units = apply_units_for(users)
     (work / ROSTER).write_text(text, encoding="utf-8")
     run_once([*KFROSTER, "compile", ROSTER, "--out", "out"], work)
     sizes = {unit.name: count_objects(unit)[0] for unit in sorted((work / "out").iterdir())}
