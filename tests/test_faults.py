@@ -137,10 +137,8 @@ def snapshot(root: Path, *, root_time: bool = True) -> Snapshot:
 
 
 def child_env() -> dict[str, str]:
-    """The environment of a child: this checkout first on the path, no GitHub annotations."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("GITHUB_ACTIONS", None)
-    return env
+    """The environment of a child: this checkout first on the path."""
+    return {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def run_python(
