@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from compiler import names, units
 from compiler.models import MAX_APPLY_UNITS, LimitRange, ResourceQuota
 from compiler.parse import Parsed, Path
-from compiler.problems import Level, Problem, path_text
+from compiler.problems import Level, Problem, clipped, path_text, quoted
 from compiler.quantity import QuantityError, may_be_fractional, parse_quantity
 from compiler.resolve import (
     RosterIndex,
@@ -351,7 +351,7 @@ def quantity_value(facts: Facts) -> Iterator[Finding]:
             elif value > _MAX_QUANTITY:
                 yield Finding(
                     (*path, resource),
-                    f"{where} is {_shorten(str(raw))}, more than the 2^63-1 Kubernetes can hold, "
+                    f"{where} is {clipped(str(raw))}, more than the 2^63-1 Kubernetes can hold, "
                     "so it would be capped without a word; write a realistic value such as 32Gi",
                 )
 
@@ -566,7 +566,7 @@ def name_too_long(facts: Facts) -> Iterator[Finding]:
         if len(name) > names.MAX_OBJECT_NAME:
             yield Finding(
                 parsed.path_of(user, "email"),
-                f"email {_shorten(user.email)!r} is too long for the name of its contributor "
+                f"email {quoted(user.email)} is too long for the name of its contributor "
                 f"RoleBinding and AuthorizationPolicy: user-<email>-clusterrole-<role> would be "
                 f"{len(name)} characters, and Kubernetes allows {names.MAX_OBJECT_NAME}; use an "
                 f"email of at most {len(user.email) - (len(name) - names.MAX_OBJECT_NAME)} "
@@ -897,10 +897,6 @@ def _resource_lists(facts: Facts) -> Iterator[tuple[Path, dict[str, int | str]]]
     for path, limits in _limit_ranges(facts):
         for field, resources in limits.model_dump(by_alias=True).items():
             yield (*path, field), resources
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def _value(raw: int | str) -> Decimal | None:
