@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from compiler.keys import Manifest
-from compiler.models import Roster
+from compiler.model.keys import Manifest
+from compiler.model.roster import Roster
 from compiler.render import render_all
 
 

@@ -18,7 +18,7 @@ from compiler import __version__
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from compiler.emit import TreeDiff
+    from compiler.output.tree import TreeDiff
     from compiler.problems import Problem
 
 app = typer.Typer(
@@ -105,19 +105,20 @@ def compile_(
     output_format: FormatOption = None,
 ) -> None:
     """Validate ROSTER and compile it into manifests under OUT."""
-    from compiler import emit, pipeline
+    from compiler import pipeline
+    from compiler.output import tree
     from compiler.problems import CompilerError, RosterInvalid
 
     try:
         compiled = pipeline.compile_roster(roster, str(roster), strict=strict)
         _report(compiled.warnings, output_format)
         if check:
-            plan = emit.plan_tree(compiled.files, out)
+            plan = tree.plan_tree(compiled.files, out)
             if not plan.clean:
                 _fail_stale(plan, out, roster)
             _say(f"{out}/ is up to date with {roster} ({len(compiled.files)} files)")
             return
-        changes = emit.write_tree(compiled.files, out)
+        changes = tree.write_tree(compiled.files, out)
     except RosterInvalid as err:
         _report(err.problems, output_format)
         _say(f"{roster}: invalid, nothing written ({_count(err.problems, 'error')})")
@@ -142,7 +143,7 @@ def schema(
     ] = False,
 ) -> None:
     """Write the roster's JSON Schema, generated from the models."""
-    from compiler.schema import dumps_schema
+    from compiler.roster.schema import dumps_schema
 
     text = dumps_schema()
     if str(output) == "-":
@@ -198,8 +199,8 @@ def explain(
     output_format: PresentationOption = Presentation.TEXT,
 ) -> None:
     """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
-    from compiler import explain as explaining
     from compiler import pipeline
+    from compiler.explain import access as explaining
     from compiler.problems import CompilerError
     from compiler.terminal import palette_for
 
@@ -231,7 +232,7 @@ def roles(
     output_format: PresentationOption = Presentation.TEXT,
 ) -> None:
     """Chart what kubeflow-admin, kubeflow-edit and kubeflow-view allow, by area."""
-    from compiler import roles as charts
+    from compiler.explain import roles as charts
     from compiler.terminal import palette_for
 
     chosen = None if role is None else charts.resolve_role(role)
@@ -266,8 +267,8 @@ def init(
     ] = False,
 ) -> None:
     """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
-    from compiler import scaffold
-    from compiler.deploy import Target, check_target
+    from compiler.output import scaffold
+    from compiler.output.deploy import Target, check_target
     from compiler.problems import CompilerError
 
     try:
@@ -327,8 +328,9 @@ def deploy(
     ] = False,
 ) -> None:
     """Write the manifests that point Flux or Argo CD at the apply units of out/."""
-    from compiler import deploy as deploying
-    from compiler import emit, pipeline
+    from compiler import pipeline
+    from compiler.output import deploy as deploying
+    from compiler.output import tree
     from compiler.problems import CompilerError
 
     if flux == argocd:
@@ -346,7 +348,7 @@ def deploy(
         raise typer.Exit(1)
     files = deploying.render(target, checked.roster, roster.name)
     try:
-        changes = emit.plan_tree(files, out) if check else emit.write_tree(files, out)
+        changes = tree.plan_tree(files, out) if check else tree.write_tree(files, out)
     except CompilerError as err:
         _say(f"error: {err}")
         raise typer.Exit(1) from None
@@ -427,12 +429,12 @@ def diff(
     """
     import shlex
 
-    from compiler import diff as planning
-    from compiler.plan.json_plan import render_json
-    from compiler.plan.markdown import render_markdown
-    from compiler.plan.output import write_atomically
-    from compiler.plan.text import render_text
+    from compiler.output.files import write_atomically
     from compiler.problems import CompilerError
+    from compiler.review import diff as planning
+    from compiler.review.plan.json_plan import render_json
+    from compiler.review.plan.markdown import render_markdown
+    from compiler.review.plan.text import render_text
     from compiler.terminal import PLAIN, palette_for
 
     kinds = _risk_kinds(fail_on)
@@ -473,7 +475,7 @@ def diff(
 
 def _risk_kinds(text: str | None) -> tuple[str, ...]:
     """Parse --fail-on's comma-separated risk kinds; refuse unknown ones (exit 2)."""
-    from compiler.plan.model import RISK_KINDS
+    from compiler.review.plan.model import RISK_KINDS
 
     kinds = tuple(kind.strip().lower() for kind in (text or "").split(",") if kind.strip())
     unknown = [kind for kind in kinds if kind not in RISK_KINDS]

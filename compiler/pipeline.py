@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler import parse, policy, source
-from compiler.models import Roster
+from compiler.model.roster import Roster
 from compiler.problems import Problem, RosterInvalid, has_errors, promote_warnings
 from compiler.render import render_all
+from compiler.roster import model_check, rules, source
 
 
 @dataclass(frozen=True)
@@ -82,15 +82,15 @@ def check_source(loaded: source.Source, *, strict: bool = False) -> Checked:
     problems: list[Problem] = []
     # One Pydantic pass settles a valid roster; only a roster with problems pays for
     # jsonschema (ten times slower), whose errors word them.
-    parsed = parse.parse_whole(loaded)
+    parsed = model_check.parse_whole(loaded)
     if parsed is None:
         # Imported here: jsonschema takes a noticeable share of a small roster's run.
-        from compiler import schema  # noqa: PLC0415
+        from compiler.roster import schema  # noqa: PLC0415
 
         problems = schema.check(loaded)
-        parsed = parse.parse(loaded, problems)
+        parsed = model_check.parse(loaded, problems)
         problems.extend(parsed.problems)
-    problems.extend(policy.check(parsed, loaded))
+    problems.extend(rules.check(parsed, loaded))
     if strict:
         problems = promote_warnings(problems)
     roster = None if has_errors(problems) else parsed.roster
@@ -114,10 +114,10 @@ def compile_roster(path: Path, name: str | None = None, *, strict: bool = False)
 @_cycle_collection_paused()
 def render_files(roster: Roster, roster_name: str) -> dict[str, str]:
     """Render a valid roster into the text of every file of out/ (relative path -> text)."""
-    # Imported here, like schema above: `validate` needs neither emit nor its file system helpers.
-    from compiler import emit  # noqa: PLC0415
+    # Imported here, like schema above: `validate` needs no emitter.
+    from compiler.yamlio import emitter  # noqa: PLC0415
 
     return {
-        relative: emit.dumps_file(manifests, roster_name)
+        relative: emitter.dumps_file(manifests, roster_name)
         for relative, manifests in render_all(roster).items()
     }

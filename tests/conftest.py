@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner, Result
 
-from compiler import emit, pipeline
+from compiler import pipeline
 from compiler.cli import app
+from compiler.output import tree
 
 # `HYPOTHESIS_PROFILE=fuzz` runs the long fuzz campaign: FUZZ_EXAMPLES examples for every
-# property that asks tests.strategies.examples() (see tests/test_fuzz.py).
+# property that asks tests.strategies.examples() (see tests/property/test_fuzz.py).
 settings.register_profile(
     "fuzz",
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "5000")),
@@ -69,7 +70,7 @@ def read_written_tree(out: Path) -> dict[str, bytes]:
 
 def compile_into(roster: Path, out: Path) -> dict[str, bytes]:
     """Compile a roster into out/ with the real writer and return the tree."""
-    emit.write_tree(pipeline.compile_roster(roster).files, out)
+    tree.write_tree(pipeline.compile_roster(roster).files, out)
     return read_tree(out)
 
 

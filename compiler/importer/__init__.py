@@ -38,10 +38,10 @@ from compiler.importer.read import (
     read_inputs,
     read_objects,
 )
+from compiler.importer.roster_text import Comments, build_roster, dumps_roster, plural
 from compiler.importer.switch import Change, SwitchOver, compiled_manifests, provenance, switch_over
-from compiler.importer.text import Comments, build_roster, dumps_roster, plural
-from compiler.keys import ResourceKey
-from compiler.models import Roster
+from compiler.model.keys import ResourceKey
+from compiler.model.roster import Roster
 from compiler.problems import CompilerError, Problem, format_text
 
 __all__ = [

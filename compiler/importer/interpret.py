@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from compiler import names
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
-from compiler.keys import Manifest, ResourceKey
-from compiler.models import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Role, Settings
+from compiler.model import names
+from compiler.model.keys import Manifest, ResourceKey
+from compiler.model.resolve import email_key, sort_key_for_email
+from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Role, Settings
 from compiler.problems import Problem
 from compiler.render.common import MANAGED_BY
 from compiler.render.limit_range import LIMIT_RANGE_NAME
-from compiler.resolve import email_key, sort_key_for_email
 
 # Every rule of a finding: what the roster cannot express or had to settle. The README
 # lists them all.

@@ -28,7 +28,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
-from compiler.keys import Manifest, ResourceKey, group_of
+from compiler.model.keys import Manifest, ResourceKey, group_of
 from compiler.problems import CompilerError, Problem
 from compiler.render.common import MANAGED_BY
 

@@ -14,15 +14,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from compiler import names
 from compiler.importer.interpret import RBAC, Interpretation, role_of
 from compiler.importer.read import ClusterObject, is_managed
-from compiler.keys import Manifest, ResourceKey, key_of
-from compiler.models import Roster
+from compiler.model import names
+from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.resolve import RosterIndex, grants
+from compiler.model.roster import Roster
 from compiler.render import render_all
 from compiler.render.common import MANAGED_BY, PRUNE_PROTECTION
 from compiler.render.limit_range import LIMIT_RANGE_NAME
-from compiler.resolve import RosterIndex, grants
 
 Action = Literal["create", "change", "keep", "prune"]
 _ACTIONS: Final[tuple[Action, ...]] = ("create", "change", "keep", "prune")

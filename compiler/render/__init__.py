@@ -6,15 +6,15 @@ same roster gives the same manifests whatever the order of its lists.
 
 from __future__ import annotations
 
-from compiler.keys import Manifest
-from compiler.models import Profile, Roster
+from compiler.model.keys import Manifest
+from compiler.model.resolve import RosterIndex, effective_limit_range, effective_quota, grants
+from compiler.model.roster import Profile, Roster
+from compiler.model.units import place
 from compiler.render.cluster_role_binding import render_cluster_role_binding
 from compiler.render.contributor import render_contributor
 from compiler.render.limit_range import render_limit_range
 from compiler.render.namespace import render_namespace
 from compiler.render.profile import render_profile
-from compiler.resolve import RosterIndex, effective_limit_range, effective_quota, grants
-from compiler.units import place
 
 PROFILES_DIR = "profiles"
 CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compiler import names
-from compiler.keys import Manifest
-from compiler.models import Role, User
+from compiler.model import names
+from compiler.model.keys import Manifest
+from compiler.model.roster import Role, User
 from compiler.render.common import RBAC_GROUP, metadata, user_subject
 
 

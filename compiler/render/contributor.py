@@ -7,9 +7,9 @@ shape is invisible to the dashboard, which then cannot remove the contributor.
 
 from __future__ import annotations
 
-from compiler import names
-from compiler.keys import Manifest
-from compiler.models import ContributorRole, Settings, User
+from compiler.model import names
+from compiler.model.keys import Manifest
+from compiler.model.roster import ContributorRole, Settings, User
 from compiler.render.common import RBAC_GROUP, metadata, user_subject
 
 

@@ -6,8 +6,8 @@ requests or limits, Kubeflow Pipelines' driver pods among them.
 
 from __future__ import annotations
 
-from compiler.keys import Manifest
-from compiler.models import LimitRange, Profile
+from compiler.model.keys import Manifest
+from compiler.model.roster import LimitRange, Profile
 from compiler.render.common import metadata, quantities
 
 LIMIT_RANGE_NAME = "kf-limit-range"

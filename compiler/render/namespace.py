@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compiler.keys import Manifest
-from compiler.models import Profile, Settings, User
+from compiler.model.keys import Manifest
+from compiler.model.roster import Profile, Settings, User
 from compiler.render.common import PRUNE_PROTECTION, metadata
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compiler.keys import Manifest
-from compiler.models import Profile, ResourceQuota, User
+from compiler.model.keys import Manifest
+from compiler.model.roster import Profile, ResourceQuota, User
 from compiler.render.common import PRUNE_PROTECTION, metadata, quantities, user_subject
 
 

@@ -1,0 +1,1 @@
+"""The roster's data model: models, resolution, object keys and names, units, quantities."""

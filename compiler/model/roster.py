@@ -1,0 +1,364 @@
+"""The roster's shape, as Pydantic models: the one source of truth for users.yaml.
+
+The JSON Schema in schemas/ is generated from these models (see schema.py), so a
+constraint written here is enforced by editors, by jsonschema and by Pydantic alike.
+Cross-record rules (uniqueness, references, policy) live in policy.py.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from compiler.model import characters
+from compiler.problems import quoted
+
+# Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
+# name or an email would grant access to someone other than the reviewer thinks.
+DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+# No '*' in an email, the user-id prefix or a principal: Istio reads a leading or
+# trailing '*' in an AuthorizationPolicy value as a wildcard (`*@example.com`).
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9.!#$%&'+/=?^_`{|}~-]+"
+    r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+QUANTITY_PATTERN = (
+    r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
+    r"(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"
+)
+# At most one '/': `requests.nvidia.com/gpu`, `count/jobs.batch`.
+RESOURCE_NAME_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+LABEL_KEY_PATTERN = (
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+LABEL_VALUE_PATTERN = r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$"
+# An HTTP header name (RFC 9110 token); it is embedded in `request.headers[...]`.
+HEADER_PATTERN = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"
+# Printable ASCII without spaces or '*' (the ranges skip 0x2A): the prefix is
+# concatenated with an email in a header match.
+PREFIX_PATTERN = r"^[!-)+-~]*$"
+PRINCIPAL_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$"
+# PriorityClass names, the only values a quota scope selector takes.
+DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+GCP_SERVICE_ACCOUNT_PATTERN = (
+    r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\.iam\.gserviceaccount\.com$"
+)
+AWS_IAM_ROLE_PATTERN = r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[-A-Za-z0-9_+=,.@/]{1,512}$"
+
+_LABEL_PREFIX_MAX = 253
+# kustomize build is quadratic in objects: 999 units (the most three digits can name) of
+# at most 1,000 objects carry about 200,000 people, at 5 objects each and units half full.
+MAX_APPLY_UNITS = 999
+_LABEL_NAME_MAX = 63
+
+
+def _check_label_key_parts(key: str) -> str:
+    """Refuse a label key whose prefix or name is too long, which a pattern cannot express."""
+    prefix, _, name = key.rpartition("/")
+    shown = key if len(key) <= 60 else f"{key[:30]}...{key[-27:]}"
+    if len(prefix) > _LABEL_PREFIX_MAX:
+        raise ValueError(
+            f"the prefix of label key {shown!r} is {len(prefix)} characters long, more than "
+            f"{_LABEL_PREFIX_MAX}; shorten it"
+        )
+    if len(name) > _LABEL_NAME_MAX:
+        raise ValueError(
+            f"the name of label key {shown!r} (after the '/') is {len(name)} characters long, "
+            f"more than {_LABEL_NAME_MAX}; shorten it"
+        )
+    return key
+
+
+def _trimmed(value: object) -> object:
+    """Refuse text with whitespace around it, before its pattern is tried.
+
+    jsonschema matches patterns with Python's `re`, whose `$` also matches before a
+    final line break, and a `|` block scalar ends with one: this says so plainly.
+    """
+    if isinstance(value, str) and value != value.strip():
+        raise ValueError(f"got {quoted(value)}: it {characters.why_not_ascii(value)}")
+    return value
+
+
+def _whole(example: str) -> BeforeValidator:
+    """Refuse a float where a whole number belongs (`2.0` reads as a float in YAML)."""
+
+    def refuse_float(value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError(f"must be {example}; got the number {value!r}")
+        return value
+
+    return BeforeValidator(refuse_float)
+
+
+Trimmed = BeforeValidator(_trimmed)
+DnsLabel = Annotated[StrictStr, Field(pattern=DNS_LABEL_PATTERN, max_length=63), Trimmed]
+Email = Annotated[StrictStr, Field(pattern=EMAIL_PATTERN, max_length=254), Trimmed]
+Domain = Annotated[StrictStr, Field(pattern=DOMAIN_PATTERN, max_length=253), Trimmed]
+ResourceName = Annotated[StrictStr, Field(pattern=RESOURCE_NAME_PATTERN, max_length=253), Trimmed]
+# A quantity may be written as a whole number (`pods: 50`) or a string (`memory: 32Gi`).
+# Floats are refused: `cpu: 0.5` would be rendered through float formatting; write "500m".
+Quantity = Annotated[
+    Annotated[StrictInt, Field(ge=0)]
+    | Annotated[StrictStr, Field(pattern=QUANTITY_PATTERN, max_length=64), Trimmed],
+    _whole('a whole number or a quoted Kubernetes quantity such as "500m" or 32Gi'),
+]
+ResourceList = dict[ResourceName, Quantity]
+LabelKey = Annotated[
+    StrictStr,
+    Field(pattern=LABEL_KEY_PATTERN, max_length=317),
+    AfterValidator(_check_label_key_parts),
+    Trimmed,
+]
+LabelValue = Annotated[StrictStr, Field(pattern=LABEL_VALUE_PATTERN, max_length=63), Trimmed]
+
+# A contributor names a user or a group, never both: how the schema says so.
+CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["group"]}]
+
+Role = Literal["admin", "edit", "view"]
+ContributorRole = Literal["edit", "view"]
+
+DEFAULT_NAMESPACE_LABELS: dict[str, str] = {
+    "app.kubernetes.io/part-of": "kubeflow-profile",
+    "istio-injection": "enabled",
+    "katib.kubeflow.org/metrics-collector-injection": "enabled",
+    "pipelines.kubeflow.org/enabled": "true",
+    "serving.kubeflow.org/inferenceservice": "enabled",
+}
+
+
+class Model(BaseModel):
+    """Base of every roster model: camelCase keys, nothing unknown, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        use_attribute_docstrings=True,
+    )
+
+
+class Settings(Model):
+    """Installation details that every profile shares."""
+
+    user_id_header: Annotated[StrictStr, Field(pattern=HEADER_PATTERN, max_length=128), Trimmed] = (
+        "kubeflow-userid"
+    )
+    """HTTP header carrying the authenticated user's id, as the Istio ingress sets it."""
+    user_id_prefix: Annotated[StrictStr, Field(pattern=PREFIX_PATTERN, max_length=128), Trimmed] = (
+        ""
+    )
+    """Prefix in front of the email in that header (for example `accounts.google.com:`)."""
+    ingress_gateway_principal: Annotated[
+        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253), Trimmed
+    ] = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+    """Istio principal of the ingress gateway that forwards users' requests."""
+    pipelines_ui_principal: Annotated[
+        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253), Trimmed
+    ] = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"
+    """Istio principal of the Kubeflow Pipelines UI, which calls into namespaces for users."""
+    manage_namespaces: StrictBool = True
+    """Emit each profile's Namespace, so GitOps tools create it before what lives in it."""
+    namespace_labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=lambda: dict(DEFAULT_NAMESPACE_LABELS)
+    )
+    """Labels of managed namespaces; the default is the set the profile controller applies."""
+    apply_units: Annotated[
+        StrictInt, Field(ge=1, le=MAX_APPLY_UNITS), _whole("a whole number such as 2")
+    ] = 1
+    """How many directories out/ is split into, each applied by one Flux Kustomization or
+    Argo CD Application; 1 writes everything straight under out/."""
+
+
+class Policy(Model):
+    """Organisation rules the roster must obey."""
+
+    email_domains: tuple[Domain, ...] = ()
+    """When set, every user's email must be in one of these domains."""
+    cluster_wide_roles: Literal["allow", "warn", "deny"] = "warn"
+    """What to do with a cluster-wide edit or view role, which reaches every namespace."""
+    max_quota: ResourceList = Field(default_factory=dict)
+    """No profile's resource quota may exceed these."""
+    reserved_namespaces: tuple[DnsLabel, ...] = ()
+    """Namespaces that may never be a profile, in addition to the built-in list."""
+
+
+QuotaScope = Literal[
+    "BestEffort",
+    "CrossNamespacePodAffinity",
+    "NotBestEffort",
+    "NotTerminating",
+    "PriorityClass",
+    "Terminating",
+    "VolumeAttributesClass",
+]
+
+
+class ScopeRequirement(Model):
+    """One requirement of a ResourceQuota scope selector."""
+
+    scope_name: QuotaScope
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: tuple[
+        Annotated[StrictStr, Field(pattern=DNS_SUBDOMAIN_PATTERN, max_length=253), Trimmed], ...
+    ] = ()
+
+
+class ScopeSelector(Model):
+    """A ResourceQuota scope selector."""
+
+    match_expressions: tuple[ScopeRequirement, ...] = ()
+
+
+class ResourceQuota(Model):
+    """The profile's ResourceQuota spec; `{}` means no quota."""
+
+    hard: ResourceList = Field(default_factory=dict)
+    scopes: tuple[QuotaScope, ...] = ()
+    scope_selector: ScopeSelector | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether this quota limits nothing."""
+        return not self.hard and not self.scopes and self.scope_selector is None
+
+
+class LimitRange(Model):
+    """The container limits of the profile's LimitRange `kf-limit-range`; `{}` means none."""
+
+    default: ResourceList = Field(default_factory=dict)
+    """Limits given to containers that set none."""
+    default_request: ResourceList = Field(default_factory=dict)
+    """Requests given to containers that set none."""
+    max: ResourceList = Field(default_factory=dict)
+    min: ResourceList = Field(default_factory=dict)
+    max_limit_request_ratio: ResourceList = Field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether this LimitRange sets nothing."""
+        return not (
+            self.default
+            or self.default_request
+            or self.max
+            or self.min
+            or self.max_limit_request_ratio
+        )
+
+
+class Defaults(Model):
+    """What every profile gets unless it says otherwise."""
+
+    resource_quota: ResourceQuota = Field(default_factory=ResourceQuota)
+    limit_range: LimitRange = Field(default_factory=LimitRange)
+
+
+class User(Model):
+    """A person who signs in to Kubeflow."""
+
+    name: DnsLabel
+    """Short unique name, used in object names: a DNS-1123 label."""
+    email: Email
+    """The email the identity provider sends; unique, compared case-insensitively."""
+    cluster_role: Role | None = None
+    """A role in every namespace of the cluster, through a ClusterRoleBinding."""
+
+
+class Group(Model):
+    """A roster-side team: contributing a group grants each member."""
+
+    name: DnsLabel
+    members: tuple[DnsLabel, ...] = ()
+
+
+class Contributor(Model):
+    """Someone granted a role in a profile's namespace: one user or one group."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": CONTRIBUTOR_SUBJECT})
+
+    user: DnsLabel | None = None
+    group: DnsLabel | None = None
+    role: ContributorRole
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "Contributor":
+        if (self.user is None) == (self.group is None):
+            raise ValueError("a contributor names exactly one of 'user' or 'group'")
+        return self
+
+
+class WorkloadIdentitySpec(Model):
+    """Google Cloud Workload Identity for the namespace's default-editor account."""
+
+    gcp_service_account: Annotated[
+        StrictStr, Field(pattern=GCP_SERVICE_ACCOUNT_PATTERN, max_length=253), Trimmed
+    ]
+
+
+class WorkloadIdentity(Model):
+    """The profile controller's WorkloadIdentity plugin."""
+
+    kind: Literal["WorkloadIdentity"]
+    spec: WorkloadIdentitySpec
+
+
+class AwsIamSpec(Model):
+    """AWS IAM role for the namespace's default-editor account."""
+
+    aws_iam_role: Annotated[StrictStr, Field(pattern=AWS_IAM_ROLE_PATTERN), Trimmed]
+    annotate_only: StrictBool = False
+
+
+class AwsIamForServiceAccount(Model):
+    """The profile controller's AwsIamForServiceAccount plugin."""
+
+    kind: Literal["AwsIamForServiceAccount"]
+    spec: AwsIamSpec
+
+
+Plugin = Annotated[WorkloadIdentity | AwsIamForServiceAccount, Field(discriminator="kind")]
+
+
+class Profile(Model):
+    """A Kubeflow profile: a namespace, its owner, quota, limits and contributors."""
+
+    name: DnsLabel
+    """The namespace's name: a DNS-1123 label, unique, not reserved."""
+    owner: DnsLabel
+    """The name of the user who owns the profile."""
+    resource_quota: ResourceQuota | None = None
+    """Replaces `defaults.resourceQuota`; `{}` means no quota."""
+    limit_range: LimitRange | None = None
+    """Replaces `defaults.limitRange`; `{}` means no LimitRange."""
+    contributors: tuple[Contributor, ...] = ()
+    plugins: tuple[Plugin, ...] = ()
+
+
+class Roster(Model):
+    """The whole users.yaml."""
+
+    version: Literal[1]
+    """Format version of this file."""
+    settings: Settings = Field(default_factory=Settings)
+    policy: Policy = Field(default_factory=Policy)
+    defaults: Defaults = Field(default_factory=Defaults)
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    profiles: tuple[Profile, ...] = ()

@@ -1,0 +1,352 @@
+"""Scaffold a roster repository: the files `kfroster init` writes, and how it writes them.
+
+`scaffold()` returns every file (relative path -> text) of a repository that validates and
+compiles as created: a commented starter roster, its schema, out/ compiled from it, the
+pull-request workflow, the pre-commit configuration, the Flux or Argo CD manifests that
+apply out/, and a short README. `plan()` compares them with a directory; `write()` writes.
+Nothing is overwritten unless asked, file by file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from compiler import pipeline
+from compiler.output import deploy
+from compiler.problems import CompilerError
+from compiler.roster.schema import dumps_schema
+
+ROSTER = "users.yaml"
+SCHEMA = "schemas/users.schema.json"
+OUT = "out"
+DEPLOY = "deploy"
+WORKFLOW = ".github/workflows/roster-review.yml"
+PRE_COMMIT = ".pre-commit-config.yaml"
+README = "README.md"
+
+# Package data (compiler/output/templates/) -> where it goes in the scaffold.
+_TEMPLATES = {"roster-review.yml": WORKFLOW, "pre-commit-config.yaml": PRE_COMMIT}
+
+# A line of the starter roster starting `#~` (after its indentation) is an example:
+# commented out in the scaffold, live in `starter_roster(examples=True)`, which a test
+# validates so that every example stays correct as the schema evolves.
+_EXAMPLE = re.compile(r"^(?P<indent> *)#~(?P<rest>.*)$")
+
+_STARTER = """\
+# yaml-language-server: $schema=schemas/users.schema.json
+#
+# Who may use Kubeflow here, and how. Change it in a pull request: CI validates it,
+# checks that out/ is compiled from it, and comments what the change grants and removes.
+# Lines starting '# ' below are examples of every feature: uncomment and adapt them.
+version: 1
+
+#~settings:                          # this installation; these are the defaults
+#~  userIdHeader: kubeflow-userid    # the header the ingress puts the user's email in
+#~  userIdPrefix: ""                 # e.g. "accounts.google.com:" behind Google IAP
+#~  manageNamespaces: true           # emit each profile's Namespace before what lives in it
+#~  applyUnits: 1                    # split out/ into this many directories (huge rosters)
+
+#~policy:                            # rules the roster must obey
+#~  emailDomains: [example.com]      # every email must be in one of these
+#~  clusterWideRoles: warn           # allow | warn | deny clusterRole edit and view
+#~  maxQuota: {cpu: "64", memory: 256Gi}
+#~  reservedNamespaces: [ml-platform]
+
+defaults:                            # every profile gets these unless it says otherwise
+  resourceQuota:
+    hard: {cpu: "8", memory: 32Gi, persistentvolumeclaims: "10"}
+  # With a cpu/memory quota, pods that set no requests or limits are rejected unless a
+  # LimitRange gives them defaults (Kubeflow Pipelines' driver pods set none).
+  limitRange:
+    default: {cpu: 800m, memory: 1Gi}
+    defaultRequest: {cpu: 200m, memory: 256Mi}
+
+users:
+  # name: a DNS-1123 label used in object names; email: exactly what the identity provider
+  # sends (RBAC compares it case-sensitively).
+  - name: admin
+    email: admin@example.com
+    clusterRole: admin               # kubeflow-admin in every namespace: platform team only
+  - name: alice
+    email: alice@example.com
+  #~- name: bob
+  #~  email: bob@example.com
+  #~  clusterRole: view              # reads every namespace, other tenants' too: auditors
+
+#~groups:                            # teams: contributing a group grants each member
+#~  - name: vision
+#~    members: [alice, bob]
+
+profiles:
+  - name: alice                      # the namespace: a DNS-1123 label, not a system one
+    owner: alice                     # gets kubeflow-admin there and can share it
+    #~resourceQuota:                 # replaces defaults.resourceQuota; {} means no quota
+    #~  hard: {cpu: "16", memory: 64Gi, requests.nvidia.com/gpu: "1"}
+    #~limitRange:                    # replaces defaults.limitRange; {} means none
+    #~  default: {cpu: "1", memory: 2Gi}
+    #~  defaultRequest: {cpu: 250m, memory: 512Mi}
+    #~contributors:                  # edit or view in this namespace
+    #~  - {user: bob, role: edit}
+    #~  - {group: vision, role: view}
+    #~plugins:                       # passed to the profile controller
+    #~  - kind: WorkloadIdentity
+    #~    spec: {gcpServiceAccount: alice-kubeflow@my-project.iam.gserviceaccount.com}
+    #~  - kind: AwsIamForServiceAccount
+    #~    spec: {awsIamRole: "arn:aws:iam::123456789012:role/alice-kubeflow"}
+"""
+
+_README = """\
+# Kubeflow users
+
+Who may use Kubeflow on this cluster, and how, as one reviewed file: `users.yaml`.
+kfroster compiles it into the Profiles, Namespaces, LimitRanges and bindings under `out/`,
+which {engine} applies to the cluster.
+
+| Path | What it is |
+| --- | --- |
+| `users.yaml` | the roster: users, groups, profiles, quotas; edit this |
+| `out/` | generated by `kfroster compile`; never edit by hand |
+| `schemas/users.schema.json` | lets your editor complete and check `users.yaml` |
+| `.github/workflows/roster-review.yml` | validates pull requests and comments the plan |
+| `.pre-commit-config.yaml` | the same checks before each commit |
+{deploy_row}
+## Daily work
+
+1. Branch, and edit `users.yaml` (add a user, a profile, a contributor).
+2. `kfroster validate` prints every problem at its line; `kfroster compile` rewrites `out/`.
+3. Commit `users.yaml` and `out/` together and open a pull request. The workflow checks
+   that `out/` is compiled from the roster and comments what the change grants and removes,
+   dangerous changes first. Reviewers read that comment, not the YAML.
+4. Merge. {apply}
+
+Questions: `kfroster explain alice` (everything one person can do, and why),
+`kfroster roles` (what kubeflow-admin, -edit and -view allow).
+
+Removing someone revokes their access at once; their namespace and its data stay until an
+administrator deletes the Profile on purpose (`kubectl delete profile NAME`).
+
+`pip install pre-commit && pre-commit install` runs the checks before each commit.
+"""
+
+_APPLY = {
+    None: (
+        "Apply `out/` with Flux or Argo CD: `kfroster deploy --flux` (or `--argocd`)"
+        " writes the manifests that do it."
+    ),
+    "flux": (
+        "Flux applies `out/` through the Kustomization in `deploy/`, reading the\n"
+        "   GitRepository `flux-system`: keep `deploy/` inside the path your Flux bootstrap\n"
+        "   reconciles, or `kubectl apply -f deploy/` once (`kfroster deploy --flux --help`\n"
+        "   adapts names)."
+    ),
+    "argocd": (
+        "Argo CD applies `out/` through the ApplicationSet in `deploy/`:\n"
+        "   `kubectl apply -f deploy/` once (`kfroster deploy --argocd --help` adapts names)."
+    ),
+}
+_ENGINE_NAME = {None: "Flux or Argo CD", "flux": "Flux", "argocd": "Argo CD"}
+
+
+def choose_engine(*, flux: bool, argocd: bool) -> deploy.Engine | None:
+    """Return the engine the --flux/--argocd flags choose (at most one may be set)."""
+    if flux and argocd:
+        raise ValueError("choose one engine: --flux or --argocd")
+    return "flux" if flux else "argocd" if argocd else None
+
+
+def starter_roster(*, examples: bool = False) -> str:
+    """Return the starter users.yaml, its examples commented out (or live, for tests)."""
+    lines = []
+    for line in _STARTER.splitlines():
+        match = _EXAMPLE.match(line)
+        if match is None:
+            lines.append(line)
+        elif examples:
+            lines.append(match["indent"] + match["rest"])
+        else:
+            lines.append(f"{match['indent']}# {match['rest']}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def template(name: str) -> str:
+    """Return a file of the package's templates/ directory."""
+    return (
+        resources.files("compiler.output").joinpath("templates", name).read_text(encoding="utf-8")
+    )
+
+
+def scaffold(engine: deploy.Engine | None = None, repo_url: str | None = None) -> dict[str, str]:
+    """Return every file of a new roster repository (relative POSIX path -> text), sorted.
+
+    `engine` adds the Flux or Argo CD manifests under deploy/ (Argo CD needs `repo_url`).
+    Raise ValueError for a target deploy.check_target refuses.
+    """
+    roster_text = starter_roster()
+    checked = pipeline.check_text(roster_text, ROSTER)
+    if checked.roster is None:  # the starter is ours: a problem here is a bug
+        raise AssertionError(f"starter roster is invalid: {checked.problems}")
+    files = {ROSTER: roster_text, SCHEMA: dumps_schema()}
+    for name, destination in _TEMPLATES.items():
+        files[destination] = template(name)
+    for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
+        files[f"{OUT}/{relative}"] = text
+    deploy_row = ""
+    if engine is not None:
+        target = deploy.Target(engine, repo_url=repo_url)
+        for relative, text in deploy.render(target, checked.roster, ROSTER).items():
+            files[f"{DEPLOY}/{relative}"] = text
+        what = "Kustomization" if engine == "flux" else "ApplicationSet"
+        deploy_row = f"| `deploy/` | the {what} that applies `out/` (`kfroster deploy`) |\n"
+    files[README] = _README.format(
+        engine=_ENGINE_NAME[engine], apply=_APPLY[engine], deploy_row=deploy_row
+    )
+    return dict(sorted(files.items()))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the scaffold's files meet a directory."""
+
+    new: tuple[str, ...]  # do not exist yet
+    same: tuple[str, ...]  # exist with exactly the scaffold's text
+    differ: tuple[tuple[str, str | None], ...]  # exist with other text (None: not UTF-8)
+    blocked: tuple[tuple[str, str], ...]  # cannot be written even with --force: (path, why)
+
+    @property
+    def conflicts(self) -> tuple[str, ...]:
+        """Return every path that exists already, as a file or otherwise, sorted."""
+        paths = [*self.same, *(p for p, _ in self.differ), *(p for p, _ in self.blocked)]
+        return tuple(sorted(paths))
+
+
+def plan(files: dict[str, str], root: Path) -> Plan:
+    """Compare the scaffold's files with what is under `root`, without changing anything."""
+    new: list[str] = []
+    same: list[str] = []
+    differ: list[tuple[str, str | None]] = []
+    blocked: list[tuple[str, str]] = []
+    for relative in sorted(files):
+        target = root / relative
+        parent = _non_directory_parent(root, relative)
+        if parent is not None:
+            blocked.append((relative, f"{parent} is not a directory"))
+        elif target.is_symlink() or target.exists():
+            if target.is_dir() and not target.is_symlink():
+                blocked.append((relative, "is a directory"))
+            elif not target.is_file():
+                blocked.append((relative, "is not a regular file"))
+            else:
+                old = _read(target)
+                if old == files[relative]:
+                    same.append(relative)
+                else:
+                    differ.append((relative, old))
+        else:
+            new.append(relative)
+    return Plan(tuple(new), tuple(same), tuple(differ), tuple(blocked))
+
+
+class Refused(CompilerError):
+    """Files of the scaffold exist already: nothing was written."""
+
+    def __init__(self, root: Path, found: Plan, *, force: bool) -> None:
+        self.plan = found
+        lines = []
+        if force:
+            lines.append(f"{root}: cannot overwrite, nothing written:")
+        else:
+            lines.append(
+                f"{root}: {len(found.conflicts)} file(s) exist already, nothing written"
+                " (--force overwrites them, showing a diff of each):"
+            )
+            lines += [f"  exists   {root / path}" for path in found.conflicts]
+        lines += [f"  blocked  {root / path}: {why}" for path, why in found.blocked]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `init` did to each file of the scaffold."""
+
+    created: tuple[str, ...]
+    overwritten: tuple[tuple[str, str], ...]  # (path, unified diff of the change)
+    unchanged: tuple[str, ...]
+
+
+def init(files: dict[str, str], root: Path, *, force: bool = False) -> Outcome:
+    """Write the scaffold under root; raise Refused, writing nothing, over any existing file.
+
+    With force every existing file is replaced (its diff returned) and identical ones are
+    left alone; a path blocked by a directory or a non-directory parent still refuses all.
+    """
+    found = plan(files, root)
+    if found.blocked or (found.conflicts and not force):
+        raise Refused(root, found, force=force)
+    overwritten = tuple((path, unified_diff(path, old, files[path])) for path, old in found.differ)
+    write(files, root, (*found.new, *(path for path, _ in found.differ)))
+    return Outcome(found.new, overwritten, found.same)
+
+
+def _non_directory_parent(root: Path, relative: str) -> Path | None:
+    """Return the first parent of `relative` under root that exists but is no directory."""
+    current = root
+    for part in Path(relative).parts[:-1]:
+        current = current / part
+        if (current.exists() or current.is_symlink()) and not current.is_dir():
+            return current
+    return None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return None
+
+
+def unified_diff(relative: str, old: str | None, new: str) -> str:
+    """Return the unified diff of replacing a file's text (or unreadable bytes) by `new`."""
+    before = (old or "").splitlines(keepends=True)
+    lines = difflib.unified_diff(
+        before, new.splitlines(keepends=True), fromfile=f"a/{relative}", tofile=f"b/{relative}"
+    )
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    if old is None:
+        text = f"(a/{relative} is not UTF-8 text)\n" + text
+    return text
+
+
+class ScaffoldError(CompilerError):
+    """A file of the scaffold could not be written."""
+
+
+def write(files: dict[str, str], root: Path, paths: tuple[str, ...]) -> None:
+    """Write the given scaffold files under root, each replaced atomically."""
+    for relative in paths:
+        target = root / relative
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(target, files[relative])
+        except OSError as err:
+            raise ScaffoldError(f"{target}: cannot write ({err.strerror})") from err
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    # A temporary file next to the target, then a rename: an interrupted init never
+    # leaves a half-written file behind (at worst a stray temporary).
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            os.fchmod(file.fileno(), 0o644)  # mkstemp makes it 0600; repositories share files
+            file.write(text.encode("utf-8"))
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

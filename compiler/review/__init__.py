@@ -1,0 +1,1 @@
+"""Review a roster change: compare two rosters, judge the risks, write the plan."""

@@ -1,0 +1,226 @@
+"""Make the plan of a roster change: compile both sides with the current code, compare, judge.
+
+Both sides go through the same validation and renderers, so the plan shows what the
+roster change does, never what a change of kfroster would. A side that fails validation
+yields a plan that says so, with that side's problems, and no changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from compiler import pipeline
+from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.roster import Group, Profile, Roster, User
+from compiler.pipeline import Checked
+from compiler.problems import CompilerError
+from compiler.render import render_all
+from compiler.review import gitrev
+from compiler.review.compare import (
+    Comparison,
+    View,
+    compare,
+    group_facts,
+    profile_facts,
+    user_facts,
+)
+from compiler.review.plan.model import ObjectChange, Plan, Status, SubjectChange, SubjectType
+from compiler.review.risks import assess
+
+# The problem source.load reports for a file it cannot open: a usage error, not a roster's.
+_UNREADABLE = "file-unreadable"
+
+
+class UnreadableRoster(CompilerError):
+    """A roster file that cannot be read at all (missing, a directory, no permission)."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One checked side of a diff: its display name and everything validation found."""
+
+    name: str
+    checked: Checked
+
+
+def _checked(name: str, checked: Checked) -> Side:
+    for problem in checked.problems:
+        if problem.rule == _UNREADABLE:
+            raise UnreadableRoster(f"{problem.file}: {problem.message}")
+    return Side(name, checked)
+
+
+def load_file(path: Path, name: str | None = None) -> Side:
+    """Check the roster file at path; raise UnreadableRoster if it cannot be read at all."""
+    shown = str(path) if name is None else name
+    return _checked(shown, pipeline.check(path, shown))
+
+
+def load_text(content: str | bytes, name: str) -> Side:
+    """Check roster text that is not a file of its own (a git revision)."""
+    return _checked(name, pipeline.check_text(content, name))
+
+
+Objects = dict[ResourceKey, Manifest]
+
+
+def objects_of(roster: Roster) -> Objects:
+    """Render a roster and index its objects by ResourceKey."""
+    return {
+        key_of(manifest): manifest
+        for manifests in render_all(roster).values()
+        for manifest in manifests
+    }
+
+
+def _frame(roster: Roster) -> Roster:
+    """The roster without its records: settings, policy, defaults, version."""
+    return roster.model_copy(update={"users": (), "groups": (), "profiles": ()})
+
+
+_Record = TypeVar("_Record", User, Group, Profile)
+
+
+def _by_name(records: Iterable[_Record]) -> dict[str, _Record]:
+    found: dict[str, _Record] = {}
+    for record in records:
+        found.setdefault(record.name, record)
+    return found
+
+
+def _differing(old: Mapping[str, object], new: Mapping[str, object]) -> set[str]:
+    return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
+
+
+def _dirty_profiles(base: Roster, head: Roster) -> set[str]:
+    """Name the profiles whose rendered objects may differ: their record or a record they read.
+
+    A profile's objects come from its own record, its owner's user record, and the
+    users and groups (with their members) it names as contributors.
+    """
+    old_groups, new_groups = _by_name(base.groups), _by_name(head.groups)
+    users = _differing(_by_name(base.users), _by_name(head.users))
+    groups = _differing(old_groups, new_groups)
+    old_profiles, new_profiles = _by_name(base.profiles), _by_name(head.profiles)
+    dirty = _differing(old_profiles, new_profiles)
+    for profiles, group_index in ((old_profiles, old_groups), (new_profiles, new_groups)):
+        dirty.update(
+            name
+            for name, profile in profiles.items()
+            if name not in dirty and _reads(profile, users, groups, group_index)
+        )
+    return dirty
+
+
+def _reads(
+    profile: Profile, users: set[str], groups: set[str], group_index: Mapping[str, Group]
+) -> bool:
+    """Tell whether a profile reads one of the changed users or groups."""
+    if profile.owner in users:
+        return True
+    for contributor in profile.contributors:
+        if contributor.user is not None and contributor.user in users:
+            return True
+        if contributor.group is not None:
+            group = group_index.get(contributor.group)
+            if contributor.group in groups or (group and not users.isdisjoint(group.members)):
+                return True
+    return False
+
+
+def render_pair(base: Roster, head: Roster) -> tuple[Objects, Objects]:
+    """Render both rosters, leaving out profiles whose objects cannot differ.
+
+    When settings, policy or defaults differ every profile may change, so both are
+    rendered whole; otherwise only the profiles that read a changed record are, and the
+    objects left out are equal on both sides. ClusterRoleBindings are always rendered.
+    """
+    if _frame(base) != _frame(head):
+        return objects_of(base), objects_of(head)
+    dirty = _dirty_profiles(base, head)
+
+    def partial(roster: Roster) -> Objects:
+        kept = tuple(profile for profile in roster.profiles if profile.name in dirty)
+        return objects_of(roster.model_copy(update={"profiles": kept}))
+
+    return partial(base), partial(head)
+
+
+def make_plan(base: Side, head: Side) -> Plan:
+    """Compare two checked sides and judge the change; report invalid sides instead."""
+    invalid = tuple(side.name for side in (base, head) if side.checked.roster is None)
+    if invalid:
+        problems = [
+            p for side in (base, head) if side.name in invalid for p in side.checked.problems
+        ]
+        return Plan(base.name, head.name, problems=tuple(problems), invalid=invalid)
+    old, new = base.checked.roster, head.checked.roster
+    assert old is not None and new is not None
+    old_objects, new_objects = render_pair(old, new)
+    comparison = compare(View(old, old_objects), View(new, new_objects))
+    return Plan(
+        base.name,
+        head.name,
+        changes=subjects(comparison),
+        objects=comparison.objects,
+        risks=assess(comparison),
+        problems=head.checked.problems,
+    )
+
+
+def _status(old: object, new: object) -> Status:
+    if old is None:
+        return "added"
+    return "removed" if new is None else "changed"
+
+
+def subjects(comparison: Comparison) -> tuple[SubjectChange, ...]:
+    """Group the comparison by subject: roster sections, users, groups, profiles, others."""
+    owned: dict[tuple[SubjectType, str], list[ObjectChange]] = {}
+    for change in comparison.objects:
+        owned.setdefault(comparison.owners[change.key], []).append(change)
+    found = [
+        SubjectChange(section, section, "changed", facts, ())
+        for section, facts in comparison.sections.items()
+    ]
+    for name, user in comparison.users.items():
+        facts = user_facts(user)
+        objects = tuple(owned.pop(("user", name), ()))
+        if facts or objects:
+            found.append(SubjectChange("user", name, _status(user.old, user.new), facts, objects))
+    for name, (old, new) in comparison.groups.items():
+        facts = group_facts(old, new)
+        if facts or old is None or new is None:  # members reordered: nothing changes
+            found.append(SubjectChange("group", name, _status(old, new), facts, ()))
+    for name, profile in comparison.profiles.items():
+        facts = profile_facts(profile, comparison.base, comparison.head)
+        objects = tuple(owned.pop(("profile", name), ()))
+        if facts or objects:
+            status = _status(profile.old, profile.new)
+            found.append(SubjectChange("profile", name, status, facts, objects))
+    for (subject_type, name), objects_left in owned.items():
+        found.append(
+            SubjectChange(subject_type, name, _object_status(objects_left), (), tuple(objects_left))
+        )
+    return tuple(sorted(found, key=SubjectChange.sort_key))
+
+
+def _object_status(objects: Iterable[ObjectChange]) -> Status:
+    actions = {change.action for change in objects}
+    if actions == {"add"}:
+        return "added"
+    return "removed" if actions == {"delete"} else "changed"
+
+
+def plan_against(roster: Path, ref: str) -> Plan:
+    """Plan the change from `roster` at git revision `ref` to the working-tree `roster`."""
+    base = load_text(gitrev.read_at(roster, ref), f"{roster}@{ref}")
+    return make_plan(base, load_file(roster))
+
+
+def plan_between(old: Path, new: Path) -> Plan:
+    """Plan the change from roster file `old` to roster file `new`."""
+    return make_plan(load_file(old), load_file(new))

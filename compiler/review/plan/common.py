@@ -1,0 +1,151 @@
+"""Phrasing shared by the text and Markdown plans: facts, paths, values, object lines."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from compiler.review.plan.model import (
+    ABSENT,
+    Code,
+    Fact,
+    FieldChange,
+    Message,
+    ObjectChange,
+    Part,
+    Status,
+    SubjectChange,
+    via_phrase,
+)
+
+# Values longer than this (a whole added subtree) are cut in human-readable plans.
+MAX_VALUE_CHARS = 300
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*").fullmatch
+# Control characters, invisible format characters (bidi overrides, zero widths) and line
+# separators: a roster string must not move the cursor, hide text or break a line.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+SIGNS = {"add": "+", "change": "~", "delete": "-", "orphan": "="}
+STATUS_SIGNS: dict[Status, str] = {"added": "+", "changed": "~", "removed": "-"}
+
+
+def visible(text: str) -> str:
+    """Show invisible and control characters as `\\u202e`-style escapes; keep the rest."""
+    if text.isprintable():
+        return text
+    return "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in _HIDDEN_CATEGORIES else char
+        for char in text
+    )
+
+
+def shorten(text: str, limit: int = MAX_VALUE_CHARS) -> str:
+    """Cut a long text to limit characters, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """Write a field path: `spec.resourceQuotaSpec.hard.cpu`, `metadata.labels["a.b/c"]`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _IDENTIFIER(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
+    return visible(text)
+
+
+def format_value(value: Any) -> str:
+    """Write a manifest value as compact JSON (strings quoted, so `"8"` differs from `8`)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return shorten(visible(text))
+
+
+def field_line(change: FieldChange) -> tuple[str, str]:
+    """Return the sign and text of one changed field."""
+    path = format_path(change.path)
+    if change.old is ABSENT:
+        return "+", f"{path}: {format_value(change.new)}"
+    if change.new is ABSENT:
+        return "-", f"{path}: {format_value(change.old)}"
+    return "~", f"{path}: {format_value(change.old)} → {format_value(change.new)}"
+
+
+def object_line(change: ObjectChange, *, in_namespace: bool = False) -> str:
+    """Write an object as `Kind namespace/name`, or `Kind name` inside its profile's section."""
+    key = change.key
+    name = key.name if in_namespace or not key.namespace else f"{key.namespace}/{key.name}"
+    line = f"{key.kind} {visible(name)}"
+    if change.action == "orphan":
+        line += "  (leaves out/, stays in the cluster: prune is disabled on it)"
+    return line
+
+
+def object_lines(
+    objects: Sequence[ObjectChange], *, in_namespace: bool = False
+) -> list[tuple[str, str]]:
+    """Return (sign, text) lines for objects, each changed object followed by its fields."""
+    lines: list[tuple[str, str]] = []
+    for change in objects:
+        lines.append((SIGNS[change.action], object_line(change, in_namespace=in_namespace)))
+        for field in change.fields:
+            sign, text = field_line(field)
+            lines.append((sign, "    " + text))
+    return lines
+
+
+def subject_title(change: SubjectChange) -> Message:
+    """Name a section: `user alice`, `profile team`, `settings`."""
+    if change.type in ("settings", "policy", "defaults"):
+        return (change.type,)
+    if change.type == "other":
+        return ("object ", Code(change.name))
+    return (f"{change.type} ", Code(change.name))
+
+
+def _value(text: str | None) -> Part:
+    return "none" if text is None else Code(text)
+
+
+def fact_message(fact: Fact, status: Status) -> Message:
+    """Phrase one roster-level change; added or removed subjects show their one value."""
+    head, *rest = fact.path
+    target = str(rest[0]) if rest else ""
+    joined = fact.old is None
+    if head == "group" and rest:
+        return (("joins" if joined else "leaves") + " group ", Code(target))
+    if head == "member" and rest:
+        return (Code(target), " joins" if joined else " leaves")
+    if head == "access" and rest:
+        label: list[Part] = ["profile ", Code(target)]
+    elif head == "contributor" and rest:
+        label = ["contributor ", Code(target)]
+    elif head == "clusterRole":
+        label = ["cluster-wide role"]
+    elif head in ("email", "owner", "plugins"):
+        label = [str(head)]
+    else:
+        label = [Code(format_path(fact.path))]
+    if status == "changed" and fact.old == fact.new:  # only where it comes from changed
+        return (*label, ": ", _value(fact.new), " (now ", *via_phrase(fact.via), ")")
+    if status == "changed":
+        change: list[Part] = [_value(fact.old), " → ", _value(fact.new)]
+    else:
+        change = [_value(fact.new if status == "added" else fact.old)]
+    via: list[Part] = [" (", *via_phrase(fact.via), ")"] if fact.via else []
+    return (*label, ": ", *change, *via)
+
+
+def fact_sign(fact: Fact, status: Status) -> str:
+    """Return +, - or ~ for a fact, from its values or its subject's status."""
+    if status != "changed":
+        return STATUS_SIGNS[status]
+    if fact.old is None:
+        return "+"
+    return "-" if fact.new is None else "~"

@@ -1,0 +1,114 @@
+"""The plan as JSON for bots: a stable, documented shape with sorted keys.
+
+    {"format": "kfroster-plan/1", "base": ..., "head": ..., "valid": true,
+     "summary": {"users": {"added", "changed", "removed"}, "groups": {...}, "profiles": {...},
+                 "objects": {"add", "change", "delete", "orphan"}, "changed": bool,
+                 "risks": {"privilege": n, ..., "info": n}},
+     "risks": [{"kind", "severity", "subject", "message", "users"}],
+     "changes": [{"type", "name", "status", "facts": [{"path", "old", "new", "via"}],
+                  "objects": [key, ...]}],
+     "objects": [{"action", "apiVersion", "group", "kind", "namespace", "name",
+                  "fields": [{"path", "old", "new"}]}],
+     "problems": [{"file", "line", "col", "rule", "message", "level", "path"}]}
+
+A field that is absent on one side of a change has no "old" (or no "new") key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from compiler.model.keys import ResourceKey
+from compiler.review.plan.model import (
+    ABSENT,
+    OBJECT_ACTIONS,
+    RISK_KINDS,
+    FieldChange,
+    ObjectChange,
+    Plan,
+    plain,
+)
+
+FORMAT = "kfroster-plan/1"
+
+
+def _key(key: ResourceKey) -> dict[str, str]:
+    return {"group": key.group, "kind": key.kind, "namespace": key.namespace, "name": key.name}
+
+
+def _field(change: FieldChange) -> dict[str, Any]:
+    found: dict[str, Any] = {"path": list(change.path)}
+    if change.old is not ABSENT:
+        found["old"] = change.old
+    if change.new is not ABSENT:
+        found["new"] = change.new
+    return found
+
+
+def _object(change: ObjectChange) -> dict[str, Any]:
+    return {
+        "action": change.action,
+        "apiVersion": change.api_version,
+        **_key(change.key),
+        "fields": [_field(field) for field in change.fields],
+    }
+
+
+def plan_data(plan: Plan) -> dict[str, Any]:
+    """Return the plan as plain JSON-ready data."""
+    risks: dict[str, int] = dict.fromkeys(RISK_KINDS, 0)
+    risks["info"] = 0
+    for risk in plan.risks:
+        risks["info" if not risk.blocking else risk.kind] += 1
+    summary = {
+        plural: {
+            status: plan.count(singular, status)  # type: ignore[arg-type]
+            for status in ("added", "changed", "removed")
+        }
+        for plural, singular in (("users", "user"), ("groups", "group"), ("profiles", "profile"))
+    }
+    return {
+        "format": FORMAT,
+        "base": plan.base,
+        "head": plan.head,
+        "valid": plan.valid,
+        "invalid": list(plan.invalid),
+        "summary": {
+            **summary,
+            "objects": {action: plan.count_objects(action) for action in OBJECT_ACTIONS},
+            "changed": plan.has_changes,
+            "risks": risks,
+        },
+        "risks": [
+            {
+                "kind": risk.kind,
+                "severity": risk.severity,
+                "subject": risk.subject,
+                "message": plain(risk.message),
+                "users": list(risk.users),
+            }
+            for risk in plan.risks
+        ],
+        "changes": [
+            {
+                "type": change.type,
+                "name": change.name,
+                "status": change.status,
+                "facts": [
+                    {"path": list(f.path), "old": f.old, "new": f.new, "via": list(f.via)}
+                    for f in change.facts
+                ],
+                "objects": [_key(obj.key) for obj in change.objects],
+            }
+            for change in plan.changes
+        ],
+        "objects": [_object(change) for change in plan.objects],
+        "problems": [{**asdict(p), "path": list(p.path)} for p in plan.problems],
+    }
+
+
+def render_json(plan: Plan) -> str:
+    """Render the plan as indented JSON with sorted keys, one trailing newline."""
+    return json.dumps(plan_data(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

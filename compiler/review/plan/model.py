@@ -1,0 +1,227 @@
+"""The plan of a roster change: what `kfroster diff` computes and every renderer reads.
+
+A plan reads in roster terms first (users, groups, profiles, settings), then in objects.
+Messages keep roster values apart from prose (`Code`), so each renderer can escape
+them for its medium: a name in a pull-request comment must not become Markdown.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+from compiler.model.keys import ResourceKey
+from compiler.problems import Problem
+
+
+class Code(NamedTuple):
+    """A value that comes from a roster (a name, an email, a quantity): shown verbatim."""
+
+    text: str
+
+
+Part = str | Code
+Message = tuple[Part, ...]
+
+
+def plain(message: Iterable[Part]) -> str:
+    """Join a message into plain text, roster values as they are."""
+    return "".join(part.text if isinstance(part, Code) else part for part in message)
+
+
+def listing(values: Sequence[str], limit: int = 8) -> list[Part]:
+    """List roster values as `a, b and c`, naming at most `limit` of them and counting the rest."""
+    return enumeration([(Code(value),) for value in values], limit)
+
+
+def enumeration(items: Sequence[Sequence[Part]], limit: int = 8) -> list[Part]:
+    """Join phrases as `a, b and c`, at most `limit` of them, the rest counted."""
+    shown = items[:limit]
+    rest = len(items) - len(shown)
+    parts: list[Part] = []
+    for position, item in enumerate(shown):
+        if position:
+            last = position == len(shown) - 1 and not rest
+            parts.append(" and " if last else ", ")
+        parts.extend(item)
+    if rest:
+        parts.append(f" and {rest} more")
+    return parts
+
+
+def via_phrase(via: Sequence[str]) -> list[Part]:
+    """Say where an access comes from: `directly and through group x`."""
+    phrases: list[list[Part]] = []
+    for source in via:
+        if source == "direct":
+            phrases.append(["directly"])
+        elif source.startswith("group:"):
+            phrases.append(["through group ", Code(source.removeprefix("group:"))])
+    return enumeration(phrases)
+
+
+RiskKind = Literal["privilege", "data", "owner", "quota", "settings"]
+RISK_KINDS: tuple[RiskKind, ...] = ("privilege", "data", "owner", "quota", "settings")
+
+# critical: someone becomes a cluster administrator; high: anything else a privileged
+# reviewer must approve (privilege, data, owner); warning: quota and settings; info:
+# privilege lost, reported so a reviewer sees who loses access, never a reason to fail.
+Severity = Literal["critical", "high", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Something a reviewer must notice before approving, with whom it concerns."""
+
+    kind: RiskKind
+    severity: Severity
+    subject: str
+    message: Message
+    users: tuple[str, ...] = ()
+
+    @property
+    def blocking(self) -> bool:
+        """Tell whether --fail-on counts this risk (information never fails a check)."""
+        return self.severity != "info"
+
+    def sort_key(self) -> tuple[int, int, str, str]:
+        """Order risks by severity, then kind, then subject."""
+        return (
+            SEVERITIES.index(self.severity),
+            RISK_KINDS.index(self.kind),
+            self.subject,
+            plain(self.message),
+        )
+
+
+class Absent(enum.Enum):
+    """The side of a field change where the field does not exist."""
+
+    ABSENT = "absent"
+
+
+ABSENT = Absent.ABSENT
+
+# orphan: the object leaves out/ but stays in the cluster, because it disables pruning
+# (Namespaces and Profiles: deleting them would delete the user's data).
+ObjectAction = Literal["add", "change", "delete", "orphan"]
+OBJECT_ACTIONS: tuple[ObjectAction, ...] = ("add", "change", "delete", "orphan")
+PathPart = str | int
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field of an object: its path, and the old and new values (or ABSENT)."""
+
+    path: tuple[PathPart, ...]
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    """An object to add, change, delete or leave in place; a change lists its changed fields."""
+
+    key: ResourceKey
+    action: ObjectAction
+    api_version: str
+    fields: tuple[FieldChange, ...] = ()
+
+
+SubjectType = Literal["settings", "policy", "defaults", "user", "group", "profile", "other"]
+SUBJECT_TYPES: tuple[SubjectType, ...] = (
+    "settings",
+    "policy",
+    "defaults",
+    "user",
+    "group",
+    "profile",
+    "other",
+)
+Status = Literal["added", "changed", "removed"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One roster-level change of a subject: a field, its old and new value (None: none).
+
+    `path` starts with the field (`email`, `access`, `resourceQuota`, ...); `via` says
+    where an access comes from (`direct`, `group:<name>`).
+    """
+
+    path: tuple[PathPart, ...]
+    old: str | None
+    new: str | None
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubjectChange:
+    """Everything that changes for one user, group, profile or roster section."""
+
+    type: SubjectType
+    name: str
+    status: Status
+    facts: tuple[Fact, ...]
+    objects: tuple[ObjectChange, ...]
+
+    def sort_key(self) -> tuple[int, str]:
+        """Order sections: settings, policy and defaults, then users, groups, profiles."""
+        return (SUBJECT_TYPES.index(self.type), self.name)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan of going from the base roster to the head roster."""
+
+    base: str
+    head: str
+    changes: tuple[SubjectChange, ...] = ()
+    objects: tuple[ObjectChange, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    # The head's warnings; or, when a side is invalid, that side's problems.
+    problems: tuple[Problem, ...] = ()
+    invalid: tuple[str, ...] = ()  # the names of the sides that failed validation
+
+    @property
+    def valid(self) -> bool:
+        """Tell whether both sides were valid, so the plan could be made."""
+        return not self.invalid
+
+    @property
+    def has_changes(self) -> bool:
+        """Tell whether anything changes: a roster section, a subject or an object."""
+        return bool(self.changes or self.objects)
+
+    def count(self, subject_type: SubjectType, status: Status) -> int:
+        """Count the subjects of a type with a status (users added, profiles removed...)."""
+        return sum(1 for c in self.changes if c.type == subject_type and c.status == status)
+
+    def count_objects(self, action: ObjectAction) -> int:
+        """Count the objects to add, change or delete."""
+        return sum(1 for change in self.objects if change.action == action)
+
+    def blocking_kinds(self) -> tuple[RiskKind, ...]:
+        """Return the kinds of the risks --fail-on may fail on, in RISK_KINDS order."""
+        present = {risk.kind for risk in self.risks if risk.blocking}
+        return tuple(kind for kind in RISK_KINDS if kind in present)
+
+
+def summary_line(plan: Plan) -> str:
+    """Write the plan's one-line summary, in roster terms first, then objects."""
+    return (
+        f"Plan: {_count(plan.count('user', 'added'), 'user')} added, "
+        f"{plan.count('user', 'changed')} changed, {plan.count('user', 'removed')} removed"
+        f" · {_count(plan.count('profile', 'added'), 'profile')} added, "
+        f"{plan.count('profile', 'changed')} changed, {plan.count('profile', 'removed')} removed"
+        f" · {_count(plan.count_objects('add'), 'object')} to add, "
+        f"{plan.count_objects('change')} to change, {plan.count_objects('delete')} to delete"
+        + (f", {orphans} to leave in place." if (orphans := plan.count_objects("orphan")) else ".")
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -1,0 +1,82 @@
+"""The plan as terminal text: summary, risks, then each subject with its facts and objects.
+
+Colour is only a help: every line keeps its sign (+ ~ - =) and every risk its severity
+word, so the plan reads the same when piped or under NO_COLOR.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+
+from compiler.review.plan.common import (
+    STATUS_SIGNS,
+    fact_message,
+    fact_sign,
+    object_lines,
+    subject_title,
+    visible,
+)
+from compiler.review.plan.model import Code, Part, Plan, Severity, summary_line
+from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
+
+_SIGN_STYLES = {"+": ("green",), "-": ("red",), "~": ("yellow",), "=": ("dim",)}
+_SEVERITY_STYLES: dict[Severity, tuple[str, ...]] = {
+    "critical": ("bold", "red"),
+    "high": ("red",),
+    "warning": ("yellow",),
+    "info": ("cyan",),
+}
+
+
+def _plain(message: Iterable[Part]) -> str:
+    return "".join(visible(part.text) if isinstance(part, Code) else part for part in message)
+
+
+def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
+    """Render the plan for a terminal; colour comes from the palette."""
+    lines = [palette.bold(f"kfroster diff {visible(plan.base)} → {visible(plan.head)}"), ""]
+    if not plan.valid:
+        names = " and ".join(visible(name) for name in plan.invalid)
+        errors = sum(1 for problem in plan.problems if problem.level == "error")
+        noun = "error" if errors == 1 else "errors"
+        failed = f"No plan: {names} failed validation ({errors} {noun}, printed on stderr)."
+        return "\n".join([*lines, palette.paint(failed, "bold", "red")]) + "\n"
+    lines += [palette.bold(summary_line(plan)), ""]
+    lines += _risks(plan, palette)
+    warnings = sum(1 for problem in plan.problems if problem.level == "warning")
+    if warnings:
+        noun = "warning" if warnings == 1 else "warnings"
+        lines += [f"{visible(plan.head)} has {warnings} validation {noun} (printed on stderr).", ""]
+    for change in plan.changes:
+        title = f"{STATUS_SIGNS[change.status]} {_plain(subject_title(change))}: {change.status}"
+        lines.append(palette.bold(title))
+        for fact in change.facts:
+            sign = fact_sign(fact, change.status)
+            text = f"  {sign} {_plain(fact_message(fact, change.status))}"
+            lines.append(palette.paint(text, *_SIGN_STYLES[sign]))
+        in_namespace = change.type == "profile"
+        for sign, text in object_lines(change.objects, in_namespace=in_namespace):
+            lines.append(palette.paint(f"    {sign} {text}", *_SIGN_STYLES[sign]))
+        lines.append("")
+    if not plan.has_changes:
+        lines.append("No changes.")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _risks(plan: Plan, palette: Palette) -> list[str]:
+    if not plan.risks:
+        return ["No risks.", ""]
+    lines = [palette.bold(f"Risks ({len(plan.risks)}):")]
+    for risk in plan.risks:
+        label = f"{risk.severity.upper():<8} {risk.kind:<9} "
+        body = textwrap.wrap(
+            _plain(risk.message),
+            width=WRAP_WIDTH - 2 - len(label),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        lines.append("  " + palette.paint(label, *_SEVERITY_STYLES[risk.severity]) + body[0])
+        lines += ["  " + " " * len(label) + rest for rest in body[1:]]
+    lines.append("")
+    return lines

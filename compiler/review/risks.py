@@ -1,0 +1,650 @@
+"""Judge a comparison: what a reviewer must notice before approving a roster change.
+
+One function per risk kind, each yielding Risks; RULES lists them. Risks that share a
+cause are merged into one line naming everyone concerned, so a group change that
+reaches fifty people is one line, not fifty, and still names them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from compiler.model.quantity import QuantityError, parse_quantity
+from compiler.model.roster import LimitRange, ResourceQuota
+from compiler.review.compare import (
+    ACCESS_RANK,
+    CLUSTER_ROLE_RANK,
+    Access,
+    Comparison,
+    ProfileDelta,
+    limits_of,
+    quota_of,
+)
+from compiler.review.plan.model import (
+    Code,
+    Message,
+    Part,
+    Risk,
+    Severity,
+    enumeration,
+    listing,
+    via_phrase,
+)
+
+_CLUSTER_REACH = {
+    "admin": (
+        "kubeflow-admin in every namespace of the cluster, kube-system included: it reads "
+        "every Secret and can grant itself and others any role there"
+    ),
+    "edit": (
+        "kubeflow-edit in every namespace of the cluster, kube-system included: it reads "
+        "every Secret, execs into any pod and changes any workload"
+    ),
+    "view": "kubeflow-view in every namespace of the cluster: it reads most objects (no Secrets)",
+}
+_NAMESPACE_REACH = {
+    "edit": "it reads the Secrets there, execs into pods and changes notebooks, pipelines and jobs",
+    "view": "it reads the notebooks, pipelines, jobs and logs there (no Secrets)",
+}
+
+
+def _people(entries: Sequence[tuple[str, tuple[str, ...]]]) -> tuple[list[Part], list[Part]]:
+    """Name people; return the names and, when they all share it, where access comes from.
+
+    When the sources differ, each name carries its own: `amara (through group vision)`.
+    """
+    shared = len({via for _name, via in entries}) == 1
+    items: list[list[Part]] = []
+    for name, via in entries:
+        item: list[Part] = [Code(name)]
+        if not shared and via:
+            item += [" (", *via_phrase(via), ")"]
+        items.append(item)
+    # Direct grants are the ordinary case: only a group is worth naming for everyone.
+    shared_via = entries[0][1] if shared else ()
+    common = via_phrase(shared_via) if shared_via and shared_via != ("direct",) else []
+    return enumeration(items), ([", ", *common] if common else [])
+
+
+def _verb(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural
+
+
+# --------------------------------------------------------------------------------------------
+# privilege
+# --------------------------------------------------------------------------------------------
+
+
+def privilege(comparison: Comparison) -> Iterator[Risk]:
+    """Privilege gained (cluster-wide roles, profile access, a new identity) and lost (info).
+
+    Owner changes and profiles leaving the roster are judged by `owner` and `data`.
+    """
+    cluster: dict[tuple[str | None, str | None], list[str]] = {}
+    namespace: dict[tuple[str, str | None, str | None], list[tuple[str, tuple[str, ...]]]] = {}
+    removed_profiles = {n for n, d in comparison.profiles.items() if d.new is None}
+    for name, delta in comparison.users.items():
+        old_role = delta.old.cluster_role if delta.old else None
+        new_role = delta.new.cluster_role if delta.new else None
+        if old_role != new_role:
+            cluster.setdefault((old_role, new_role), []).append(name)
+        for profile in sorted(delta.old_access.keys() | delta.new_access.keys()):
+            before = delta.old_access.get(profile)
+            after = delta.new_access.get(profile)
+            was = before.role if before else None
+            now = after.role if after else None
+            if was == now or "owner" in (was, now) or profile in removed_profiles:
+                continue
+            via = (after or before or Access("")).via
+            namespace.setdefault((profile, was, now), []).append((name, via))
+        yield from _identity(comparison, name)
+    for (role_before, role_after), people in sorted(cluster.items(), key=_cluster_order):
+        yield _cluster_risk(role_before, role_after, people)
+    for (profile, old, new), entries in sorted(namespace.items(), key=_namespace_order):
+        yield _namespace_risk(profile, old, new, entries)
+
+
+def _cluster_order(item: tuple[tuple[str | None, str | None], list[str]]) -> tuple[int, str]:
+    (_old, new), _people = item
+    return (-CLUSTER_ROLE_RANK[new], str(item[0]))
+
+
+def _namespace_order(
+    item: tuple[tuple[str, str | None, str | None], list[tuple[str, tuple[str, ...]]]],
+) -> tuple[str, int, str]:
+    (profile, old, new), _entries = item
+    return (profile, -ACCESS_RANK[new], str(old))
+
+
+def _cluster_risk(old: str | None, new: str | None, people: list[str]) -> Risk:
+    subject = "cluster-wide role"
+    who = listing(people)
+    if CLUSTER_ROLE_RANK[new] > CLUSTER_ROLE_RANK[old]:
+        assert new is not None
+        verb = _verb(len(people), "gains", "gain")
+        was: list[Part] = [" (was ", old, ")"] if old else []
+        message: Message = (
+            *who,
+            f" {verb} cluster-wide {new.upper() if new == 'admin' else new}",
+            *was,
+            ": ",
+            _CLUSTER_REACH[new],
+        )
+        severity: Severity = "critical" if new == "admin" else "high"
+        return Risk("privilege", severity, subject, message, tuple(people))
+    verb = _verb(len(people), "loses", "lose")
+    tail: list[Part] = [f", keeping cluster-wide {new}"] if new else []
+    message = (*who, f" {verb} cluster-wide {old}", *tail)
+    return Risk("privilege", "info", subject, message, tuple(people))
+
+
+def _namespace_risk(
+    profile: str, old: str | None, new: str | None, entries: list[tuple[str, tuple[str, ...]]]
+) -> Risk:
+    people = tuple(name for name, _via in entries)
+    if ACCESS_RANK[new] > ACCESS_RANK[old]:
+        assert new is not None
+        verb = _verb(len(entries), "gains", "gain")
+        was: list[Part] = [f" (was {old})"] if old else []
+        who, via = _people(entries)
+        message: Message = (
+            *who,
+            f" {verb} {new} in profile ",
+            Code(profile),
+            *was,
+            *via,
+            ": ",
+            _NAMESPACE_REACH[new],
+        )
+        return Risk("privilege", "high", f"profile {profile}", message, people)
+    verb = _verb(len(entries), "loses", "lose")
+    keep: list[Part] = [f", keeping {new}"] if new else []
+    message = (*listing(people), f" {verb} {old} in profile ", Code(profile), *keep)
+    return Risk("privilege", "info", f"profile {profile}", message, people)
+
+
+def _identity(comparison: Comparison, name: str) -> Iterator[Risk]:
+    """A changed email moves everything a user holds to another identity."""
+    delta = comparison.users[name]
+    if delta.old is None or delta.new is None or delta.old.email == delta.new.email:
+        return
+    holdings: list[list[Part]] = []
+    if delta.new.cluster_role:
+        holdings.append([f"cluster-wide {delta.new.cluster_role}"])
+    for profile, access in sorted(delta.new_access.items()):
+        where = "owner of " if access.role == "owner" else f"{access.role} in "
+        holdings.append([where, Code(profile)])
+    if not holdings:
+        return
+    message: Message = (
+        "user ",
+        Code(name),
+        " changes identity from ",
+        Code(delta.old.email),
+        " to ",
+        Code(delta.new.email),
+        ": everything they hold (",
+        *enumeration(holdings),
+        ") moves to the new identity, under new object names; make sure both are the same person",
+    )
+    yield Risk("privilege", "high", f"user {name}", message, (name,))
+
+
+# --------------------------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------------------------
+
+
+def data(comparison: Comparison) -> Iterator[Risk]:
+    """A profile leaving the roster: its Profile and namespace stay, with the data in them.
+
+    Only kfroster's own objects are pruned (the contributors' bindings); the Profile is
+    protected from pruning, so the profile controller keeps the owner's access to it.
+    """
+    added = {d.new.owner: d.name for d in comparison.profiles.values() if d.old is None and d.new}
+    for name, delta in comparison.profiles.items():
+        if delta.new is not None or delta.old is None:
+            continue
+        owner = delta.old.owner
+        contributors = sorted(comparison.base.grants(name))
+        revoked: list[Part] = (
+            [" the access of ", *listing(contributors), " is revoked (their bindings are pruned);"]
+            if contributors
+            else []
+        )
+        message: list[Part] = [
+            "profile ",
+            Code(name),
+            " leaves the roster:",
+            *revoked,
+            " the Profile and the namespace ",
+            Code(name),
+            " are kept, with all their data, because prune is disabled on them, so its owner ",
+            Code(owner),
+            " keeps access through the profile controller. To delete them for good, an "
+            "administrator runs ",
+            Code(f"kubectl delete profile {name}"),
+            ", which deletes the namespace and everything in it",
+        ]
+        renamed = added.get(owner)
+        if renamed is not None:
+            message += [
+                ". If this renames it to ",
+                Code(renamed),
+                ": a namespace cannot be renamed, so ",
+                Code(renamed),
+                " starts empty and the data must be moved by hand",
+            ]
+        yield Risk("data", "high", f"profile {name}", tuple(message), (owner, *contributors))
+
+
+# --------------------------------------------------------------------------------------------
+# owner
+# --------------------------------------------------------------------------------------------
+
+
+def owner(comparison: Comparison) -> Iterator[Risk]:
+    """An owner change, which upstream Kubeflow does not carry out by itself."""
+    base, head = comparison.base, comparison.head
+    manage = head.roster.settings.manage_namespaces
+    for name, delta in comparison.profiles.items():
+        if delta.old is None or delta.new is None:
+            continue
+        old_email, new_email = base.owner_email(delta.old), head.owner_email(delta.new)
+        if old_email == new_email or new_email is None:
+            continue
+        message: list[Part] = [
+            "profile ",
+            Code(name),
+            " changes owner from ",
+            Code(base.owner_label(delta.old)),
+            " to ",
+            Code(head.owner_label(delta.new)),
+            ". Upstream Kubeflow does not support this (kubeflow/dashboard#33): the profile "
+            "controller leaves the old owner on RoleBinding namespaceAdmin and "
+            "AuthorizationPolicy ns-owner-access-istio, so the dashboard keeps the old owner. "
+            "After the apply, an administrator runs ",
+        ]
+        if not manage:
+            message += [
+                Code(f"kubectl annotate namespace {name} owner={new_email} --overwrite"),
+                " (without it the controller refuses the namespace), then ",
+            ]
+        message += [
+            Code(f"kubectl -n {name} delete rolebinding namespaceAdmin"),
+            " and ",
+            Code(f"kubectl -n {name} delete authorizationpolicy ns-owner-access-istio"),
+            " so the controller recreates both for the new owner",
+        ]
+        people = tuple(dict.fromkeys((delta.old.owner, delta.new.owner)))
+        yield Risk("owner", "high", f"profile {name}", tuple(message), people)
+
+
+# --------------------------------------------------------------------------------------------
+# quota
+# --------------------------------------------------------------------------------------------
+
+_ADMISSION = (
+    "running pods keep running, but new pods (restarts and rollouts included) are refused "
+    "while usage is above it"
+)
+_VOLUME_ADMISSION = (
+    "existing volumes are kept, but new PersistentVolumeClaims (notebook workspaces and "
+    "pipeline volumes among them) are refused while usage is above it"
+)
+# Quota keys that count storage claimed by PersistentVolumeClaims, not anything pods use.
+_VOLUME_QUOTA = re.compile(
+    r"^(requests\.storage|persistentvolumeclaims|count/persistentvolumeclaims"
+    r"|.+\.storageclass\.storage\.k8s\.io/(requests\.storage|persistentvolumeclaims))$"
+)
+# Quota keys that count pods or what pods request; the rest count objects of a kind.
+_POD_QUOTA = re.compile(
+    r"^(pods|count/pods|(requests\.|limits\.)?(cpu|memory|ephemeral-storage)|"
+    r"(requests\.)?hugepages-.+|requests\..+)$"
+)
+
+
+def _admission(resource: str) -> str:
+    """Say what a tighter quota on one resource stops, in the words of that resource."""
+    if _VOLUME_QUOTA.match(resource):
+        return _VOLUME_ADMISSION
+    if _POD_QUOTA.match(resource):
+        return _ADMISSION
+    kind = resource.removeprefix("count/")
+    return f"existing {kind} are kept, but new ones are refused while their number is above it"
+
+
+_LIMIT_FIELDS: dict[str, tuple[int, str]] = {
+    # field: (direction that restricts, consequence); -1: lower restricts, +1: higher.
+    "max": (-1, "containers asking for more are refused"),
+    "min": (+1, "containers asking for less are refused"),
+    "maxLimitRequestRatio": (-1, "containers with a wider limit/request ratio are refused"),
+    "default": (-1, "containers that set no limit get less and may be throttled or OOM-killed"),
+    "defaultRequest": (+1, "containers that set no request use up the quota sooner"),
+}
+
+
+def _amount(value: int | str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_quantity(value)
+    except QuantityError:  # validated already; compare as text if ever not a quantity
+        return None
+
+
+def _restricts(old: int | str | None, new: int | str | None, direction: int) -> bool:
+    """Tell whether new restricts more than old: a bound added, lowered (or raised for min)."""
+    if new is None:
+        return False
+    if old is None:
+        return True
+    before, after = _amount(old), _amount(new)
+    if before is None or after is None:
+        return False
+    return bool(after < before) if direction < 0 else bool(after > before)
+
+
+Finding = tuple[str, str, str | None, str | None]  # what, resource, old, new
+
+
+def _quota_findings(old: ResourceQuota, new: ResourceQuota) -> Iterator[Finding]:
+    for resource in sorted(old.hard.keys() | new.hard.keys()):
+        before, after = old.hard.get(resource), new.hard.get(resource)
+        if _restricts(before, after, -1):
+            yield ("quota", resource, _str(before), _str(after))
+    if (old.scopes, old.scope_selector) != (new.scopes, new.scope_selector) and not new.is_empty:
+        yield ("scopes", "", _scopes(old), _scopes(new))
+
+
+def _limit_findings(old: LimitRange, new: LimitRange) -> Iterator[Finding]:
+    old_values = old.model_dump(by_alias=True)
+    new_values = new.model_dump(by_alias=True)
+    for field, (direction, _why) in _LIMIT_FIELDS.items():
+        before_map, after_map = old_values[field], new_values[field]
+        for resource in sorted(before_map.keys() | after_map.keys()):
+            before, after = before_map.get(resource), after_map.get(resource)
+            if _restricts(before, after, direction):
+                yield (field, resource, _str(before), _str(after))
+
+
+def _str(value: int | str | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _scopes(quota: ResourceQuota) -> str | None:
+    parts: list[str] = list(quota.scopes)
+    if quota.scope_selector is not None:
+        for requirement in quota.scope_selector.match_expressions:
+            values = ",".join(requirement.values)
+            parts.append(f"{requirement.scope_name} {requirement.operator} {values}".strip())
+    return "; ".join(parts) or None
+
+
+def _unguarded(delta: ProfileDelta, comparison: Comparison) -> bool:
+    """Tell whether cpu or memory defaults disappear while the quota still limits them."""
+    old_limits = limits_of(comparison.base, delta.old)
+    new_limits = limits_of(comparison.head, delta.new)
+    quota = quota_of(comparison.head, delta.new)
+    if old_limits is None or new_limits is None or quota is None:
+        return False
+    for resource in ("cpu", "memory"):
+        limited = {resource, f"requests.{resource}", f"limits.{resource}"} & quota.hard.keys()
+        had = resource in old_limits.default or resource in old_limits.default_request
+        has = resource in new_limits.default or resource in new_limits.default_request
+        if limited and had and not has:
+            return True
+    return False
+
+
+def quota(comparison: Comparison) -> Iterator[Risk]:
+    """Quota and LimitRange changes that restrict what may run in a profile."""
+    base, head = comparison.base, comparison.head
+    found: dict[Finding, list[str]] = {}
+    unguarded: list[str] = []
+    for name, delta in comparison.profiles.items():
+        if delta.old is None or delta.new is None:
+            continue
+        old_quota, new_quota = quota_of(base, delta.old), quota_of(head, delta.new)
+        old_limits, new_limits = limits_of(base, delta.old), limits_of(head, delta.new)
+        assert old_quota and new_quota and old_limits and new_limits
+        findings: list[Finding] = []
+        if old_quota != new_quota:
+            findings += _quota_findings(old_quota, new_quota)
+        if old_limits != new_limits:
+            findings += _limit_findings(old_limits, new_limits)
+            if _unguarded(delta, comparison):
+                unguarded.append(name)
+        for finding in findings:
+            found.setdefault(finding, []).append(name)
+    for (what, resource, old, new), profiles in sorted(found.items(), key=lambda i: str(i[0])):
+        yield _quota_risk(what, resource, old, new, profiles)
+    if unguarded:
+        message: Message = (
+            *_profiles(unguarded),
+            " lose the LimitRange defaults for cpu or memory while the quota still limits "
+            "them: pods that set no requests or limits (Kubeflow Pipelines' driver pods among "
+            "them) are refused",
+        )
+        yield Risk("quota", "warning", _profiles_subject(unguarded), message)
+
+
+def _profiles(profiles: list[str]) -> list[Part]:
+    noun = "profile " if len(profiles) == 1 else "profiles "
+    return [noun, *listing(profiles)]
+
+
+def _profiles_subject(profiles: list[str]) -> str:
+    return f"profile {profiles[0]}" if len(profiles) == 1 else f"{len(profiles)} profiles"
+
+
+def _quota_risk(
+    what: str, resource: str, old: str | None, new: str | None, profiles: list[str]
+) -> Risk:
+    where: list[Part] = [" in ", *_profiles(profiles)]
+    if what == "scopes":
+        message: Message = (
+            "quota scopes change",
+            *where,
+            " from ",
+            Code(old or "none"),
+            " to ",
+            Code(new or "none"),
+            ": different pods count against the quota, and ",
+            _ADMISSION,
+        )
+    elif what == "quota":
+        change: list[Part] = (
+            [" lowered from ", Code(old), " to ", Code(new or "")]
+            if old is not None
+            else [" now limited to ", Code(new or ""), " (was unlimited)"]
+        )
+        message = ("quota ", Code(resource), *change, *where, ": ", _admission(resource))
+    else:
+        _direction, why = _LIMIT_FIELDS[what]
+        change = (
+            [" from ", Code(old), " to ", Code(new or "")]
+            if old is not None
+            else [" set to ", Code(new or ""), " (was none)"]
+        )
+        message = ("LimitRange ", Code(f"{what}.{resource}"), *change, *where, ": ", why)
+    return Risk("quota", "warning", _profiles_subject(profiles), message)
+
+
+# --------------------------------------------------------------------------------------------
+# settings
+# --------------------------------------------------------------------------------------------
+
+_SETTINGS_WHY = {
+    "userIdHeader": "the header every contributor's AuthorizationPolicy matches",
+    "userIdPrefix": "the prefix every contributor's AuthorizationPolicy expects before the email",
+    "ingressGatewayPrincipal": "the gateway every contributor's AuthorizationPolicy admits",
+    "pipelinesUiPrincipal": "the Pipelines UI principal every AuthorizationPolicy admits",
+}
+_POLICY_RANK = {"deny": 0, "warn": 1, "allow": 2}
+
+
+def settings(comparison: Comparison) -> Iterator[Risk]:
+    """Settings that touch every profile, and policy rules that get looser."""
+    policies = sum(1 for c in comparison.objects if c.key.kind == "AuthorizationPolicy")
+    namespaces = sum(1 for c in comparison.objects if c.key.kind == "Namespace")
+    labels: list[list[Part]] = []
+    for fact in comparison.sections.get("settings", ()):
+        field = str(fact.path[0])
+        old, new = fact.old, fact.new
+        subject = f"settings.{field}"
+        change: list[Part] = [" changes from ", Code(old or ""), " to ", Code(new or "")]
+        if field in _SETTINGS_WHY:
+            message: Message = (
+                "settings ",
+                Code(field),
+                *change,
+                ": ",
+                _SETTINGS_WHY[field],
+                f" ({policies} AuthorizationPolicies change); if it does not match the "
+                "installation, every contributor loses access to every profile at once",
+            )
+        elif field == "namespaceLabels":
+            labels.append(_label_change(str(fact.path[1]), old, new))
+            continue
+        elif field == "manageNamespaces":
+            message = _manage_namespaces(new == "true", namespaces)
+        elif field == "applyUnits":
+            message = (
+                "settings ",
+                Code(field),
+                *change,
+                ": ",
+                *_moves(comparison, int(old or 1), int(new or 1)),
+                " move to another apply unit (Flux Kustomization or Argo CD Application). "
+                "Make sure the new units apply before the old ones prune: a unit that no longer "
+                "holds an object deletes it, so the bindings that move may be revoked until "
+                "their new unit recreates them (Namespaces and Profiles are protected from "
+                "pruning)",
+            )
+        else:
+            message = ("settings ", Code(field), *change, ": this touches every profile")
+        yield Risk("settings", "warning", subject, message)
+    if labels:
+        message = (
+            "the labels of every managed namespace change",
+            f" ({namespaces} Namespaces)" if namespaces else "",
+            ": ",
+            *enumeration(labels, limit=len(labels)),
+            ". Kubeflow finds profile namespaces by these labels (Istio sidecar injection, "
+            "Pipelines, Katib, KServe): a label removed switches that off for every profile",
+        )
+        yield Risk("settings", "warning", "settings.namespaceLabels", message)
+    yield from _policy(comparison)
+
+
+def _label_change(key: str, old: str | None, new: str | None) -> list[Part]:
+    if new is None:
+        return [Code(key), " removed (was ", Code(old or ""), ")"]
+    if old is None:
+        return [Code(key), " added as ", Code(new)]
+    return [Code(key), " from ", Code(old), " to ", Code(new)]
+
+
+def _moves(comparison: Comparison, old: int, new: int) -> list[Part]:
+    """Count the profiles and ClusterRoleBindings whose apply unit changes."""
+    # Imported here: it hashes every name, which only an applyUnits change needs.
+    from compiler.model.units import directory_of  # noqa: PLC0415
+
+    base, head = comparison.base, comparison.head
+    profiles = sum(
+        1
+        for name in base.profiles.keys() & head.profiles.keys()
+        if directory_of(name, old) != directory_of(name, new)
+    )
+    bindings = sum(
+        1
+        for name, user in head.users.items()
+        if user.cluster_role is not None
+        and name in base.users
+        and directory_of(name, old) != directory_of(name, new)
+    )
+    total = len(base.profiles.keys() & head.profiles.keys())
+    return [
+        f"{profiles} of {total} profiles (with everything in their namespaces) and "
+        f"{bindings} ClusterRoleBinding{'' if bindings == 1 else 's'}"
+    ]
+
+
+def _manage_namespaces(managed: bool, namespaces: int) -> Message:
+    if managed:
+        return (
+            "settings ",
+            Code("manageNamespaces"),
+            f" turns on: kfroster now writes every profile's Namespace ({namespaces}); the "
+            "apply overwrites the labels and the owner annotation of namespaces that exist",
+        )
+    return (
+        "settings ",
+        Code("manageNamespaces"),
+        f" turns off: {namespaces} Namespaces leave out/; they are kept (prune is disabled "
+        "on them) but no longer managed, and the profile controller creates new ones",
+    )
+
+
+def _policy(comparison: Comparison) -> Iterator[Risk]:
+    old, new = comparison.base.roster.policy, comparison.head.roster.policy
+    if old.email_domains and (
+        not new.email_domains or set(new.email_domains) - set(old.email_domains)
+    ):
+        allowed = listing(sorted(new.email_domains)) if new.email_domains else ["any domain"]
+        message: Message = (
+            "policy ",
+            Code("emailDomains"),
+            " loosens: emails may now be in ",
+            *allowed,
+        )
+        yield Risk("settings", "warning", "policy.emailDomains", message)
+    if _POLICY_RANK[new.cluster_wide_roles] > _POLICY_RANK[old.cluster_wide_roles]:
+        message = (
+            "policy ",
+            Code("clusterWideRoles"),
+            " loosens from ",
+            Code(old.cluster_wide_roles),
+            " to ",
+            Code(new.cluster_wide_roles),
+            ": cluster-wide edit and view roles, which reach every namespace, meet less resistance",
+        )
+        yield Risk("settings", "warning", "policy.clusterWideRoles", message)
+    # Looser: a maximum removed (no limit at all) or raised.
+    raised = [
+        resource
+        for resource, limit in sorted(old.max_quota.items())
+        if resource not in new.max_quota or _restricts(new.max_quota[resource], limit, -1)
+    ]
+    if raised:
+        message = (
+            "policy ",
+            Code("maxQuota"),
+            " loosens for ",
+            *listing(raised),
+            ": profiles may now ask for more, or without limit",
+        )
+        yield Risk("settings", "warning", "policy.maxQuota", message)
+    freed = sorted(set(old.reserved_namespaces) - set(new.reserved_namespaces))
+    if freed:
+        message = (
+            "policy ",
+            Code("reservedNamespaces"),
+            " no longer reserves ",
+            *listing(freed),
+            ": a profile may now take these namespaces",
+        )
+        yield Risk("settings", "warning", "policy.reservedNamespaces", message)
+
+
+Rule = Callable[[Comparison], Iterator[Risk]]
+RULES: tuple[Rule, ...] = (privilege, data, owner, quota, settings)
+
+
+def assess(comparison: Comparison) -> tuple[Risk, ...]:
+    """Run every risk rule; return the risks sorted by severity, kind and subject."""
+    found = [risk for rule in RULES for risk in rule(comparison)]
+    return tuple(sorted(found, key=Risk.sort_key))

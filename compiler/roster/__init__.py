@@ -1,0 +1,1 @@
+"""Stage one: load users.yaml, check it against the schema, the models and the rules."""

@@ -1,0 +1,1 @@
+"""YAML in and out: events to located data, scalars, the one emitter."""

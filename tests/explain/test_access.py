@@ -1,0 +1,270 @@
+"""`kfroster explain`: what one person can do, and that it matches what compile emits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from compiler import pipeline
+from compiler.explain import access as explain
+from compiler.model.roster import Roster
+from compiler.render import render_all
+from compiler.terminal import Palette, strip_colour
+from tests.conftest import REPO, golden_cases, invoke
+
+WriteRoster = Callable[..., Path]
+
+TEAM = """\
+version: 1
+defaults:
+  resourceQuota: {hard: {cpu: "8", memory: 32Gi}}
+  limitRange: {default: {cpu: 800m, memory: 1Gi}}
+users:
+  - {name: ann, email: Ann.Lee@example.com}
+  - {name: bob, email: bob@example.com}
+  - {name: cai, email: cai@example.com, clusterRole: edit}
+  - {name: dee, email: dee@example.com}
+groups:
+  - {name: vision, members: [ann, bob, cai]}
+  - {name: readers, members: [bob]}
+profiles:
+  - name: ann
+    owner: ann
+    contributors:
+      - {group: vision, role: edit}
+      - {user: bob, role: view}
+      - {group: readers, role: view}
+  - name: lab
+    owner: bob
+    resourceQuota: {}
+    limitRange: {max: {cpu: "4"}}
+    contributors:
+      - {user: cai, role: view}
+      - {user: ann, role: edit}
+"""
+
+
+def parse(text: str) -> Roster:
+    checked = pipeline.check_text(text, "users.yaml")
+    assert checked.roster is not None, checked.problems
+    return checked.roster
+
+
+@pytest.fixture(scope="module")
+def team() -> Roster:
+    return parse(TEAM)
+
+
+def test_owner_gets_kubeflow_admin_through_namespace_admin(team: Roster) -> None:
+    found = explain.explain(team, "bob")
+    lab = next(a for a in found.namespaces if a.namespace == "lab")
+    assert (lab.role, lab.cluster_role, lab.binding) == (
+        "owner",
+        "kubeflow-admin",
+        "namespaceAdmin",
+    )
+    assert lab.sources == (explain.Source("owner", "owner"),)
+    assert [owned.name for owned in found.owned] == ["lab"]
+
+
+def test_every_source_is_listed_and_the_strongest_role_wins(team: Roster) -> None:
+    found = explain.explain(team, "bob")
+    ann = next(a for a in found.namespaces if a.namespace == "ann")
+    assert ann.role == "edit"
+    assert ann.binding == "user-bob-example-com-clusterrole-edit"
+    assert ann.sources == (
+        explain.Source("direct", "view"),
+        explain.Source("group", "view", "readers"),
+        explain.Source("group", "edit", "vision"),
+    )
+    assert found.groups == ("readers", "vision")
+
+
+def test_group_entries_reaching_the_owner_are_shown_as_not_bound(team: Roster) -> None:
+    found = explain.explain(team, "ann")
+    own = next(a for a in found.namespaces if a.namespace == "ann")
+    assert own.sources == (
+        explain.Source("owner", "owner"),
+        explain.Source("group", "edit", "vision", bound=False),
+    )
+    assert any("group vision makes the owner a contributor" in note for note in found.notes)
+
+
+def test_a_stronger_cluster_wide_role_is_the_effective_one(team: Roster) -> None:
+    found = explain.explain(team, "cai")
+    assert found.cluster is not None
+    assert (found.cluster.cluster_role, found.cluster.binding) == (
+        "kubeflow-edit",
+        "kubeflow-edit-cai",
+    )
+    assert "kube-system" in found.cluster.exposes and "secret" in found.cluster.exposes
+    lab = next(a for a in found.namespaces if a.namespace == "lab")
+    assert (lab.role, lab.effective) == ("view", "edit")
+    assert any("cluster-wide edit role is stronger" in note for note in found.notes)
+
+
+def test_someone_without_access_is_told_so(team: Roster) -> None:
+    found = explain.explain(team, "dee")
+    assert found.namespaces == () and found.cluster is None and found.owned == ()
+    assert any(note.startswith("no access") for note in found.notes)
+
+
+def test_owned_profiles_carry_effective_quota_and_limits(team: Roster) -> None:
+    (ann,) = explain.explain(team, "ann").owned
+    assert ann.quota_is_default and ann.limit_range_is_default
+    assert ann.quota.hard == {"cpu": "8", "memory": "32Gi"}
+    (lab,) = explain.explain(team, "bob").owned
+    assert not lab.quota_is_default and lab.quota.is_empty
+    assert lab.limit_range.max == {"cpu": "4"} and lab.limit_range.default == {}
+    assert explain.quota_text(lab.quota).startswith("none")
+    assert [c.user for c in lab.contributors] == ["ann", "cai"]
+
+
+@pytest.mark.parametrize("who", ["ann.lee@example.com", "ANN.LEE@EXAMPLE.COM"])
+def test_email_matches_whatever_the_case_and_the_mismatch_is_flagged(
+    team: Roster, who: str
+) -> None:
+    found = explain.explain(team, who)
+    assert found.user.name == "ann" and found.matched_by == "email"
+    assert "case-sensitively" in found.notes[0] and "'Ann.Lee@example.com'" in found.notes[0]
+
+
+def test_exact_email_raises_no_case_mismatch_but_capitals_are_pointed_out(team: Roster) -> None:
+    assert explain.explain(team, "bob@example.com").notes == ()
+    note = explain.explain(team, "Ann.Lee@example.com").notes[0]
+    assert "capital letters" in note
+
+
+def test_unknown_person_gets_close_suggestions_only(team: Roster) -> None:
+    with pytest.raises(explain.UnknownPerson) as raised:
+        explain.explain(team, "bobb")
+    assert raised.value.suggestions == ("bob",)
+    with pytest.raises(explain.UnknownPerson) as raised:
+        explain.explain(team, "ann.le@example.com")
+    assert raised.value.suggestions == ("Ann.Lee@example.com",)
+    with pytest.raises(explain.UnknownPerson) as raised:
+        explain.explain(team, "zzzzzz")
+    assert raised.value.suggestions == ()
+
+
+def _bindings(roster: Roster) -> tuple[set[tuple[str, str, str, str]], set[tuple[str, str, str]]]:
+    """Return the compiled (namespace, name, clusterrole, subject) RoleBindings and CRBs."""
+    role_bindings: set[tuple[str, str, str, str]] = set()
+    cluster_bindings: set[tuple[str, str, str]] = set()
+    for manifests in render_all(roster).values():
+        for manifest in manifests:
+            if manifest["kind"] == "RoleBinding":
+                (subject,) = manifest["subjects"]
+                meta = manifest["metadata"]
+                role = manifest["roleRef"]["name"]
+                role_bindings.add((meta["namespace"], meta["name"], role, subject["name"]))
+            elif manifest["kind"] == "ClusterRoleBinding":
+                (subject,) = manifest["subjects"]
+                name = manifest["metadata"]["name"]
+                cluster_bindings.add((name, manifest["roleRef"]["name"], subject["name"]))
+    return role_bindings, cluster_bindings
+
+
+def _rosters() -> list[Path]:
+    return [REPO / "users.yaml", *(case / "users.yaml" for case in golden_cases())]
+
+
+@pytest.mark.parametrize("path", _rosters(), ids=lambda path: path.parent.name)
+def test_explanations_match_the_compiled_bindings(path: Path) -> None:
+    roster = pipeline.check(path).roster
+    assert roster is not None
+    role_bindings, cluster_bindings = _bindings(roster)
+    explained_roles: set[tuple[str, str, str, str]] = set()
+    explained_clusters: set[tuple[str, str, str]] = set()
+    owners = {profile.name: profile.owner for profile in roster.profiles}
+    for user in roster.users:
+        found = explain.explain(roster, user.name)
+        by_email = explain.explain(roster, user.email.upper())
+        assert (by_email.user, by_email.namespaces) == (user, found.namespaces)
+        if found.cluster is not None:
+            explained_clusters.add((found.cluster.binding, found.cluster.cluster_role, user.email))
+        for access in found.namespaces:
+            if access.role == "owner":
+                assert owners[access.namespace] == user.name
+            else:
+                explained_roles.add(
+                    (access.namespace, access.binding, access.cluster_role, user.email)
+                )
+        assert {owned.name for owned in found.owned} == {
+            name for name, owner in owners.items() if owner == user.name
+        }
+    assert explained_roles == role_bindings
+    assert explained_clusters == cluster_bindings
+
+
+def test_text_is_aligned_and_plain_unless_coloured(team: Roster) -> None:
+    found = explain.explain(team, "bob")
+    text = explain.format_text(found)
+    assert "\x1b" not in text
+    lines = text.splitlines()
+    assert lines[0] == "bob <bob@example.com>"
+    assert all(line == line.rstrip() for line in lines)
+    header = lines.index("  NAMESPACE  ROLE   CLUSTERROLE     FROM")
+    assert lines[header + 1 : header + 3] == [
+        "  ann        edit   kubeflow-edit   "
+        "direct (view), group readers (view), group vision (edit)",
+        "  lab        owner  kubeflow-admin  owns the profile",
+    ]
+    coloured = explain.format_text(found, Palette(True))
+    assert "\x1b[" in coloured and strip_colour(coloured) == text
+
+
+def test_markdown_and_json_say_the_same(team: Roster) -> None:
+    found = explain.explain(team, "bob")
+    markdown = explain.format_markdown(found)
+    assert markdown.startswith("### bob (`bob@example.com`)\n")
+    assert "| `ann` | edit | `kubeflow-edit` |" in markdown
+    data = json.loads(explain.format_json(found))
+    assert data["user"] == {"name": "bob", "email": "bob@example.com", "clusterRole": None}
+    assert [(n["namespace"], n["role"]) for n in data["namespaces"]] == [
+        ("ann", "edit"),
+        ("lab", "owner"),
+    ]
+    (lab,) = data["ownedProfiles"]
+    assert lab["resourceQuota"] == {} and lab["resourceQuotaFrom"] == "profile"
+    assert lab["limitRange"] == {"max": {"cpu": "4"}}
+
+
+def test_cli_explain_prints_to_stdout(runner: CliRunner, roster_file: WriteRoster) -> None:
+    roster = roster_file(TEAM)
+    result = invoke(runner, "explain", "BOB@example.com", roster)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    team = parse(TEAM)
+    assert result.stdout == explain.format_text(explain.explain(team, "BOB@example.com"))
+    as_json = invoke(runner, "explain", "bob", roster, "--format", "json")
+    assert json.loads(as_json.stdout)["user"]["name"] == "bob"
+
+
+def test_cli_explain_unknown_person_exits_1_with_a_suggestion(
+    runner: CliRunner, roster_file: WriteRoster
+) -> None:
+    roster = roster_file(TEAM)
+    result = invoke(runner, "explain", "bobb", roster)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: {roster}: 'bobb' is neither a user name nor an email in the roster;"
+        " did you mean 'bob'?\n"
+    )
+
+
+def test_cli_explain_invalid_roster_lists_problems_and_exits_1(
+    runner: CliRunner, roster_file: WriteRoster
+) -> None:
+    roster = roster_file("version: 1\nusers:\n  - {name: ann}\n")
+    result = invoke(runner, "explain", "ann", roster)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{roster}:3:") and lines[0].endswith("[required]")
+    assert lines[-1] == f"{roster}: invalid (1 error)"

@@ -1,0 +1,1153 @@
+"""kfroster import: a cluster's objects in, the roster that grants the same access out.
+
+The round trip is the main property: compile a roster, add what the profile controller
+would have created and the noise a real API server adds, import it, and compile the
+imported roster again: the same access and the same objects, with nothing to report.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from typer.testing import CliRunner
+
+from compiler import importer, pipeline
+from compiler.model import names
+from compiler.model.keys import Manifest, ResourceKey
+from compiler.model.resolve import RosterIndex, effective_quota, grants
+from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, Roster
+from compiler.problems import format_text
+from compiler.roster import source
+from compiler.yamlio import emitter
+from tests.conftest import CASES, REPO, golden_cases, invoke, updating_golden
+from tests.strategies import rosters
+
+IMPORT_CASES = CASES / "import"
+RBAC = "rbac.authorization.k8s.io"
+
+# --------------------------------------------------------------------------------------------
+# A fake cluster: what the profile controller makes, and what the API server adds
+# --------------------------------------------------------------------------------------------
+
+
+def _subject(email: str) -> Manifest:
+    return {"apiGroup": RBAC, "kind": "User", "name": email}
+
+
+def _service_account(namespace: str, name: str) -> Manifest:
+    return {"kind": "ServiceAccount", "name": name, "namespace": namespace}
+
+
+def controller_objects(roster: Roster) -> list[Manifest]:
+    """Return what the profile controller creates for each profile of a valid roster.
+
+    The namespace itself only when kfroster does not emit it; then the owner's admin
+    binding, the two service accounts and their bindings, the owner's
+    AuthorizationPolicy and, with a quota, the ResourceQuota.
+    """
+    settings_ = roster.settings
+    emails = {user.name: user.email for user in roster.users}
+    made: list[Manifest] = []
+    for profile in roster.profiles:
+        namespace, owner = profile.name, emails[profile.owner]
+        if not settings_.manage_namespaces:
+            made.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Namespace",
+                    "metadata": {
+                        "name": namespace,
+                        "labels": dict(DEFAULT_NAMESPACE_LABELS),
+                        "annotations": {"owner": owner},
+                    },
+                }
+            )
+        made.append(
+            {
+                "apiVersion": f"{RBAC}/v1",
+                "kind": "RoleBinding",
+                "metadata": {
+                    "name": "namespaceAdmin",
+                    "namespace": namespace,
+                    "annotations": {"role": "admin", "user": owner},
+                },
+                "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "kubeflow-admin"},
+                "subjects": [_subject(owner)],
+            }
+        )
+        for account, role in (("default-editor", "edit"), ("default-viewer", "view")):
+            made.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": {"name": account, "namespace": namespace},
+                }
+            )
+            made.append(
+                {
+                    "apiVersion": f"{RBAC}/v1",
+                    "kind": "RoleBinding",
+                    "metadata": {"name": account, "namespace": namespace},
+                    "roleRef": {
+                        "apiGroup": RBAC,
+                        "kind": "ClusterRole",
+                        "name": f"kubeflow-{role}",
+                    },
+                    "subjects": [_service_account(namespace, account)],
+                }
+            )
+        made.append(
+            {
+                "apiVersion": "security.istio.io/v1",
+                "kind": "AuthorizationPolicy",
+                "metadata": {"name": "ns-owner-access-istio", "namespace": namespace},
+                "spec": {
+                    "rules": [
+                        {
+                            "from": [
+                                {
+                                    "source": {
+                                        "principals": [
+                                            settings_.ingress_gateway_principal,
+                                            settings_.pipelines_ui_principal,
+                                        ]
+                                    }
+                                }
+                            ],
+                            "when": [
+                                {
+                                    "key": f"request.headers[{settings_.user_id_header}]",
+                                    "values": [settings_.user_id_prefix + owner],
+                                }
+                            ],
+                        },
+                        {"when": [{"key": "source.namespace", "values": [namespace]}]},
+                        {"to": [{"operation": {"paths": ["/healthz", "/metrics"]}}]},
+                    ]
+                },
+            }
+        )
+        # Kubeflow Pipelines' own controller adds policies between services.
+        made.append(
+            {
+                "apiVersion": "security.istio.io/v1beta1",
+                "kind": "AuthorizationPolicy",
+                "metadata": {"name": "ml-pipeline-visualizationserver", "namespace": namespace},
+                "spec": {
+                    "rules": [
+                        {
+                            "from": [
+                                {
+                                    "source": {
+                                        "principals": ["cluster.local/ns/kubeflow/sa/ml-pipeline"]
+                                    }
+                                }
+                            ]
+                        }
+                    ]
+                },
+            }
+        )
+        quota = effective_quota(profile, roster)
+        if quota.hard:
+            made.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ResourceQuota",
+                    "metadata": {"name": "kf-resource-quota", "namespace": namespace},
+                    "spec": {"hard": {k: str(v) for k, v in quota.hard.items()}},
+                }
+            )
+    return made
+
+
+def system_objects() -> list[Manifest]:
+    """Return bindings and policies every Kubeflow cluster has, none of them user access."""
+    return [
+        {
+            "apiVersion": f"{RBAC}/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {
+                "name": "cluster-admin",
+                "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+            },
+            "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"apiGroup": RBAC, "kind": "Group", "name": "system:masters"}],
+        },
+        {
+            "apiVersion": f"{RBAC}/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "ml-pipeline"},
+            "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "ml-pipeline"},
+            "subjects": [_service_account("kubeflow", "ml-pipeline")],
+        },
+        {
+            "apiVersion": f"{RBAC}/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": "ml-pipeline", "namespace": "kubeflow"},
+            "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": "ml-pipeline"},
+            "subjects": [_service_account("kubeflow", "ml-pipeline")],
+        },
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}},
+        {
+            "apiVersion": "security.istio.io/v1beta1",
+            "kind": "AuthorizationPolicy",
+            "metadata": {"name": "global-deny-all", "namespace": "istio-system"},
+            "spec": {},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "limits", "namespace": "kube-system"},
+            "spec": {"limits": [{"type": "Container", "default": {"cpu": "1"}}]},
+        },
+    ]
+
+
+def with_noise(manifest: Manifest, number: int) -> Manifest:
+    """Return a manifest as the API server prints it: ids, versions, managed fields, status."""
+    noisy: Manifest = json.loads(json.dumps(manifest))
+    metadata = noisy["metadata"]
+    metadata["annotations"] = {
+        **metadata.get("annotations", {}),
+        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(manifest),
+    }
+    metadata["creationTimestamp"] = "2024-05-01T12:00:00Z"
+    metadata["generation"] = 1
+    metadata["resourceVersion"] = str(1000 + number)
+    metadata["uid"] = f"6f1c{number:04d}-0000-4000-8000-000000000000"
+    metadata["managedFields"] = [
+        {
+            "apiVersion": noisy["apiVersion"],
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}},
+            "manager": "kubectl-client-side-apply",
+            "operation": "Apply",
+            "time": "2024-05-01T12:00:00Z",
+        }
+    ]
+    if noisy["kind"] == "Namespace":
+        metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = metadata["name"]
+        noisy["spec"] = {"finalizers": ["kubernetes"]}
+        noisy["status"] = {"phase": "Active"}
+    if noisy["kind"] == "Profile":
+        noisy["status"] = {"conditions": [{"type": "Successful", "status": "True"}]}
+    return noisy
+
+
+def kubectl_list(manifests: Iterable[Manifest]) -> dict[str, Any]:
+    """Wrap objects the way `kubectl get … -o yaml` does."""
+    items = [with_noise(manifest, number) for number, manifest in enumerate(manifests)]
+    return {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
+
+
+def compiled(roster: Roster) -> dict[ResourceKey, Manifest]:
+    """Compile a roster into its manifests by key."""
+    return importer.compiled_manifests(roster)
+
+
+def cluster_of(roster: Roster) -> list[Manifest]:
+    """Return every object a cluster holds after out/ was applied and the controller ran."""
+    return [*compiled(roster).values(), *controller_objects(roster), *system_objects()]
+
+
+Access = frozenset[tuple[str, str, str]]
+
+
+def access(roster: Roster) -> Access:
+    """Return who may do what where: (email, namespace or '*', owner|edit|view|cluster-<role>)."""
+    index = RosterIndex.build(roster)
+    found: set[tuple[str, str, str]] = set()
+    for profile in roster.profiles:
+        found.add((index.users[profile.owner].email, profile.name, "owner"))
+        found.update((g.user.email, profile.name, g.role) for g in grants(profile, index))
+    found.update(
+        (user.email, "*", f"cluster-{user.cluster_role}")
+        for user in roster.users
+        if user.cluster_role is not None
+    )
+    return frozenset(found)
+
+
+def load_roster(path: Path) -> Roster:
+    return pipeline.validate(path).roster
+
+
+def run_import(text: str | bytes, name: str = "cluster.yaml") -> importer.Imported:
+    return importer.import_cluster([(name, text)], "users.yaml")
+
+
+def assert_round_trip(roster: Roster, text: str) -> importer.Imported:
+    """Import a compiled cluster; check it grants the same access through the same objects."""
+    imported = run_import(text)
+    assert pipeline.check_text(imported.text, "users.yaml").roster is not None
+    assert imported.findings == ()
+    assert access(imported.roster) == access(roster)
+    before, after = compiled(roster), compiled(imported.roster)
+    assert sorted(after) == sorted(before)
+    for key, manifest in before.items():
+        assert after[key] == manifest, key
+    assert imported.switch.changes == ()
+    assert imported.switch.routine == ()
+    return imported
+
+
+ROSTERS = [REPO / "users.yaml", *(case / "users.yaml" for case in golden_cases())]
+
+
+@pytest.mark.parametrize("path", ROSTERS, ids=lambda p: p.parent.name or "repo")
+def test_round_trip_of_every_golden_roster(path: Path) -> None:
+    roster = load_roster(path)
+    # kubectl's YAML List, and the same objects as JSON (`-o json`): both are read.
+    listing = kubectl_list(cluster_of(roster))
+    assert_round_trip(roster, emitter.dumps(listing))
+    assert_round_trip(roster, json.dumps(listing, indent=2))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=rosters())
+def test_round_trip_of_generated_rosters(data: dict[str, Any]) -> None:
+    checked = pipeline.check_text(json.dumps(data), "users.yaml")
+    assume(checked.roster is not None)
+    assert checked.roster is not None
+    roster = checked.roster
+    # Several documents instead of a List, as `kubectl get -o yaml` per kind and `cat` give.
+    documents = kubectl_list(cluster_of(roster))["items"]
+    text = "".join(f"---\n{emitter.dumps(document)}" for document in documents)
+    assert_round_trip(roster, text)
+
+
+def test_user_names_come_back_from_cluster_role_binding_names() -> None:
+    roster = load_roster(CASES / "cluster-roles" / "users.yaml")
+    imported = assert_round_trip(roster, emitter.dumps(kubectl_list(cluster_of(roster))))
+    assert {(u.name, u.email) for u in imported.roster.users} == {
+        (u.name, u.email) for u in roster.users
+    }
+
+
+def test_the_same_objects_in_any_order_give_the_same_bytes() -> None:
+    roster = load_roster(REPO / "users.yaml")
+    items = kubectl_list(cluster_of(roster))["items"]
+    texts = set()
+    for seed in range(4):
+        random.Random(seed).shuffle(items)
+        listing = {"apiVersion": "v1", "kind": "List", "items": items}
+        texts.add(run_import(emitter.dumps(listing)).text)
+    assert len(texts) == 1
+
+
+def test_several_files_are_one_cluster() -> None:
+    roster = load_roster(REPO / "users.yaml")
+    items = kubectl_list(cluster_of(roster))["items"]
+    half = len(items) // 2
+    whole = run_import(emitter.dumps({"kind": "List", "apiVersion": "v1", "items": items}))
+    split = importer.import_cluster(
+        [
+            ("a.yaml", emitter.dumps({"kind": "List", "apiVersion": "v1", "items": items[:half]})),
+            ("b.json", json.dumps({"kind": "List", "apiVersion": "v1", "items": items[half:]})),
+        ],
+        "users.yaml",
+    )
+    assert split.text == whole.text
+    assert split.findings == ()
+
+
+# --------------------------------------------------------------------------------------------
+# A hand-run cluster: renamed bindings, groups, several subjects, orphans
+# --------------------------------------------------------------------------------------------
+
+HAND_MADE = IMPORT_CASES / "hand-made"
+
+
+@pytest.fixture(scope="module")
+def hand_made() -> importer.Imported:
+    text = (HAND_MADE / "cluster.yaml").read_bytes()
+    return importer.import_cluster([("cluster.yaml", text)], "users.yaml")
+
+
+def test_hand_made_cluster_gives_the_reviewed_roster(hand_made: importer.Imported) -> None:
+    expected = HAND_MADE / "expected.yaml"
+    if updating_golden():
+        expected.write_text(hand_made.text, encoding="utf-8")
+    assert hand_made.text == expected.read_text(encoding="utf-8")
+    assert pipeline.check_text(hand_made.text, "users.yaml").roster is not None
+
+
+def test_hand_made_cluster_grants_what_could_be_expressed(hand_made: importer.Imported) -> None:
+    assert access(hand_made.roster) == {
+        ("alice@example.com", "*", "cluster-admin"),  # alice-admin, and the weaker alice-view
+        ("audit@example.com", "*", "cluster-view"),
+        ("carol@example.com", "*", "cluster-view"),  # kubeflow-viewers, split per person
+        ("erin@example.com", "*", "cluster-view"),
+        ("alice@example.com", "alice", "owner"),
+        ("Bob.Smith@Example.com", "alice", "view"),  # the hand-named bob-can-view
+        ("Bob.Smith@Example.com", "bob", "owner"),
+        ("alice@example.com", "bob", "edit"),  # helpers: two subjects
+        ("erin@example.com", "bob", "edit"),
+        ("carol@example.com", "carol", "owner"),
+        ("alice@example.com", "team-ml", "owner"),
+        ("Bob.Smith@Example.com", "team-ml", "edit"),  # a KFAM pair
+        ("carol@example.com", "team-ml", "view"),  # a RoleBinding without its policy
+    }
+    # A name in a `kubeflow-<role>-<user>` binding is kept; others come from the email.
+    assert {u.email: u.name for u in hand_made.roster.users} == {
+        "alice@example.com": "alice",
+        "audit@example.com": "auditor",
+        "Bob.Smith@Example.com": "bob-smith",
+        "carol@example.com": "carol",
+        "erin@example.com": "erin",
+    }
+
+
+def test_hand_made_cluster_reports_what_it_could_not_express(
+    hand_made: importer.Imported,
+) -> None:
+    text = (HAND_MADE / "cluster.yaml").read_text(encoding="utf-8").splitlines()
+    found = {(p.rule, p.message.split(":")[0]) for p in hand_made.findings}
+    assert found == {
+        ("profile-not-imported", "Profile kube-tools"),
+        ("subject-not-email", "Profile legacy"),
+        ("namespace-owner-mismatch", "Namespace carol"),
+        ("cluster-role-merged", "ClusterRoleBinding alice-admin"),
+        ("other-cluster-binding", "ClusterRoleBinding carol-cluster-admin"),
+        ("multi-subject-binding", "ClusterRoleBinding kubeflow-viewers"),
+        ("unexpressed-subject", "ClusterRoleBinding ml-admins"),
+        ("multi-subject-binding", "RoleBinding bob/helpers"),
+        ("binding-outside-profile", "RoleBinding kubeflow/dave-kubeflow-edit"),
+        ("admin-contributor", "RoleBinding team-ml/frank-admin"),
+        ("unexpressed-subject", "RoleBinding team-ml/ml-team"),
+        ("non-kubeflow-role", "RoleBinding team-ml/pipeline-runner"),
+        ("binding-without-policy", "RoleBinding team-ml/user-carol-example-com-clusterrole-view"),
+        ("limit-range-not-imported", "LimitRange team-ml/limits"),
+        ("unexpressed-policy", "AuthorizationPolicy alice/grafana-access"),
+        (
+            "policy-without-binding",
+            "AuthorizationPolicy team-ml/user-dave-example-com-clusterrole-view",
+        ),
+    }
+    for problem in hand_made.findings:
+        # Located at the first line of the object it is about, in kubectl's List.
+        kind, name = problem.message.split(":")[0].split(" ")
+        assert text[problem.line - 1] == "- apiVersion: " + (
+            text[problem.line - 1].removeprefix("- apiVersion: ")
+        )
+        following = "\n".join(text[problem.line : problem.line + 8])
+        assert f"kind: {kind}" in following
+        assert f"name: {name.rpartition('/')[2]}" in following
+    # System objects are left alone, and said so, but never listed as findings.
+    assert hand_made.left_alone["objects the profile controller owns"]
+    assert "ClusterRoleBinding cluster-admin" in hand_made.left_alone["Kubernetes' own bindings"]
+
+
+def test_hand_made_cluster_switch_over_lists_every_renamed_object(
+    hand_made: importer.Imported,
+) -> None:
+    changes = {(c.action, c.key.describe()): c.detail for c in hand_made.switch.changes}
+    crb = "ClusterRoleBinding"
+    assert changes[("create", f"{crb} kubeflow-admin-alice")] == (
+        f"replaces {crb} alice-admin, {crb} alice-view"
+    )
+    assert changes[("create", f"{crb} kubeflow-view-carol")] == f"replaces {crb} kubeflow-viewers"
+    assert changes[("create", "RoleBinding alice/user-bob-smith-example-com-clusterrole-view")] == (
+        "replaces RoleBinding alice/bob-can-view"
+    )
+    assert changes[
+        ("create", "AuthorizationPolicy team-ml/user-carol-example-com-clusterrole-view")
+    ] == ("the RoleBinding of the same name had none")
+    assert changes[("change", "Namespace carol")] == (
+        'metadata.annotations.owner: (none) → "carol@example.com"'
+    )
+    assert changes[("keep", f"{crb} alice-view")].startswith(
+        "grants kubeflow-view cluster-wide to alice@example.com; kfroster does not manage it"
+    )
+    # The other LimitRange holds Pod limits the roster cannot: change it, don't delete it.
+    assert "change it rather than delete it" in changes[("keep", "LimitRange team-ml/limits")]
+    kept = {key for action, key in changes if action == "keep"}
+    assert kept == {
+        f"{crb} alice-admin",
+        f"{crb} alice-view",
+        f"{crb} kubeflow-viewers",
+        "RoleBinding alice/bob-can-view",
+        "RoleBinding bob/helpers",
+        "LimitRange team-ml/limits",
+    }
+    assert not any(action == "prune" for action, _key in changes)
+    assert dict(hand_made.switch.routine) == {
+        "gain prune protection (Namespaces and Profiles)": 8,
+        "gain the label app.kubernetes.io/managed-by: kfroster": 14,
+        "get spec.owner.apiGroup written out (the same owner)": 4,
+    }
+    # Once the listed objects are deleted, the cluster is exactly the compiled roster.
+    assert hand_made.switch.count("create") == 11
+
+
+def test_the_readme_lists_every_rule_of_the_report() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rules_ = (*importer.INPUT_RULES, *importer.REPORT_RULES)
+    assert [rule for rule in rules_ if f"`{rule}`" not in readme] == []
+
+
+# --------------------------------------------------------------------------------------------
+# Each report category, on the smallest cluster that shows it
+# --------------------------------------------------------------------------------------------
+
+OWNER = "owner@example.com"
+
+
+def profile(name: str = "team", owner: str = OWNER, **spec: Any) -> Manifest:
+    return {
+        "apiVersion": "kubeflow.org/v1",
+        "kind": "Profile",
+        "metadata": {"name": name},
+        "spec": {"owner": {"kind": "User", "name": owner}, **spec},
+    }
+
+
+def namespace(name: str = "team", owner: str | None = OWNER, **labels: str) -> Manifest:
+    annotations = {"owner": owner} if owner else {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": labels or dict(DEFAULT_NAMESPACE_LABELS),
+            "annotations": annotations,
+        },
+    }
+
+
+def user(email: str) -> Manifest:
+    return _subject(email)
+
+
+def role_binding(
+    name: str,
+    role: str,
+    *subjects: Manifest,
+    namespace: str = "team",
+    annotations: dict[str, str] | None = None,
+) -> Manifest:
+    metadata: Manifest = {"name": name, "namespace": namespace}
+    if annotations:
+        metadata["annotations"] = annotations
+    return {
+        "apiVersion": f"{RBAC}/v1",
+        "kind": "RoleBinding",
+        "metadata": metadata,
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": role},
+        "subjects": list(subjects),
+    }
+
+
+def cluster_role_binding(name: str, role: str, *subjects: Manifest) -> Manifest:
+    return {
+        "apiVersion": f"{RBAC}/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": name},
+        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": role},
+        "subjects": list(subjects),
+    }
+
+
+def policy(
+    name: str,
+    value: str,
+    *,
+    namespace: str = "team",
+    annotations: dict[str, str] | None = None,
+    header: str = "kubeflow-userid",
+    principals: Sequence[str] = (
+        "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account",
+        "cluster.local/ns/kubeflow/sa/ml-pipeline-ui",
+    ),
+) -> Manifest:
+    metadata: Manifest = {"name": name, "namespace": namespace}
+    if annotations:
+        metadata["annotations"] = annotations
+    return {
+        "apiVersion": "security.istio.io/v1beta1",
+        "kind": "AuthorizationPolicy",
+        "metadata": metadata,
+        "spec": {
+            "rules": [
+                {
+                    "from": [{"source": {"principals": list(principals)}}],
+                    "when": [{"key": f"request.headers[{header}]", "values": [value]}],
+                }
+            ]
+        },
+    }
+
+
+def contributor(email: str, role: str = "edit", *, prefix: str = "", **kw: Any) -> list[Manifest]:
+    """Return a contributor's RoleBinding and AuthorizationPolicy, as KFAM writes them."""
+    name = names.kfam_name(email, "edit" if role == "edit" else "view")
+    annotations = {"role": role, "user": email}
+    return [
+        role_binding(name, f"kubeflow-{role}", user(email), annotations=annotations),
+        policy(name, prefix + email, annotations=annotations, **kw),
+    ]
+
+
+def limit_range(name: str, *limits: Manifest, namespace: str = "team") -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"limits": list(limits)},
+    }
+
+
+def import_objects(*objects: Manifest) -> importer.Imported:
+    return run_import(emitter.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)}))
+
+
+def findings(imported: importer.Imported) -> list[tuple[str, str]]:
+    return [(p.rule, p.message) for p in imported.findings]
+
+
+def rules(imported: importer.Imported) -> list[str]:
+    found = [p.rule for p in imported.findings]
+    assert set(found) <= set(importer.REPORT_RULES), "a rule missing from REPORT_RULES"
+    return found
+
+
+def test_a_profile_alone_imports_silently() -> None:
+    imported = import_objects(profile(), namespace(), *controller_objects_of_team())
+    assert findings(imported) == []
+    assert imported.roster.profiles[0].name == "team"
+    assert [(u.name, u.email) for u in imported.roster.users] == [("owner", OWNER)]
+    assert imported.left_alone == {
+        "objects the profile controller owns": (
+            "AuthorizationPolicy team/ns-owner-access-istio",
+            "ResourceQuota team/kf-resource-quota",
+            "RoleBinding team/default-editor",
+            "RoleBinding team/default-viewer",
+            "RoleBinding team/namespaceAdmin",
+            "ServiceAccount team/default-editor",
+            "ServiceAccount team/default-viewer",
+        )
+    }
+
+
+def controller_objects_of_team() -> list[Manifest]:
+    roster = pipeline.check_text(
+        "version: 1\nusers: [{name: owner, email: owner@example.com}]\n"
+        "defaults: {resourceQuota: {hard: {cpu: '1'}}}\n"
+        "profiles: [{name: team, owner: owner}]\n",
+        "users.yaml",
+    ).roster
+    assert roster is not None
+    return [
+        m
+        for m in controller_objects(roster)
+        if m["metadata"]["name"] != "ml-pipeline-visualizationserver"
+    ]
+
+
+def test_group_and_service_account_subjects_are_reported_not_imported() -> None:
+    group = {"apiGroup": RBAC, "kind": "Group", "name": "ml-team"}
+    account = {"kind": "ServiceAccount", "name": "ci", "namespace": "team"}
+    imported = import_objects(
+        profile(),
+        namespace(),
+        role_binding("ml-team", "kubeflow-edit", group),
+        cluster_role_binding("kubeflow-admins", "kubeflow-admin", account),
+    )
+    assert rules(imported) == ["unexpressed-subject", "unexpressed-subject"]
+    assert "Group ml-team" in imported.findings[0].message
+    assert "ServiceAccount team/ci" in imported.findings[1].message
+    assert imported.roster.profiles[0].contributors == ()
+    assert [u.email for u in imported.roster.users] == [OWNER]
+    assert imported.switch.changes == ()  # nothing of theirs was imported, so nothing to replace
+
+
+def test_a_binding_with_several_people_becomes_one_grant_each() -> None:
+    imported = import_objects(
+        profile(),
+        role_binding("readers", "kubeflow-view", user("ann@example.com"), user("ben@example.com")),
+    )
+    assert rules(imported) == ["multi-subject-binding"]
+    assert {(c.user, c.role) for c in imported.roster.profiles[0].contributors} == {
+        ("ann", "view"),
+        ("ben", "view"),
+    }
+    changes = [(c.action, c.key.describe()) for c in imported.switch.changes]
+    assert ("keep", "RoleBinding team/readers") in changes
+    assert ("create", "RoleBinding team/user-ann-example-com-clusterrole-view") in changes
+    assert ("create", "AuthorizationPolicy team/user-ben-example-com-clusterrole-view") in changes
+
+
+def test_a_mixed_binding_is_kept_with_a_warning_not_to_delete_it() -> None:
+    group = {"apiGroup": RBAC, "kind": "Group", "name": "ml-team"}
+    imported = import_objects(
+        profile(), role_binding("mixed", "kubeflow-edit", user("ann@example.com"), group)
+    )
+    assert sorted(rules(imported)) == ["multi-subject-binding", "unexpressed-subject"]
+    keep = [c for c in imported.switch.changes if c.action == "keep"]
+    assert [c.key.name for c in keep] == ["mixed"]
+    assert keep[0].detail.endswith("change it rather than delete it")
+
+
+def test_an_orphan_authorization_policy_is_reported_not_imported() -> None:
+    orphan = contributor("dave@example.com", "view")[1]
+    imported = import_objects(profile(), orphan)
+    assert rules(imported) == ["policy-without-binding"]
+    assert "'dave@example.com'" in imported.findings[0].message
+    assert [u.email for u in imported.roster.users] == [OWNER]
+
+
+def test_a_contributor_binding_without_its_policy_is_imported_and_completed() -> None:
+    binding = contributor("carol@example.com", "view")[0]
+    imported = import_objects(profile(), namespace(), binding)
+    assert rules(imported) == ["binding-without-policy"]
+    assert [(c.user, c.role) for c in imported.roster.profiles[0].contributors] == [
+        ("carol", "view")
+    ]
+    assert [(c.action, c.key.kind, c.detail) for c in imported.switch.changes] == [
+        ("create", "AuthorizationPolicy", "the RoleBinding of the same name had none")
+    ]
+
+
+def test_a_complete_kfam_pair_imports_without_findings_or_changes() -> None:
+    imported = import_objects(profile(), *contributor("Bob.Smith+ml@Example.COM", "edit"))
+    assert findings(imported) == []
+    assert [(c.user, c.role) for c in imported.roster.profiles[0].contributors] == [
+        ("bob-smith-ml", "edit")
+    ]
+    assert [c.action for c in imported.switch.changes] == ["create"]  # only the Namespace
+    assert imported.switch.changes[0].key.kind == "Namespace"
+
+
+def test_a_contributor_with_role_admin_is_reported() -> None:
+    imported = import_objects(
+        profile(),
+        role_binding("frank-admin", "kubeflow-admin", user("frank@example.com")),
+        role_binding("owner-admin", "kubeflow-admin", user(OWNER)),
+    )
+    assert rules(imported) == ["admin-contributor"]
+    assert "frank@example.com" in imported.findings[0].message
+    assert "owners' bindings in their own profile (ownership grants as much)" in imported.left_alone
+
+
+def test_bindings_to_other_roles_are_reported_where_people_get_access() -> None:
+    account = {"kind": "ServiceAccount", "name": "runner", "namespace": "team"}
+    imported = import_objects(
+        profile(),
+        role_binding("runner", "edit", account),
+        role_binding("dave", "kubeflow-edit", user("dave@example.com"), namespace="kubeflow"),
+        role_binding("pipelines", "ml-pipeline", account, namespace="kubeflow"),
+        cluster_role_binding("carol-root", "cluster-admin", user("carol@example.com")),
+        cluster_role_binding("ml-pipeline", "ml-pipeline", account),
+    )
+    assert sorted(rules(imported)) == [
+        "binding-outside-profile",
+        "non-kubeflow-role",
+        "other-cluster-binding",
+    ]
+    assert imported.left_alone == {
+        "ClusterRoleBindings of service accounts to other roles": (
+            "ClusterRoleBinding ml-pipeline",
+        ),
+        "bindings of service accounts outside profiles": ("RoleBinding kubeflow/pipelines",),
+    }
+
+
+def test_the_strongest_cluster_role_wins_and_the_others_are_kept() -> None:
+    imported = import_objects(
+        cluster_role_binding("zed-view", "kubeflow-view", user("zed@example.com")),
+        cluster_role_binding("zed-edit", "kubeflow-edit", user("zed@example.com")),
+    )
+    assert rules(imported) == ["cluster-role-merged"]
+    assert [(u.name, u.cluster_role) for u in imported.roster.users] == [("zed", "edit")]
+    assert [(c.action, c.key.name) for c in imported.switch.changes] == [
+        ("create", "kubeflow-edit-zed"),
+        ("keep", "zed-edit"),
+        ("keep", "zed-view"),
+    ]
+
+
+def test_a_contributor_with_two_roles_keeps_edit() -> None:
+    imported = import_objects(
+        profile(),
+        *contributor("ann@example.com", "edit"),
+        *contributor("ann@example.com", "view"),
+    )
+    assert rules(imported) == ["contributor-merged"]
+    assert [(c.user, c.role) for c in imported.roster.profiles[0].contributors] == [("ann", "edit")]
+    assert [
+        (c.action, c.key.describe()) for c in imported.switch.changes if c.action == "keep"
+    ] == [("keep", "RoleBinding team/user-ann-example-com-clusterrole-view")]
+
+
+def test_kfam_objects_that_disagree_are_reported() -> None:
+    binding, policy_ = contributor("ann@example.com", "edit")
+    binding["metadata"]["annotations"]["role"] = "view"
+    policy_["spec"]["rules"][0]["when"][0]["values"] = ["someone-else@example.com"]
+    imported = import_objects(profile(), binding, policy_)
+    assert rules(imported) == ["kfam-mismatch", "kfam-mismatch"]
+    assert "annotation role is 'view'" in imported.findings[0].message
+    assert "user-id header" in imported.findings[1].message
+    # The contributor is what the binding grants: edit.
+    assert [(c.user, c.role) for c in imported.roster.profiles[0].contributors] == [("ann", "edit")]
+
+
+def test_a_namespace_the_controller_would_not_adopt_is_reported() -> None:
+    imported = import_objects(profile(), namespace(owner="someone@example.com"))
+    assert rules(imported) == ["namespace-owner-mismatch"]
+    change = imported.switch.changes[0]
+    assert (change.action, change.key.describe()) == ("change", "Namespace team")
+    assert (
+        change.detail == 'metadata.annotations.owner: "someone@example.com" → "owner@example.com"'
+    )
+
+
+def test_settings_come_from_the_policies_and_disagreement_is_reported() -> None:
+    principals = (
+        "cluster.local/ns/gateways/sa/public",
+        "cluster.local/ns/kubeflow/sa/pipelines-ui",
+    )
+    custom: dict[str, Any] = {
+        "prefix": "accounts.google.com:",
+        "header": "x-user",
+        "principals": principals,
+    }
+    imported = import_objects(
+        profile(),
+        *contributor("ann@example.com", **custom),
+        *contributor("ben@example.com", **custom),
+        *contributor("cat@example.com", **{**custom, "prefix": "oidc:"}),
+    )
+    assert rules(imported) == ["settings-inconsistent"]
+    assert "user-cat-example-com-clusterrole-edit: the user-id prefix here is oidc:" in (
+        imported.findings[0].message
+    )
+    settings_ = imported.roster.settings
+    assert (settings_.user_id_header, settings_.user_id_prefix) == (
+        "x-user",
+        "accounts.google.com:",
+    )
+    assert (settings_.ingress_gateway_principal, settings_.pipelines_ui_principal) == principals
+    changed = [c.key.name for c in imported.switch.changes if c.action == "change"]
+    assert changed == ["user-cat-example-com-clusterrole-edit"]
+
+
+def test_namespace_labels_shared_by_every_profile_become_a_setting() -> None:
+    labels = {"istio-injection": "enabled", "team": "ml"}
+    imported = import_objects(
+        profile("a"), namespace("a", **labels), profile("b"), namespace("b", **labels)
+    )
+    assert findings(imported) == []
+    assert imported.roster.settings.namespace_labels == labels
+    assert "namespaceLabels: {istio-injection: enabled, team: ml}" in imported.text
+
+
+def test_limit_ranges_the_roster_cannot_hold_are_reported() -> None:
+    container = {"type": "Container", "default": {"cpu": "1"}}
+    imported = import_objects(
+        profile(),
+        limit_range("kf-limit-range", container, {"type": "Pod", "max": {"cpu": "4"}}),
+        limit_range("extra", container),
+    )
+    assert rules(imported) == ["limit-range-not-imported", "limit-range-not-imported"]
+    assert "type Pod" in imported.findings[0].message
+    assert "second LimitRange" in imported.findings[1].message
+    assert imported.roster.defaults.limit_range.default == {"cpu": "1"}
+
+
+def test_profiles_the_roster_cannot_hold_are_reported() -> None:
+    group_owned = profile("shared")
+    group_owned["spec"]["owner"] = {"kind": "Group", "name": "ml"}
+    imported = import_objects(
+        group_owned,
+        profile("kube-tools"),
+        profile("legacy", "legacy-admin"),
+        profile("team", resourceQuotaSpec={"hard": {"cpu": "-1"}}),
+    )
+    assert sorted(rules(imported)) == [
+        "profile-not-imported",
+        "profile-not-imported",
+        "profile-not-imported",
+        "subject-not-email",
+    ]
+    assert imported.roster.profiles == ()
+
+
+def test_emails_that_differ_only_in_case_are_one_user() -> None:
+    imported = import_objects(
+        profile(owner="Ann@example.com"),
+        *contributor("ann@example.com", "view"),
+    )
+    assert rules(imported) == ["email-case-collision"]
+    assert [u.email for u in imported.roster.users] == ["Ann@example.com"]
+
+
+def test_a_user_policy_that_is_no_contributor_is_reported() -> None:
+    imported = import_objects(profile(), policy("grafana", "grafana@example.com"))
+    assert rules(imported) == ["unexpressed-policy"]
+
+
+def test_the_same_object_twice_with_different_content_is_reported() -> None:
+    first = cluster_role_binding("zed", "kubeflow-view", user("zed@example.com"))
+    second = cluster_role_binding("zed", "kubeflow-edit", user("zed@example.com"))
+    imported = importer.import_cluster(
+        [("a.yaml", emitter.dumps(first)), ("b.yaml", emitter.dumps(second))], "users.yaml"
+    )
+    assert [(p.file, p.rule) for p in imported.findings] == [("b.yaml", "import-duplicate-object")]
+    assert [u.cluster_role for u in imported.roster.users] == ["view"]
+
+
+def test_a_person_the_roster_refuses_is_dropped_with_every_grant() -> None:
+    # Valid for RBAC, but the contributor object name would pass Kubernetes' 253 characters.
+    long = "a" * 230 + "@example.com"
+    imported = import_objects(
+        profile("mine", long),
+        profile(),
+        role_binding("long-view", "kubeflow-view", user(long)),
+        cluster_role_binding("long-admin", "kubeflow-admin", user(long)),
+    )
+    assert sorted(rules(imported)) == [
+        "profile-not-imported",
+        "subject-not-imported",
+        "subject-not-imported",
+    ]
+    assert all("[name-too-long]" in p.message for p in imported.findings)
+    assert [u.email for u in imported.roster.users] == [OWNER]
+    assert [p.name for p in imported.roster.profiles] == ["team"]
+
+
+def test_a_setting_the_roster_refuses_falls_back_to_the_default() -> None:
+    imported = import_objects(profile(), *contributor("ann@example.com", header="x user"))
+    assert rules(imported) == ["setting-not-imported"]
+    assert imported.findings[0].file == "cluster.yaml"  # at the policy the header came from
+    assert imported.roster.settings.user_id_header == "kubeflow-userid"
+    change = [c for c in imported.switch.changes if c.action == "change"]
+    assert [c.key.kind for c in change] == ["AuthorizationPolicy"]
+    assert "request.headers[x user]" in change[0].detail
+
+
+def test_contributors_whose_kfam_names_clash_keep_the_first() -> None:
+    imported = import_objects(
+        profile(),
+        role_binding("ab-dot", "kubeflow-edit", user("a.b@x.io")),
+        role_binding("ab-dash", "kubeflow-edit", user("a-b@x.io")),
+    )
+    assert rules(imported) == ["contributor-name-collision"]
+    assert [c.user for c in imported.roster.profiles[0].contributors] == ["a-b"]
+
+
+# --------------------------------------------------------------------------------------------
+# Defaults and names
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_most_common_quota_and_limit_range_become_defaults() -> None:
+    small = {"hard": {"cpu": "4"}}
+    limits = {"type": "Container", "default": {"cpu": "500m"}}
+    imported = import_objects(
+        profile("a", resourceQuotaSpec=small),
+        profile("b", resourceQuotaSpec=small),
+        profile("c", resourceQuotaSpec={"hard": {"cpu": "32"}}),
+        profile("d"),
+        limit_range("kf-limit-range", limits, namespace="a"),
+        limit_range("kf-limit-range", limits, namespace="c"),
+    )
+    roster = imported.roster
+    assert roster.defaults.resource_quota.hard == {"cpu": "4"}
+    assert roster.defaults.limit_range.default == {"cpu": "500m"}
+    own = {p.name: (p.resource_quota, p.limit_range) for p in roster.profiles}
+    assert own["a"] == (None, None)
+    assert own["c"][0] is not None and own["c"][0].hard == {"cpu": "32"}
+    # Without a LimitRange or quota in the cluster, `{}`: compiling adds none.
+    assert own["b"][1] is not None and own["b"][1].is_empty
+    assert own["d"][0] is not None and own["d"][0].is_empty
+    assert "limitRange: {}  # no LimitRange in the cluster" in imported.text
+
+
+def test_user_names_are_unique_dns_labels_from_the_email() -> None:
+    imported = import_objects(
+        cluster_role_binding("a", "kubeflow-view", user("alice@a.example.com")),
+        cluster_role_binding("b", "kubeflow-view", user("Alice@b.example.com")),
+        cluster_role_binding("c", "kubeflow-view", user("__.__@c.example.com")),
+        cluster_role_binding("kubeflow-view-alice", "kubeflow-view", user("zz@d.example.com")),
+    )
+    assert {u.email: u.name for u in imported.roster.users} == {
+        "zz@d.example.com": "alice",  # from its kubeflow-<role>-<name> binding
+        "alice@a.example.com": "alice-2",
+        "Alice@b.example.com": "alice-3",
+        "__.__@c.example.com": "user",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Input that is not kubectl output
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kind: List\nitems: [\n", "cluster.yaml:3:1: error: YAML syntax error"),
+        ("kind: &a List\nitems: []\n", "cluster.yaml:1:7: error: YAML tags, anchors and aliases"),
+        ("a: !!python/object:os.system x\n", "cluster.yaml:1:4: error: YAML tags, anchors"),
+        ("kind: List\nkind: List\n", "cluster.yaml:2:1: error: duplicate key 'kind'"),
+        ("- just\n- a list\n", "cluster.yaml:1:1: error: expected a Kubernetes object here"),
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- kind: Namespace\n  metadata: {}\n",
+            "cluster.yaml:4:1: error: not a Kubernetes object",
+        ),
+        ("# nothing\n", "cluster.yaml:1:1: error: no Kubernetes objects in the input"),
+    ],
+)
+def test_what_is_not_kubectl_output_is_refused_with_its_location(text: str, expected: str) -> None:
+    with pytest.raises(importer.ClusterInputInvalid) as raised:
+        run_import(text)
+    assert format_text(raised.value.problems[0]).startswith(expected)
+
+
+def test_invalid_utf8_is_located() -> None:
+    with pytest.raises(importer.ClusterInputInvalid) as raised:
+        run_import(b"kind: List\nitems: []\nx: \xff\n")
+    problem = raised.value.problems[0]
+    assert (problem.line, problem.col, problem.rule) == (3, 4, "import-yaml")
+
+
+def test_typed_lists_and_single_objects_are_read() -> None:
+    typed = {
+        "apiVersion": f"{RBAC}/v1",
+        "kind": "ClusterRoleBindingList",
+        "items": [
+            {
+                k: v
+                for k, v in cluster_role_binding(
+                    "x", "kubeflow-edit", user("x@example.com")
+                ).items()
+                if k not in ("apiVersion", "kind")
+            }
+        ],
+    }
+    single = cluster_role_binding("y", "kubeflow-view", user("y@example.com"))
+    imported = importer.import_cluster(
+        [("typed.yaml", emitter.dumps(typed)), ("single.yaml", emitter.dumps(single))], "users.yaml"
+    )
+    assert {(u.email, u.cluster_role) for u in imported.roster.users} == {
+        ("x@example.com", "edit"),
+        ("y@example.com", "view"),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Writing users.yaml
+# --------------------------------------------------------------------------------------------
+
+
+TRICKY = [
+    "yes",
+    "No",
+    "on",
+    "0755",
+    "1e3",
+    "12:30",
+    "null",
+    "",
+    "a: b",
+    "o'brien",
+    "x, y",
+    "[a]",
+    "#x",
+    "2024-01-01",
+    "-1",
+    ".inf",
+    "~",
+    "é",
+]
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_strings_yaml_would_misread_are_quoted(value: str) -> None:
+    text = importer.dumps_roster(
+        {"settings": {"namespaceLabels": {value: value}}, "users": [{"name": value}]},
+        importer.Comments({}, {}),
+    )
+    expected = {"settings": {"namespaceLabels": {value: value}}, "users": [{"name": value}]}
+    assert yaml.safe_load(text) == expected  # YAML 1.1, as Kubernetes reads it
+    assert source.loads(text, "users.yaml").data == expected  # YAML 1.2, as kfroster
+
+
+# --------------------------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------------------------
+
+
+def test_cli_writes_a_roster_that_validates_and_reports_on_stderr(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    output, report = tmp_path / "users.yaml", tmp_path / "report.json"
+    result = invoke(runner, "import", HAND_MADE / "cluster.yaml", "-o", output, "--report", report)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert output.read_text(encoding="utf-8") == (HAND_MADE / "expected.yaml").read_text(
+        encoding="utf-8"
+    )
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"read 69 objects from {HAND_MADE / 'cluster.yaml'}: ")
+    assert any(line.endswith("[unexpressed-subject]") for line in lines)
+    assert f"wrote {output}: 5 users, 4 profiles, 5 contributors; 16 findings above" in lines
+    assert lines[-5:] == [
+        "Plan: 11 to create, 1 to change, 6 to delete by hand, 0 pruned.",
+        "Once out/ is applied, delete what it replaced:",
+        "  kubectl delete clusterrolebinding alice-admin alice-view kubeflow-viewers",
+        "  kubectl delete rolebinding -n alice bob-can-view",
+        "  kubectl delete rolebinding -n bob helpers",
+    ]
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert len(data["findings"]) == 16
+    assert {c["action"] for c in data["switchOver"]["changes"]} == {"create", "change", "keep"}
+    assert invoke(runner, "validate", output).exit_code == 0
+
+
+def test_cli_refuses_to_overwrite_without_force(runner: CliRunner, tmp_path: Path) -> None:
+    output = tmp_path / "users.yaml"
+    output.write_text("mine\n", encoding="utf-8")
+    result = invoke(runner, "import", HAND_MADE / "cluster.yaml", "-o", output)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {output} exists; pass --force to replace it, or choose another --output\n"
+    )
+    assert output.read_text(encoding="utf-8") == "mine\n"
+    forced = invoke(runner, "import", HAND_MADE / "cluster.yaml", "-o", output, "--force")
+    assert forced.exit_code == 0
+    assert output.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=")
+
+
+def test_cli_reads_stdin_and_writes_stdout(runner: CliRunner) -> None:
+    text = (HAND_MADE / "cluster.yaml").read_text(encoding="utf-8")
+    result = invoke(runner, "import", "-", "-o", "-", input=text)
+    assert result.exit_code == 0
+    assert result.stdout == (HAND_MADE / "expected.yaml").read_text(encoding="utf-8")
+    assert result.stderr.startswith("read 69 objects from <stdin>: ")
+
+
+def test_cli_refuses_malformed_input_with_one_located_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    broken = tmp_path / "cluster.yaml"
+    broken.write_text("apiVersion: v1\nkind: List\nitems:\n- kind: [\n", encoding="utf-8")
+    result = invoke(runner, "import", broken, "-o", tmp_path / "users.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{broken}:5:1: error: YAML syntax error: did not find expected node content [import-yaml]",
+        "nothing written: give kfroster import what kubectl printed",
+    ]
+    assert not (tmp_path / "users.yaml").exists()

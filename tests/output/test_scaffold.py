@@ -1,0 +1,226 @@
+"""`kfroster init`: the scaffold validates and compiles as created, and never clobbers files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from compiler import pipeline
+from compiler.output import scaffold
+from compiler.roster.schema import dumps_schema
+from tests.conftest import invoke, read_tree
+
+MODELINE = "# yaml-language-server: $schema=schemas/users.schema.json\n"
+
+
+def kfroster(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a directory, as a person would."""
+    return subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stderr
+
+
+def test_scaffold_holds_every_file_of_a_roster_repository() -> None:
+    files = scaffold.scaffold("flux")
+    assert list(files) == sorted(files)
+    assert set(files) == {
+        "users.yaml",
+        "schemas/users.schema.json",
+        ".github/workflows/roster-review.yml",
+        ".pre-commit-config.yaml",
+        "README.md",
+        "deploy/kubeflow-users.yaml",
+        "out/profiles/alice.yaml",
+        "out/cluster-role-bindings/admin.yaml",
+    }
+    assert files["users.yaml"].startswith(MODELINE)
+    assert files["schemas/users.schema.json"] == dumps_schema()
+    assert "kind: Kustomization" in files["deploy/kubeflow-users.yaml"]
+    assert "kfroster compile --check" in files[".pre-commit-config.yaml"]
+    assert "kfroster validate" in files[".github/workflows/roster-review.yml"]
+    assert "Flux" in files["README.md"] and "kfroster explain" in files["README.md"]
+    assert scaffold.scaffold("flux") == files  # deterministic
+
+
+def test_without_an_engine_no_deploy_manifests_and_the_readme_says_how() -> None:
+    files = scaffold.scaffold()
+    assert not any(path.startswith("deploy/") for path in files)
+    assert "kfroster deploy --flux" in files["README.md"]
+
+
+def test_starter_roster_is_valid_without_a_single_warning() -> None:
+    checked = pipeline.check_text(scaffold.starter_roster(), "users.yaml")
+    assert checked.roster is not None
+    assert checked.problems == ()
+    roster = checked.roster
+    assert [(u.name, u.cluster_role) for u in roster.users] == [("admin", "admin"), ("alice", None)]
+    assert [(p.name, p.owner) for p in roster.profiles] == [("alice", "alice")]
+
+
+def test_every_commented_example_is_valid_when_uncommented() -> None:
+    text = scaffold.starter_roster(examples=True)
+    checked = pipeline.check_text(text, "users.yaml")
+    assert checked.roster is not None, checked.problems
+    assert {p.level for p in checked.problems} <= {"warning"}
+    document = YAML(typ="safe").load(text)
+    assert set(document) == {
+        "version",
+        "settings",
+        "policy",
+        "defaults",
+        "users",
+        "groups",
+        "profiles",
+    }
+    (profile,) = document["profiles"]
+    assert set(profile) == {
+        "name",
+        "owner",
+        "resourceQuota",
+        "limitRange",
+        "contributors",
+        "plugins",
+    }
+    assert {plugin["kind"] for plugin in profile["plugins"]} == {
+        "WorkloadIdentity",
+        "AwsIamForServiceAccount",
+    }
+    assert {"user", "group"} <= {key for c in profile["contributors"] for key in c}
+    # Commented out, the same lines read as comments: nothing of them is live.
+    live = YAML(typ="safe").load(scaffold.starter_roster())
+    assert set(live) == {"version", "defaults", "users", "profiles"}
+
+
+def test_init_then_validate_compile_edit_compile_end_to_end(tmp_path: Path) -> None:
+    repo = tmp_path / "roster"
+    said = ok(kfroster(tmp_path, "init", "roster", "--flux"))
+    assert said.startswith("initialised roster: 8 created, 0 overwritten, 0 unchanged")
+    assert read_tree(repo) == {
+        path: text.encode() for path, text in scaffold.scaffold("flux").items()
+    }
+    assert ok(kfroster(repo, "validate")).endswith("users.yaml: valid (0 warnings)\n")
+    ok(kfroster(repo, "compile", "--check"))
+    ok(kfroster(repo, "deploy", "--flux", "--check"))
+    ok(kfroster(repo, "schema", "--check"))
+
+    roster = repo / "users.yaml"
+    roster.write_text(
+        roster.read_text(encoding="utf-8")
+        .replace(
+            "  - name: alice\n",
+            "  - name: bob\n    email: bob@example.com\n  - name: alice\n",
+        )
+        .replace(
+            "profiles:\n",
+            "profiles:\n  - name: bob\n    owner: bob\n"
+            "    contributors: [{user: alice, role: view}]\n",
+        ),
+        encoding="utf-8",
+    )
+    stale = kfroster(repo, "compile", "--check")
+    assert stale.returncode == 1
+    assert "missing  out/profiles/bob.yaml" in stale.stderr
+    ok(kfroster(repo, "compile"))
+    ok(kfroster(repo, "compile", "--check"))
+    ok(kfroster(repo, "deploy", "--flux", "--check"))
+    alice = kfroster(repo, "explain", "alice")
+    assert "bob" in ok(alice) + alice.stdout
+    assert "user-alice-example-com-clusterrole-view" in (repo / "out/profiles/bob.yaml").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_init_for_argo_cd_writes_an_application_set_deploy_accepts(tmp_path: Path) -> None:
+    url = "https://git.example.com/platform/kubeflow-users.git"
+    ok(kfroster(tmp_path, "init", "--argocd", "--repo-url", url))
+    deploy = (tmp_path / "deploy/kubeflow-users.yaml").read_text(encoding="utf-8")
+    assert "kind: ApplicationSet" in deploy and url in deploy
+    assert "Argo CD" in (tmp_path / "README.md").read_text(encoding="utf-8")
+    ok(kfroster(tmp_path, "deploy", "--argocd", "--repo-url", url, "--check"))
+    ok(kfroster(tmp_path, "compile", "--check"))
+
+
+def test_init_refuses_every_existing_file_and_writes_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "users.yaml").write_text("version: 1\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# mine\n", encoding="utf-8")
+    result = invoke(runner, "init", tmp_path)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: {tmp_path}: 2 file(s) exist already, nothing written"
+        " (--force overwrites them, showing a diff of each):",
+        f"  exists   {tmp_path / 'README.md'}",
+        f"  exists   {tmp_path / 'users.yaml'}",
+    ]
+    assert read_tree(tmp_path) == {"README.md": b"# mine\n", "users.yaml": b"version: 1\n"}
+
+
+def test_force_overwrites_with_a_diff_and_leaves_identical_files_alone(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    files = scaffold.scaffold()
+    (tmp_path / "users.yaml").write_text("version: 1\nusers: []\n", encoding="utf-8")
+    (tmp_path / "schemas").mkdir()
+    schema = tmp_path / "schemas/users.schema.json"
+    schema.write_text(files["schemas/users.schema.json"], encoding="utf-8")
+    before = schema.stat().st_mtime_ns
+    os.utime(schema, ns=(before - 10**9, before - 10**9))
+    result = invoke(runner, "init", tmp_path, "--force")
+    assert result.exit_code == 0, result.stderr
+    diff = result.stdout.splitlines()
+    assert diff[:2] == ["--- a/users.yaml", "+++ b/users.yaml"]
+    assert "-users: []" in diff and " version: 1" in diff
+    assert f"+{MODELINE.rstrip()}" in diff
+    assert result.stderr.startswith(
+        f"initialised {tmp_path}: {len(files) - 2} created, 1 overwritten, 1 unchanged"
+    )
+    assert read_tree(tmp_path) == {path: text.encode() for path, text in files.items()}
+    assert schema.stat().st_mtime_ns == before - 10**9  # identical: not rewritten
+
+
+def test_a_path_blocked_by_a_file_refuses_even_with_force(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "out").write_text("not a directory\n", encoding="utf-8")
+    result = invoke(runner, "init", tmp_path, "--force")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"error: {tmp_path}: cannot overwrite, nothing written:"
+    assert (
+        f"  blocked  {tmp_path / 'out/profiles/alice.yaml'}: {tmp_path / 'out'} is not a directory"
+        in (result.stderr.splitlines())
+    )
+    assert read_tree(tmp_path) == {"out": b"not a directory\n"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--flux", "--argocd"], "choose one engine"),
+        (["--argocd"], "--argocd needs --repo-url"),
+        (["--repo-url", "https://git.example.com/x.git"], "--repo-url applies to --argocd only"),
+    ],
+)
+def test_usage_errors_exit_2_and_write_nothing(
+    runner: CliRunner, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = invoke(runner, "init", tmp_path / "new", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "new").exists()

@@ -1,0 +1,557 @@
+"""CI and editor integration: the workflow, the composite action, the pre-commit hooks, templates.
+
+No network and no real GitHub: the YAML is read and checked against the real command line, the
+hooks run on a copy of the example roster, and the workflow's own scripts run in bash on a real
+git repository with a fake GitHub API, the way a runner would run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from ruamel.yaml import YAML
+
+from compiler import __version__
+from compiler.cli import app
+from compiler.review.pr_comment import MARKER
+from tests.conftest import REPO
+from tests.fake_github import NUMBER, REPOSITORY, FakeGitHub, serve
+
+WORKFLOW = REPO / ".github" / "workflows" / "roster-review.yml"
+ACTION = REPO / "action.yml"
+HOOKS = REPO / ".pre-commit-hooks.yaml"
+PRE_COMMIT_CONFIG = REPO / ".pre-commit-config.yaml"
+TEMPLATES = REPO / "compiler" / "output" / "templates"
+TEMPLATE_WORKFLOW = TEMPLATES / "roster-review.yml"
+TEMPLATE_PRE_COMMIT = TEMPLATES / "pre-commit-config.yaml"
+WORKFLOWS = [WORKFLOW, TEMPLATE_WORKFLOW]
+HOOK_IDS = ["kfroster-validate", "kfroster-compile-check"]
+BIN = Path(sys.executable).parent
+# A major-version tag, e.g. actions/checkout@v6, or this repository's own action.
+PINNED = re.compile(r"^(\./|[\w.-]+/[\w.-]+@v\d+)$")
+
+
+def load(path: Path) -> Any:
+    """Read YAML as GitHub and pre-commit do (1.2: `on` stays a string)."""
+    return YAML(typ="safe", pure=True).load(path)
+
+
+def steps_of(path: Path) -> list[dict[str, Any]]:
+    """Return the steps of the composite action, or of every job of a workflow."""
+    document = load(path)
+    if "runs" in document:
+        return list(document["runs"]["steps"])
+    return [step for job in document["jobs"].values() for step in job["steps"]]
+
+
+def run_scripts(path: Path) -> list[str]:
+    return [step["run"] for step in steps_of(path) if "run" in step]
+
+
+def command_group() -> Any:
+    """Return the click group Typer builds from the app: its commands and their options."""
+    group = typer.main.get_command(app)
+    assert hasattr(group, "commands")
+    return group
+
+
+def kfroster_invocations(script: str) -> list[tuple[dict[str, str], list[str]]]:
+    """Return every `kfroster ...` command of a bash script: its env assignments and its words."""
+    joined = script.replace("\\\n", " ")
+    opened = re.sub(r"\$\{\w+:\+([^}]*)\}", r"\1", joined)
+    # A command starts a line, or follows `if` or `!`, after any VAR=value assignments; text
+    # inside an echo is no command.
+    found = re.findall(r"(?m)^[ \t]*(?:if +|! +)?((?:\w+=\S* +)*kfroster [^;|&\n]*)", opened)
+    invocations = []
+    for command in found:
+        words = shlex.split(command)
+        start = words.index("kfroster")
+        env = dict(word.split("=", 1) for word in words[:start])
+        invocations.append((env, words[start:]))
+    return invocations
+
+
+def invocations_with_env() -> list[tuple[dict[str, str], list[str]]]:
+    paths = [ACTION, TEMPLATE_WORKFLOW]
+    return [
+        invocation
+        for path in paths
+        for script in run_scripts(path)
+        for invocation in kfroster_invocations(script)
+    ]
+
+
+def all_invocations() -> list[list[str]]:
+    return [words for _, words in invocations_with_env()]
+
+
+def options(words: list[str]) -> dict[str, str | None]:
+    """Map each --option of a command to its value (None for a flag)."""
+    command = command_group().commands[words[1]]
+    flags = {
+        name: param
+        for param in command.params
+        if getattr(param, "param_type_name", "") == "option"
+        for name in (*param.opts, *param.secondary_opts)
+    }
+    found: dict[str, str | None] = {}
+    rest = iter(words[2:])
+    for word in rest:
+        if word.startswith("--"):
+            assert word in flags, f"kfroster {words[1]} has no option {word}"
+            found[word] = None if flags[word].is_flag else next(rest)
+    return found
+
+
+# --- the workflow of this repository and the template for roster repositories -----------------
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_runs_on_pull_requests_that_touch_the_roster(path: Path) -> None:
+    triggers = load(path)["on"]
+    # pull_request_target would run with a write token on a fork's files.
+    assert list(triggers) == ["pull_request"]
+    paths = triggers["pull_request"]["paths"]
+    assert {"users.yaml", "out/**", "schemas/**"} <= set(paths)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_asks_for_the_least_permissions(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert all("permissions" not in job for job in workflow["jobs"].values())
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_reviews_each_pull_request_once_at_a_time(path: Path) -> None:
+    concurrency = load(path)["concurrency"]
+    assert "${{ github.event.pull_request.number }}" in concurrency["group"]
+    assert concurrency["cancel-in-progress"] is True
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_actions_are_pinned_to_a_major_version(path: Path) -> None:
+    used = [step["uses"] for step in steps_of(path) if "uses" in step]
+    assert used
+    assert [uses for uses in used if not PINNED.match(uses)] == []
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_checkout_has_the_base_branch_and_keeps_no_credentials(path: Path) -> None:
+    [checkout] = [s for s in steps_of(path) if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"] == {"fetch-depth": 0, "persist-credentials": False}
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_no_expression_is_pasted_into_a_script(path: Path) -> None:
+    """Inputs and event text reach scripts through env only: nothing can become shell code."""
+    scripts = run_scripts(path)
+    assert [script for script in scripts if "${{" in script] == []
+    assert "github.event" not in "".join(scripts)
+
+
+def test_this_repository_reviews_itself_with_its_own_action() -> None:
+    steps = steps_of(WORKFLOW)
+    assert [step["uses"] for step in steps] == ["actions/checkout@v6", "./"]
+    assert steps[1]["with"] == {"roster": "users.yaml", "out": "out"}
+    assert {"action.yml", ".github/workflows/roster-review.yml"} <= set(
+        load(WORKFLOW)["on"]["pull_request"]["paths"]
+    )
+
+
+# --- the composite action ----------------------------------------------------------------------
+
+
+def test_action_is_composite_and_every_script_runs_in_bash() -> None:
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    assert {step.get("shell") for step in steps_of(ACTION) if "run" in step} == {"bash"}
+
+
+def test_every_input_is_described_used_and_declared() -> None:
+    action = load(ACTION)
+    declared = set(action["inputs"])
+    text = ACTION.read_text(encoding="utf-8")
+    used = set(re.findall(r"\$\{\{[^}]*\binputs\.([\w-]+)", text))
+    assert used == declared
+    assert all(spec.get("description") for spec in action["inputs"].values())
+    assert {"roster", "out", "base-ref", "fail-on", "kfroster", "python-version"} <= declared
+
+
+def test_action_output_names_a_step_that_sets_it() -> None:
+    value = load(ACTION)["outputs"]["plan"]["value"]
+    [(step_id, name)] = re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", value)
+    [step] = [s for s in steps_of(ACTION) if s.get("id") == step_id]
+    assert f'echo "{name}=' in step["run"]
+
+
+@pytest.mark.parametrize("path", [ACTION, TEMPLATE_WORKFLOW], ids=lambda p: p.name)
+def test_checks_after_install_run_even_when_one_fails(path: Path) -> None:
+    """validate failing must not hide compile --check, the plan or the summary."""
+    steps = [step for step in steps_of(path) if "run" in step]
+    names = [step["name"] for step in steps]
+    later = steps[names.index("Validate the roster") :]
+    assert all(step["if"].startswith("${{ !cancelled() &&") for step in later)
+    # Neither always() (it ignores cancellation) nor continue-on-error (the job must fail).
+    assert [s for s in steps_of(path) if "always()" in s.get("if", "")] == []
+    assert [s for s in steps_of(path) if "continue-on-error" in s] == []
+
+
+def test_the_template_runs_the_same_scripts_as_the_action() -> None:
+    def scripts(path: Path) -> list[tuple[str, str | None, str]]:
+        return [(s["name"], s.get("id"), s["run"]) for s in steps_of(path) if "run" in s]
+
+    assert scripts(TEMPLATE_WORKFLOW) == scripts(ACTION)
+
+
+def test_scripts_call_existing_commands_and_options() -> None:
+    """Every option exists (options() asserts it); the end-to-end tests run the values."""
+    group = command_group()
+    invocations = all_invocations()
+    assert invocations
+    for words in invocations:
+        if words[1].startswith("--"):
+            assert words[1:] == ["--version"]
+            continue
+        assert words[1] in group.commands, words
+        options(words)
+
+
+def test_scripts_validate_with_annotations_and_as_text() -> None:
+    formats = {options(w)["--format"] for w in all_invocations() if w[1] == "validate"}
+    assert formats == {"github", "text"}
+
+
+def test_only_validate_annotates_problems() -> None:
+    """Each problem is one annotation: other commands print theirs as text in the log."""
+    for env, words in invocations_with_env():
+        if words[1] in ("compile", "diff"):
+            assert options(words).get("--format") == "text" or env == {"GITHUB_ACTIONS": "false"}
+
+
+def test_scripts_check_that_out_is_compiled() -> None:
+    compiles = [options(w) for w in all_invocations() if w[1] == "compile"]
+    assert compiles
+    assert all("--check" in found and found["--out"] == "$OUT_DIR" for found in compiles)
+
+
+def test_scripts_plan_against_the_base_within_each_budget() -> None:
+    plans = [options(w) for w in all_invocations() if w[1] == "diff"]
+    assert plans
+    assert {found["--base"] for found in plans} == {"origin/$BASE_REF"}
+    assert {found["--format"] for found in plans} == {"markdown"}
+    budgets = sorted(int(str(found["--max-chars"])) for found in plans)
+    # A comment takes 65,536 characters; a job summary 1 MiB.
+    assert budgets[0] <= 65_536 < budgets[-1] <= 1_048_576
+    assert [found["--fail-on"] for found in plans if "--fail-on" in found] == ["$FAIL_ON"] * 2
+
+
+# --- the templates `kfroster init` writes --------------------------------------------------------
+
+
+def test_templates_ship_inside_the_package() -> None:
+    """kfroster init reads them with importlib.resources, from a wheel as from a checkout."""
+    templates = files("compiler.output") / "templates"
+    for name in ("roster-review.yml", "pre-commit-config.yaml"):
+        assert load_text(templates.joinpath(name).read_text(encoding="utf-8"))
+
+
+def load_text(text: str) -> Any:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def test_template_installs_this_version_of_kfroster() -> None:
+    """The kfroster that checks out/ in CI must be the one that wrote it, byte for byte."""
+    [job] = load(TEMPLATE_WORKFLOW)["jobs"].values()
+    assert job["env"]["KFROSTER_PACKAGE"] == f"kfroster=={__version__}"
+    hooks = load(TEMPLATE_PRE_COMMIT)["repos"][0]["hooks"]
+    assert {str(hook["additional_dependencies"]) for hook in hooks} == {
+        str([f"kfroster=={__version__}"])
+    }
+
+
+# --- pre-commit ---------------------------------------------------------------------------------
+
+
+def published_hooks() -> list[dict[str, Any]]:
+    return list(load(HOOKS))
+
+
+def test_published_hooks_are_kfroster_commands() -> None:
+    hooks = published_hooks()
+    assert [hook["id"] for hook in hooks] == HOOK_IDS
+    for hook in hooks:
+        assert hook["language"] == "python"
+        assert hook["pass_filenames"] is False
+        words = shlex.split(hook["entry"])
+        assert words[0] == "kfroster"
+        assert words[1] in command_group().commands
+        assert [word for word in words[2:] if word.startswith("-")] == (
+            ["--check"] if words[1] == "compile" else []
+        )
+
+
+@pytest.mark.parametrize(
+    ("hook_id", "path", "runs"),
+    [
+        ("kfroster-validate", "users.yaml", True),
+        ("kfroster-validate", "out/profiles/chen.yaml", False),
+        ("kfroster-validate", "team/users.yaml", False),
+        ("kfroster-compile-check", "users.yaml", True),
+        ("kfroster-compile-check", "out/profiles/chen.yaml", True),
+        ("kfroster-compile-check", "README.md", False),
+    ],
+)
+def test_hooks_run_when_the_roster_or_out_changes(hook_id: str, path: str, runs: bool) -> None:
+    [hook] = [hook for hook in published_hooks() if hook["id"] == hook_id]
+    assert bool(re.search(hook["files"], path)) is runs
+
+
+@pytest.fixture
+def roster_copy(tmp_path: Path) -> Path:
+    """A copy of the example roster and its compiled out/."""
+    shutil.copy(REPO / "users.yaml", tmp_path / "users.yaml")
+    shutil.copytree(REPO / "out", tmp_path / "out")
+    return tmp_path
+
+
+def run_hook(hook: dict[str, Any], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a hook's entry as pre-commit would with pass_filenames false: no file arguments."""
+    words = shlex.split(hook["entry"])
+    return subprocess.run(
+        [str(BIN / words[0]), *words[1:]],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("hook_id", HOOK_IDS)
+def test_hooks_pass_on_the_example_roster(hook_id: str, roster_copy: Path) -> None:
+    [hook] = [hook for hook in published_hooks() if hook["id"] == hook_id]
+    result = run_hook(hook, roster_copy)
+    assert result.returncode == 0, result.stderr
+
+
+def test_validate_hook_fails_on_an_invalid_roster(roster_copy: Path) -> None:
+    roster = roster_copy / "users.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "  - {name: ghost, owner: nobody}\n")
+    result = run_hook(published_hooks()[0], roster_copy)
+    assert result.returncode == 1
+    assert "[unknown-user]" in result.stderr
+
+
+def test_compile_check_hook_fails_on_a_hand_edited_out(roster_copy: Path) -> None:
+    edited = roster_copy / "out" / "profiles" / "chen.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8") + "# edited by hand\n")
+    result = run_hook(published_hooks()[1], roster_copy)
+    assert result.returncode == 1
+    assert "out/profiles/chen.yaml" in result.stderr
+
+
+def local_hooks(path: Path) -> dict[str, dict[str, Any]]:
+    [local] = [repo for repo in load(path)["repos"] if repo["repo"] == "local"]
+    return {hook["id"]: hook for hook in local["hooks"]}
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [(PRE_COMMIT_CONFIG, "system"), (TEMPLATE_PRE_COMMIT, "python")],
+    ids=["this repository", "template"],
+)
+def test_local_hooks_mirror_the_published_ones(path: Path, language: str) -> None:
+    """Same id, name, entry and files; only how kfroster is installed differs."""
+    hooks = local_hooks(path)
+    for published in published_hooks():
+        mirrored = dict(hooks[published["id"]])
+        assert mirrored.pop("language") == language
+        mirrored.pop("additional_dependencies", None)
+        assert mirrored == {key: value for key, value in published.items() if key != "language"}
+
+
+def test_this_repository_needs_no_network_for_its_hooks() -> None:
+    """Every hook runs a tool from .venv: no hook repository to download."""
+    repos = load(PRE_COMMIT_CONFIG)["repos"]
+    assert [repo["repo"] for repo in repos] == ["local"]
+    assert {hook["language"] for hook in repos[0]["hooks"]} == {"system"}
+
+
+# --- the review scripts, run as a runner would run them -----------------------------------------
+
+
+EXPRESSIONS = {"${{ github.base_ref }}": "main", "${{ github.token }}": "t0ken"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=GIT_ENV
+    )
+    return result.stdout
+
+
+GIT_ENV = {
+    "PATH": os.environ["PATH"],
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path) -> Path:
+    """A clone on a branch that adds an administrator, its origin/main not fetched yet."""
+    origin, work = tmp_path / "origin.git", tmp_path / "work"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(tmp_path, "init", "-q", "-b", "main", str(work))
+    shutil.copy(REPO / "users.yaml", work / "users.yaml")
+    shutil.copytree(REPO / "out", work / "out")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "roster")
+    git(work, "remote", "add", "origin", str(origin))
+    git(work, "push", "-q", "origin", "main")
+    git(work, "switch", "-q", "-c", "add-dana")
+    roster = work / "users.yaml"
+    text = roster.read_text(encoding="utf-8")
+    admin = "  - {name: tomasz, email: tomasz.nowak@example.com, clusterRole: admin}\n"
+    new_admin = "  - {name: dana, email: dana.kim@example.com, clusterRole: admin}\n"
+    roster.write_text(text.replace(admin, admin + new_admin), encoding="utf-8")
+    subprocess.run([str(BIN / "kfroster"), "compile", "users.yaml"], cwd=work, check=True)
+    git(work, "commit", "-q", "-am", "Add dana as an administrator")
+    return work
+
+
+class Job:
+    """Runs a workflow's steps by name in bash, with a runner's environment files."""
+
+    def __init__(self, workdir: Path, api_url: str, env: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.temp = workdir.parent / "runner-temp"
+        self.temp.mkdir(exist_ok=True)
+        self.summary = self.temp / "step-summary.md"
+        self.output = self.temp / "output.txt"
+        event = self.temp / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": NUMBER}}), encoding="utf-8")
+        [job] = load(TEMPLATE_WORKFLOW)["jobs"].values()
+        self.env = {
+            **GIT_ENV,
+            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_ACTIONS": "true",
+            "RUNNER_TEMP": str(self.temp),
+            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_API_URL": api_url,
+            "GITHUB_SERVER_URL": "https://github.example",
+            "GITHUB_RUN_ID": "42",
+            **{key: str(value) for key, value in job["env"].items()},
+            **env,
+        }
+        self.steps = {step["name"]: step for step in job["steps"]}
+
+    def run(self, name: str) -> subprocess.CompletedProcess[str]:
+        step = self.steps[name]
+        step_env = {key: EXPRESSIONS[value] for key, value in step.get("env", {}).items()}
+        script = self.temp / "step.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        return subprocess.run(
+            # What a runner runs for `shell: bash`.
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=self.workdir,
+            env={**self.env, **step_env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with serve(FakeGitHub()) as fake:
+        yield fake
+
+
+def test_review_of_a_pull_request_end_to_end(pull_request: Path, github: FakeGitHub) -> None:
+    job = Job(pull_request, github.url, {})
+    for name in (
+        "Fetch the base branch",
+        "Validate the roster",
+        "Check that out/ is compiled from the roster",
+        "Plan what the pull request grants and removes",
+        "Add the plan to the job summary",
+        "Create or update the plan comment",
+    ):
+        result = job.run(name)
+        assert result.returncode == 0, f"{name}:\n{result.stdout}{result.stderr}"
+    assert git(pull_request, "rev-parse", "origin/main") == git(pull_request, "rev-parse", "main")
+    plans = job.temp / "kfroster-plan"
+    comment = (plans / "comment.md").read_text(encoding="utf-8")
+    assert comment.splitlines()[0] == MARKER
+    assert "dana" in comment
+    assert job.summary.read_text(encoding="utf-8") == (plans / "summary.md").read_text("utf-8")
+    assert job.output.read_text(encoding="utf-8") == f"plan={plans / 'comment.md'}\n"
+    [posted] = github.comments
+    assert posted["body"].startswith(comment.rstrip("\n"))
+
+
+@pytest.mark.parametrize(("fail_on", "status"), [("", 0), ("quota", 0), ("privilege", 1)])
+def test_fail_on_fails_the_plan_step_yet_the_summary_is_written(
+    pull_request: Path, github: FakeGitHub, fail_on: str, status: int
+) -> None:
+    """A new administrator is a privilege risk: it fails the check only when fail-on names it."""
+    job = Job(pull_request, github.url, {"FAIL_ON": fail_on})
+    assert job.run("Fetch the base branch").returncode == 0
+    plan = job.run("Plan what the pull request grants and removes")
+    assert plan.returncode == status, plan.stdout + plan.stderr
+    assert ("::error title=kfroster plan::" in plan.stdout) is bool(status)
+    assert job.run("Add the plan to the job summary").returncode == 0
+    assert MARKER in job.summary.read_text(encoding="utf-8")
+
+
+def test_an_invalid_roster_fails_the_checks_and_still_gets_a_summary(
+    pull_request: Path, github: FakeGitHub
+) -> None:
+    roster = pull_request / "users.yaml"
+    broken = "".join(f"  - {{name: team-{n}, owner: nobody-{n}}}\n" for n in range(12))
+    roster.write_text(roster.read_text(encoding="utf-8") + broken, encoding="utf-8")
+    job = Job(pull_request, github.url, {})
+    assert job.run("Fetch the base branch").returncode == 0
+
+    validate = job.run("Validate the roster")
+    assert validate.returncode == 1
+    # More errors than GitHub shows as annotations: every one is printed again as text.
+    annotations = [line for line in validate.stderr.splitlines() if line.startswith("::error ")]
+    texts = [line for line in validate.stderr.splitlines() if ": error: " in line]
+    assert len(annotations) == len(texts) >= 12
+    assert job.run("Check that out/ is compiled from the roster").returncode == 1
+    # The pull request's roster is what is invalid, and validate already failed for it.
+    assert job.run("Plan what the pull request grants and removes").returncode == 0
+    assert job.run("Add the plan to the job summary").returncode == 0
+    assert job.summary.read_text(encoding="utf-8").strip()
+
+
+def test_readme_documents_every_input_and_hook() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Pull-request review in CI", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([\w-]+)` \|", section, flags=re.MULTILINE))
+    assert documented == set(load(ACTION)["inputs"])
+    assert all(f"`{hook_id}`" in section for hook_id in HOOK_IDS)
+    assert "uses: OWNER/kfroster@v" in section
