@@ -1,0 +1,156 @@
+"""Rules on the names kfroster derives: namespaces, KFAM object names, labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compiler.model import names
+from compiler.model.resolve import grants
+from compiler.problems import path_text, quoted
+from compiler.roster.rules.facts import Facts, Finding
+
+RESERVED_NAMESPACES = frozenset(
+    {
+        "argocd",
+        "auth",
+        "cert-manager",
+        "default",
+        "flux-system",
+        "istio-system",
+        "knative-eventing",
+        "knative-serving",
+        "kubeflow",
+        "kubeflow-system",
+        "notebook-controller-system",
+        "oauth2-proxy",
+        "tensorboard-controller-system",
+    }
+)
+
+RESERVED_PREFIX = "kube-"
+
+# Label prefixes the Kubernetes project keeps for itself, and kfroster's own labels.
+_KUBERNETES_LABEL_PREFIXES = frozenset({"kubernetes.io", "k8s.io"})
+
+_KFROSTER_LABELS = frozenset({"app.kubernetes.io/managed-by"})  # see render/common.py
+
+
+def reserved_namespace(facts: Facts) -> Iterator[Finding]:
+    """A profile would take over a system namespace.
+
+    profiles:
+      - {name: kube-system, owner: alice}
+    """
+    parsed = facts.parsed
+    extra = set(parsed.roster.policy.reserved_namespaces)
+    for profile in parsed.roster.profiles:
+        name = profile.name
+        if name in RESERVED_NAMESPACES or name.startswith(RESERVED_PREFIX):
+            yield Finding(
+                parsed.path_of(profile, "name"),
+                f"profile name {name!r} is a reserved system namespace; a profile there would "
+                "hand it to one user; choose another name",
+            )
+        elif name in extra:
+            yield Finding(
+                parsed.path_of(profile, "name"),
+                f"profile name {name!r} is listed in policy.reservedNamespaces; choose another "
+                "name",
+            )
+
+
+def kfam_name_collision(facts: Facts) -> Iterator[Finding]:
+    """Two contributors of a profile get the same KFAM object name.
+
+    users:
+      - {name: ab1, email: a.b@example.com}
+      - {name: ab2, email: a-b@example.com}
+    profiles:
+      - name: vision
+        owner: alice
+        contributors: [{user: ab1, role: edit}, {user: ab2, role: edit}]
+    """
+    parsed = facts.parsed
+    for profile in parsed.roster.profiles:
+        contributors = profile.contributors
+        if not contributors or (len(contributors) == 1 and contributors[0].user is not None):
+            continue  # at most one contributor: nothing to collide with (most profiles)
+        seen: dict[str, str] = {}
+        for grant in grants(profile, facts.index):
+            name = names.kfam_name(grant.user.email, grant.role)
+            first = seen.setdefault(name, grant.user.email)
+            if first != grant.user.email:
+                yield Finding(
+                    parsed.path_of(profile, "contributors"),
+                    f"contributors {first!r} and {grant.user.email!r} of profile "
+                    f"{profile.name!r} both map to the object name {name!r}, so one would "
+                    "overwrite the other; the Kubeflow dashboard names contributors this way",
+                )
+
+
+def name_too_long(facts: Facts) -> Iterator[Finding]:
+    """An object name derived from an email exceeds the Kubernetes limit of 253 characters.
+
+    Of the names kfroster derives, only the contributor name can: a Namespace or Profile
+    is the profile's name (a DNS label, at most 63 characters), a ClusterRoleBinding is
+    `kubeflow-<role>-<user>` (at most 78), and label values come from the roster as
+    written, checked by the schema.
+
+    users:
+      - {name: long, email: <a 250-character address>@example.com}
+    """
+    parsed = facts.parsed
+    for user in parsed.roster.users:
+        name = names.kfam_name(user.email, "edit")
+        if len(name) > names.MAX_OBJECT_NAME:
+            yield Finding(
+                parsed.path_of(user, "email"),
+                f"email {quoted(user.email)} is too long for the name of its contributor "
+                f"RoleBinding and AuthorizationPolicy: user-<email>-clusterrole-<role> would be "
+                f"{len(name)} characters, and Kubernetes allows {names.MAX_OBJECT_NAME}; use an "
+                f"email of at most {len(user.email) - (len(name) - names.MAX_OBJECT_NAME)} "
+                "characters",
+            )
+
+
+def namespace_label(facts: Facts) -> Iterator[Finding]:
+    """A namespace label is Kubernetes' or kfroster's own, or weakens every profile's namespace.
+
+    settings:
+      namespaceLabels: {pod-security.kubernetes.io/enforce: privileged}
+    """
+    parsed = facts.parsed
+    path = ("settings", "namespaceLabels")
+    for key, value in sorted(parsed.roster.settings.namespace_labels.items()):
+        prefix = key.rpartition("/")[0]
+        if prefix in _KUBERNETES_LABEL_PREFIXES:
+            yield Finding(
+                (*path, key),
+                f"label {key!r} in {path_text(path)} uses the prefix {prefix}/, which is "
+                "reserved for Kubernetes itself (the API server sets "
+                "kubernetes.io/metadata.name to the namespace's name); remove it",
+                key=True,
+            )
+        elif key in _KFROSTER_LABELS:
+            yield Finding(
+                (*path, key),
+                f"label {key!r} in {path_text(path)} is set by kfroster on every object it "
+                "writes, so this value would be ignored; remove it",
+                key=True,
+            )
+        elif key == "pod-security.kubernetes.io/enforce" and value == "privileged":
+            yield Finding(
+                (*path, key),
+                f"{path_text((*path, key))}: privileged lets the pods of every profile "
+                "namespace run privileged, with full access to their node; remove the label, "
+                "or use baseline or restricted",
+            )
+        elif key == "istio-injection" and value == "disabled":
+            yield Finding(
+                (*path, key),
+                f"{path_text((*path, key))}: disabled leaves the pods of every profile "
+                "namespace without an Istio sidecar, so the AuthorizationPolicies that limit "
+                "who reaches a profile are not enforced at its pods; remove the label unless "
+                "the mesh enforces them another way (ambient mode)",
+                "warning",
+            )
