@@ -21,8 +21,9 @@ from compiler.model.keys import Manifest, ResourceKey, key_of
 from compiler.model.resolve import RosterIndex, grants
 from compiler.model.roster import Roster
 from compiler.render import render_all
-from compiler.render.common import MANAGED_BY, PRUNE_PROTECTION
+from compiler.render.common import MANAGED_BY
 from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.render.protection import PROTECTION
 
 Action = Literal["create", "change", "keep", "prune"]
 _ACTIONS: Final[tuple[Action, ...]] = ("create", "change", "keep", "prune")
@@ -55,8 +56,8 @@ _MISSING: Final = object()
 _ROUTINE: Final[Mapping[tuple[str | int, ...], str]] = {
     ("metadata", "labels", *MANAGED_BY): "gain the label app.kubernetes.io/managed-by: kfroster",
     **{
-        ("metadata", "annotations", key): "gain prune protection (Namespaces and Profiles)"
-        for key in PRUNE_PROTECTION
+        ("metadata", "annotations", key): "gain prune protection (what holds data)"
+        for key in PROTECTION
     },
     ("spec", "owner", "apiGroup"): "get spec.owner.apiGroup written out (the same owner)",
 }

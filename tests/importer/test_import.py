@@ -484,7 +484,7 @@ def test_hand_made_cluster_switch_over_lists_every_renamed_object(
     }
     assert not any(action == "prune" for action, _key in changes)
     assert dict(hand_made.switch.routine) == {
-        "gain prune protection (Namespaces and Profiles)": 8,
+        "gain prune protection (what holds data)": 4,
         "gain the label app.kubernetes.io/managed-by: kfroster": 14,
         "get spec.owner.apiGroup written out (the same owner)": 4,
     }
