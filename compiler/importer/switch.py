@@ -23,7 +23,7 @@ from compiler.model.roster import Roster
 from compiler.render import render_all
 from compiler.render.common import MANAGED_BY
 from compiler.render.limit_range import LIMIT_RANGE_NAME
-from compiler.render.protection import PROTECTION
+from compiler.render.protection import PROTECTION, release_namespace_command
 
 Action = Literal["create", "change", "keep", "prune"]
 _ACTIONS: Final[tuple[Action, ...]] = ("create", "change", "keep", "prune")
@@ -45,6 +45,8 @@ class SwitchOver:
     changes: tuple[Change, ...]  # by action, then by key
     # Harmless additions to many existing objects, counted rather than listed.
     routine: tuple[tuple[str, int], ...]
+    # Commands removing the ownerReference of each namespace its Profile owns, by name.
+    releases: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         """Count the changes of one kind."""
@@ -126,7 +128,12 @@ def switch_over(
         if is_managed(obj) and key not in compiled:
             changes.append(Change("prune", key, "was applied from out/ and is no longer in it"))
     changes.sort(key=lambda c: (_ACTIONS.index(c.action), c.key))
-    return SwitchOver(tuple(changes), tuple(sorted(routine.items())))
+    releases = tuple(
+        release_namespace_command(profile.name, reference)
+        for profile in sorted(roster.profiles, key=lambda p: p.name)
+        if (reference := interpretation.profiles[profile.name].owner_reference) is not None
+    )
+    return SwitchOver(tuple(changes), tuple(sorted(routine.items())), releases)
 
 
 def _why_new(key: ResourceKey, objects: Mapping[ResourceKey, ClusterObject]) -> str:

@@ -18,6 +18,7 @@ in v1.7.0 and kubeflow/dashboard main). Hence:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -74,12 +75,22 @@ def delete_namespace_command(name: str) -> str:
     return f"kubectl delete namespace {name}"
 
 
-def release_namespace_command(name: str) -> str:
-    """Return the command that removes a namespace's ownerReferences (to its Profile).
+def release_namespace_command(name: str, reference: tuple[int, str] | None = None) -> str:
+    """Return the command that removes a namespace's ownerReference to its Profile.
 
-    Afterwards deleting the Profile leaves the namespace and its data in place.
+    Afterwards deleting the Profile leaves the namespace and its data in place. Given the
+    reference's position and uid (read from the cluster), the JSON patch removes exactly
+    that one, and fails without changing anything if it is no longer there.
     """
-    patch = '[{"op":"remove","path":"/metadata/ownerReferences"}]'
+    if reference is None:
+        patch = '[{"op":"remove","path":"/metadata/ownerReferences"}]'
+    else:
+        position, uid = reference
+        path = f"/metadata/ownerReferences/{position}"
+        patch = (
+            f'[{{"op":"test","path":"{path}/uid","value":{json.dumps(uid)}}},'
+            f'{{"op":"remove","path":"{path}"}}]'
+        )
     return f"kubectl patch namespace {name} --type=json -p '{patch}'"
 
 

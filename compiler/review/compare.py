@@ -354,6 +354,10 @@ def profile_facts(delta: ProfileDelta, base: View, head: View) -> tuple[Fact, ..
         new_via = after.sources if after else ()
         if old_role != new_role or old_via != new_via:
             facts.append(Fact(("contributor", user), old_role, new_role, new_via or old_via))
+    old_flag = old.namespace_owned_by_profile if old else None
+    new_flag = new.namespace_owned_by_profile if new else None
+    if old is not None and new is not None and old_flag != new_flag:
+        facts.append(Fact(("namespaceOwnedByProfile",), _text(old_flag), _text(new_flag)))
     old_plugins = [_dump(plugin) for plugin in old.plugins] if old else []
     new_plugins = [_dump(plugin) for plugin in new.plugins] if new else []
     if old_plugins != new_plugins:

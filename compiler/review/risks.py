@@ -685,6 +685,10 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             continue
         elif field == "manageNamespaces":
             message = _manage_namespaces(new == "true", namespaces)
+        elif field == "defaultWorkloadIdentity":
+            if new is not None:
+                yield _default_workload_identity(comparison, new)
+            continue
         elif field == "applyUnits":
             message = ("settings ", Code(field), *change, ": ", *_moves(comparison))
         else:
@@ -701,6 +705,26 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
         )
         yield Risk("settings", "warning", "settings.namespaceLabels", message)
     yield from _policy(comparison)
+
+
+def _default_workload_identity(comparison: Comparison, account: str) -> Risk:
+    """Every Profile without its own WorkloadIdentity gets this Google service account."""
+    profiles = sum(
+        1
+        for profile in comparison.head.profiles.values()
+        if all(plugin.kind != "WorkloadIdentity" for plugin in profile.plugins)
+    )
+    message: Message = (
+        "settings ",
+        Code("defaultWorkloadIdentity"),
+        " is now ",
+        Code(account),
+        f": the {profiles} Profiles without a WorkloadIdentity plugin of their own give "
+        "their namespace's default-editor service account this Google service account, so "
+        "whoever can run a pod with edit there acts as it in Google Cloud. It must be what the "
+        "profile controller's -workload-identity says, or the two fight over spec.plugins",
+    )
+    return Risk("privilege", "high", "settings.defaultWorkloadIdentity", message)
 
 
 def _label_change(key: str, old: str | None, new: str | None) -> list[Part]:

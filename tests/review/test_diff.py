@@ -656,3 +656,40 @@ def test_invalid_side_yields_a_plan_that_says_so() -> None:
 def test_unreadable_file_is_a_usage_error(tmp_path: Any) -> None:
     with pytest.raises(diff.UnreadableRoster, match="cannot read the roster"):
         diff.load_file(tmp_path / "missing.yaml")
+
+
+def test_a_default_workload_identity_is_privilege_for_every_profile_without_one() -> None:
+    account = "kubeflow-default@ml-prod.iam.gserviceaccount.com"
+
+    def edit(data: dict[str, Any]) -> None:
+        data["settings"] = {"defaultWorkloadIdentity": account}
+        profile(data, "ed")["plugins"] = [
+            {
+                "kind": "WorkloadIdentity",
+                "spec": {"gcpServiceAccount": "ed-own-sa@p.iam.gserviceaccount.com"},
+            }
+        ]
+
+    plan = plan_of(changed(edit))
+    (risk,) = [r for r in plan.risks if r.subject == "settings.defaultWorkloadIdentity"]
+    assert (risk.kind, risk.severity) == ("privilege", "high")
+    assert plain(risk.message).startswith(
+        f"settings defaultWorkloadIdentity is now {account}: the 2 Profiles without a "
+        "WorkloadIdentity plugin of their own give their namespace's default-editor"
+    )
+    # The Profiles that get it show the plugin in the plan's objects.
+    plugins = {
+        c.key.name: [f.new for f in c.fields if f.path[:2] == ("spec", "plugins")]
+        for c in plan.objects
+        if c.key.kind == "Profile"
+    }
+    default = [{"kind": "WorkloadIdentity", "spec": {"gcpServiceAccount": account}}]
+    assert plugins["bo"] == plugins["shared"] == [default]
+
+
+def test_marking_a_namespace_owned_shows_in_the_profile_section() -> None:
+    plan = plan_of(flagged("bo"))
+    (section,) = [c for c in plan.changes if c.name == "bo"]
+    assert [(f.path, f.old, f.new) for f in section.facts] == [
+        (("namespaceOwnedByProfile",), "false", "true")
+    ]
