@@ -358,7 +358,8 @@ class Profile(Model):
     """The namespace has an ownerReference to its Profile (the profile controller created it,
     before kfroster): deleting the Profile deletes the namespace and its data, so the Profile
     and its LimitRange are never pruned. `kfroster import` writes it; remove it only once
-    that ownerReference is gone. (With several clusters, a list of the clusters where it holds.)"""
+    that ownerReference is gone. (Once a roster can name several clusters, this will also
+    take the list of clusters where it holds; `true` will keep meaning all of them.)"""
 
 
 class Roster(Model):
