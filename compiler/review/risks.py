@@ -215,6 +215,8 @@ def data(comparison: Comparison) -> Iterator[Risk]:
         if delta.new is None:
             yield _removed_profile(comparison, delta.old, added.get(delta.old.owner))
             continue
+        if delta.new.namespace_owned_by_profile and not delta.old.namespace_owned_by_profile:
+            yield _flag_added(name, delta.new.owner)
         kept_before = protects_profile(delta.old, base.roster.settings)
         if kept_before and not protects_profile(delta.new, head.roster.settings):
             if delta.old.namespace_owned_by_profile and not delta.new.namespace_owned_by_profile:
@@ -305,6 +307,23 @@ def _why_kept(profile: Profile, settings: Settings) -> list[Part]:
         Code(profile.name),
         " with an ownerReference to its Profile",
     ]
+
+
+def _flag_added(name: str, person: str) -> Risk:
+    message: Message = (
+        "profile ",
+        Code(name),
+        " gains ",
+        Code("namespaceOwnedByProfile"),
+        ": its Profile and LimitRange are no longer pruned, so removing the profile later "
+        "keeps its owner ",
+        Code(person),
+        "'s access until an administrator deletes the Profile. Mark only a namespace that "
+        "has an ownerReference to its Profile (",
+        Code(f"kubectl get namespace {name} -o jsonpath='{{.metadata.ownerReferences}}'"),
+        "; kfroster import marks them)",
+    )
+    return Risk("data", "warning", f"profile {name}", message, (person,))
 
 
 def _flag_dropped(name: str) -> Risk:
