@@ -17,7 +17,7 @@ from compiler import pipeline
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.roster import Roster
 from compiler.model.units import directory_of
-from tests.flux_simulation import Cluster, Kustomization, Reconciled, stages, units_of
+from tests.flux_simulation import Cluster, Kustomization, Reconciled, Stage, stages, units_of
 
 FLUX = [pytest.param((2, 6), id="flux-2.6"), pytest.param((2, 7), id="flux-2.7")]
 PROFILE = ("kubeflow.org", "Profile")
@@ -130,8 +130,8 @@ MIXED = [
 ]
 
 
-def kinds(found: list[object]) -> list[tuple[str, list[str]]]:
-    return [(s.name, [m["kind"] for m in s.objects]) for s in found]  # type: ignore[attr-defined]
+def kinds(found: list[Stage]) -> list[tuple[str, list[str]]]:
+    return [(stage.name, [m["kind"] for m in stage.objects]) for stage in found]
 
 
 def test_flux_before_2_7_stages_crds_and_namespaces_then_classes_then_the_rest() -> None:
