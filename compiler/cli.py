@@ -197,11 +197,20 @@ def explain(
     ],
     roster: RosterPath = Path("users.yaml"),
     output_format: PresentationOption = Presentation.TEXT,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            metavar="REF",
+            help="Also say what happens to WHO's access in profiles that left since git REF.",
+        ),
+    ] = None,
 ) -> None:
     """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
     from compiler import pipeline
     from compiler.explain import access as explaining
     from compiler.problems import CompilerError
+    from compiler.review import gitrev
     from compiler.terminal import palette_for
 
     checked = pipeline.check(roster, str(roster))
@@ -210,7 +219,13 @@ def explain(
         _say(f"{roster}: invalid ({_count(checked.problems, 'error')})")
         raise typer.Exit(1)
     try:
-        found = explaining.explain(checked.roster, who)
+        before = None
+        if base is not None:
+            before = pipeline.check_text(gitrev.read_at(roster, base), f"{roster}@{base}").roster
+            if before is None:
+                _say(f"error: {roster}@{base} is invalid; run kfroster diff --base {base}")
+                raise typer.Exit(1)
+        found = explaining.explain(checked.roster, who, before)
     except CompilerError as err:
         _say(f"error: {roster}: {err}")
         raise typer.Exit(1) from None

@@ -83,6 +83,8 @@ def rosters(draw: st.DrawFn) -> dict[str, Any]:
             profile["resourceQuota"] = {"hard": draw(_resources())}
         if draw(st.booleans()):
             profile["limitRange"] = draw(_limit_range())
+        if draw(st.integers(0, 3)) == 0:
+            profile["namespaceOwnedByProfile"] = True
         profiles.append(profile)
     roster: dict[str, Any] = {
         "version": 1,
@@ -323,6 +325,8 @@ def _profile(
     plugins = draw(_plugins())
     if plugins:
         profile["plugins"] = plugins
+    if draw(st.booleans()):
+        profile["namespaceOwnedByProfile"] = draw(st.booleans())
     return profile
 
 
@@ -334,6 +338,12 @@ _SETTINGS: dict[str, st.SearchStrategy[Any]] = {
     "manageNamespaces": st.booleans(),
     "namespaceLabels": st.dictionaries(_LABEL_KEY, _LABEL_VALUE, max_size=4),
     "applyUnits": st.integers(1, 8),
+    "defaultWorkloadIdentity": st.sampled_from(
+        [
+            "kubeflow-default@ml-prod.iam.gserviceaccount.com",
+            "team-wi-sa@p-1.iam.gserviceaccount.com",
+        ]
+    ),
 }
 
 

@@ -32,6 +32,7 @@ from compiler.model.roster import (
     WorkloadIdentity,
 )
 from compiler.problems import CompilerError
+from compiler.render.protection import offboarding
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table, wrap
 
 # The RoleBinding the profile controller creates for a profile's owner.
@@ -127,6 +128,39 @@ class OwnedProfile:
 
 
 @dataclass(frozen=True)
+class Departure:
+    """A profile the person reached at the base revision, which leaves the roster.
+
+    `kept`: the owner's access stays, because the Profile is kept (protection.py); else
+    the next apply revokes it. `commands`: what an administrator runs to finish.
+    """
+
+    namespace: str
+    role: NamespaceRole
+    kept: bool
+    why_kept: str
+    commands: tuple[str, ...]
+
+    def describe(self) -> str:
+        """Say what the next apply does to this access, and what is left to do by hand."""
+        name = self.namespace
+        if not self.kept:
+            who = "revoked" if self.role == "owner" else "revoked (bindings pruned)"
+            return (
+                f"{who} on the next apply; namespace {name} and its data stay "
+                f"(to delete them: {self.commands[0]})"
+            )
+        if self.role != "owner":
+            return "revoked (bindings pruned) on the next apply; the Profile is kept"
+        release, delete_profile, delete_namespace = self.commands
+        return (
+            f"kept: the Profile stays ({self.why_kept}) and the controller keeps "
+            f"kubeflow-admin there for its owner; to revoke it and keep the data: {release}, "
+            f"then {delete_profile}; {delete_namespace} deletes the data"
+        )
+
+
+@dataclass(frozen=True)
 class Explanation:
     """Everything one person can do, as the compiled roster grants it."""
 
@@ -137,6 +171,7 @@ class Explanation:
     namespaces: tuple[NamespaceAccess, ...]
     owned: tuple[OwnedProfile, ...]
     notes: tuple[str, ...]
+    leaving: tuple[Departure, ...] = ()
 
 
 def find_user(roster: Roster, who: str) -> tuple[User, Literal["name", "email"]]:
@@ -175,9 +210,32 @@ _CLOSE_ENOUGH = 0.6
 _NEARLY = 0.1
 
 
-def explain(roster: Roster, who: str) -> Explanation:
-    """Explain what WHO can do under a valid roster."""
-    user, matched_by = find_user(roster, who)
+def explain(roster: Roster, who: str, base: Roster | None = None) -> Explanation:
+    """Explain what WHO can do under a valid roster.
+
+    With the roster at a base revision (the one the cluster was applied from), also say
+    what happens to the access WHO had in profiles that leave the roster, as the plan of
+    that change says it; WHO may then be someone the roster no longer names.
+    """
+    try:
+        user, matched_by = find_user(roster, who)
+    except UnknownPerson:
+        if base is None:
+            raise
+        gone, matched_by = find_user(base, who)
+        departed = _leaving(gone, roster, base)
+        notes = _notes(gone, who, matched_by, None, (), roster=roster, leaving=departed)
+        return Explanation(
+            gone,
+            matched_by,
+            (),
+            None,
+            (),
+            (),
+            (f"{gone.name} is no longer in the roster", *notes),
+            departed,
+        )
+    leaving = _leaving(user, roster, base) if base is not None else ()
     index = RosterIndex.build(roster)
     cluster = None
     if user.cluster_role is not None:
@@ -202,8 +260,39 @@ def explain(roster: Roster, who: str) -> Explanation:
         cluster,
         tuple(namespaces),
         tuple(owned),
-        _notes(user, who, matched_by, cluster, namespaces),
+        _notes(user, who, matched_by, cluster, namespaces, roster=roster, leaving=leaving),
+        leaving,
     )
+
+
+def _leaving(user: User, roster: Roster, base: Roster) -> tuple[Departure, ...]:
+    """Return the profiles of `base` that `user` reached and `roster` no longer has.
+
+    What happens is decided by the base side, the objects in the cluster, as the plan
+    decides it (protection.offboarding).
+    """
+    current = {profile.name for profile in roster.profiles}
+    index = RosterIndex.build(base)
+    base_user = index.users.get(user.name)
+    if base_user is None:
+        return ()
+    departures: list[Departure] = []
+    for profile in sorted(base.profiles, key=lambda p: p.name):
+        if profile.name in current:
+            continue
+        access = _namespace_access(profile, base_user, index)
+        if access is None:
+            continue
+        leaving = offboarding(profile, base.settings)
+        why = (
+            "namespaceOwnedByProfile: its namespace goes with it"
+            if profile.namespace_owned_by_profile
+            else "manageNamespaces: false: the controller's namespace goes with it"
+        )
+        departures.append(
+            Departure(profile.name, access.role, leaving.protected, why, leaving.commands)
+        )
+    return tuple(departures)
 
 
 def _entries(profile: Profile, user: User, index: RosterIndex) -> list[Source]:
@@ -282,6 +371,9 @@ def _notes(
     matched_by: str,
     cluster: ClusterAccess | None,
     namespaces: Sequence[NamespaceAccess],
+    *,
+    roster: Roster,
+    leaving: Sequence[Departure] = (),
 ) -> tuple[str, ...]:
     notes: list[str] = []
     if matched_by == "email" and who != user.email:
@@ -304,8 +396,21 @@ def _notes(
                     " owners are never contributors, so it binds nothing: ownership already"
                     " gives kubeflow-admin"
                 )
-    if cluster is None and not namespaces:
+    kept = [d.namespace for d in leaving if d.kept and d.role == "owner"]
+    if kept:
+        notes.append(
+            f"still kubeflow-admin in {', '.join(kept)}: those profiles left the roster, but "
+            "their Profiles are kept, and the profile controller keeps their owner's access "
+            "(see Leaving the roster)"
+        )
+    elif cluster is None and not namespaces:
         notes.append("no access: not an owner or contributor of any profile, no cluster-wide role")
+    if not roster.settings.manage_namespaces:
+        notes.append(
+            "with manageNamespaces: false, a profile removed from the roster keeps its Profile, "
+            "and its owner keeps kubeflow-admin there until an administrator deletes it; "
+            "--base REF lists the profiles that left since REF"
+        )
     for access in namespaces:
         if access.effective != ("admin" if access.role == "owner" else access.role):
             notes.append(
@@ -432,6 +537,11 @@ def format_text(explanation: Explanation, palette: Palette = PLAIN) -> str:
                 details.append(["plugins", "\n".join(owned.plugins)])
             rows += [[palette.bold(owned.name), *details[0]], *(["", *d] for d in details[1:])]
         lines += table((), rows, indent=2)
+    if explanation.leaving:
+        lines += ["", palette.bold(f"Leaving the roster ({len(explanation.leaving)})")]
+        lines += definitions(
+            [(f"{d.namespace} (was {d.role})", d.describe()) for d in explanation.leaving]
+        )
     if explanation.notes:
         lines.append("")
         for note in explanation.notes:
@@ -484,6 +594,12 @@ def format_markdown(explanation: Explanation) -> str:
                 ]
                 for o in explanation.owned
             ],
+        )
+    if explanation.leaving:
+        lines += ["", f"#### Leaving the roster ({len(explanation.leaving)})", ""]
+        lines += markdown_table(
+            ["Namespace", "Was", "After the next apply"],
+            [[f"`{d.namespace}`", d.role, d.describe()] for d in explanation.leaving],
         )
     if explanation.notes:
         lines += ["", *(f"> **Note:** {note}" for note in explanation.notes)]
@@ -538,6 +654,17 @@ def to_json(explanation: Explanation) -> dict[str, object]:
                 "plugins": list(o.plugins),
             }
             for o in explanation.owned
+        ],
+        "leaving": [
+            {
+                "namespace": d.namespace,
+                "role": d.role,
+                "accessKept": d.kept and d.role == "owner",
+                "profileKept": d.kept,
+                "after": d.describe(),
+                "commands": list(d.commands),
+            }
+            for d in explanation.leaving
         ],
         "notes": list(explanation.notes),
     }

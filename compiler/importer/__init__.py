@@ -234,6 +234,13 @@ def format_report(imported: Imported, inputs: Sequence[str], output: str) -> lis
     if commands:
         lines.append("Once out/ is applied, delete what it replaced:")
         lines.extend(f"  {command}" for command in commands)
+    if switch.releases:
+        lines.append(
+            "Namespaces their Profile owns go with it: the roster keeps those Profiles "
+            "(namespaceOwnedByProfile). To let removing a profile revoke its owner's access "
+            "and keep the data, remove the ownerReference, then drop namespaceOwnedByProfile:"
+        )
+        lines.extend(f"  {command}" for command in switch.releases)
     return lines
 
 
@@ -271,6 +278,7 @@ def report_json(imported: Imported) -> str:
                 for c in imported.switch.changes
             ],
             "routine": dict(imported.switch.routine),
+            "releases": list(imported.switch.releases),
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -44,6 +44,7 @@ REPORT_RULES: Final = (
     "email-case-collision",
     "contributor-name-collision",
     "namespace-owner-mismatch",
+    "namespace-owned-by-profile",
     "settings-inconsistent",
     "setting-not-imported",
     "limit-range-not-imported",
@@ -101,6 +102,8 @@ class ProfileDraft:
     limit_range_source: ClusterObject | None
     plugins: list[Any]
     contributors: dict[str, Contribution] = field(default_factory=dict)  # email -> grant
+    # The namespace's ownerReference to its Profile: (position in the list, uid).
+    owner_reference: tuple[int, str] | None = None
 
     @property
     def name(self) -> str:
@@ -331,6 +334,7 @@ def _read_namespace(obj: ClusterObject, state: _State) -> None:
     labels = obj.labels()
     kept = {k: v for k, v in sorted(labels.items()) if k not in _NAMESPACE_LABELS_NOT_SETTINGS}
     state.labels.add(json.dumps(kept), obj)
+    _read_owner_reference(obj, profile, state)
     owner = obj.annotations().get("owner")
     if owner != profile.owner:
         shown = "no owner annotation" if owner is None else f"the owner annotation {owner!r}"
@@ -341,6 +345,35 @@ def _read_namespace(obj: ClusterObject, state: _State) -> None:
             "controller does not adopt it; compiling sets the annotation, and the "
             "controller then takes the namespace over",
         )
+
+
+def _read_owner_reference(obj: ClusterObject, profile: ProfileDraft, state: _State) -> None:
+    """Find the ownerReference the profile controller sets on a namespace it creates.
+
+    It sets one only when it creates the namespace (profile_controller.go, kubeflow/kubeflow
+    v1.10.0 L139-149): the garbage collector then deletes the namespace with the Profile.
+    """
+    references = mapping_of(obj.body.get("metadata")).get("ownerReferences")
+    for position, each in enumerate(references if isinstance(references, list) else []):
+        reference = mapping_of(each)
+        api_version = reference.get("apiVersion")
+        if (
+            reference.get("kind") == "Profile"
+            and isinstance(api_version, str)
+            and api_version.startswith(f"{KUBEFLOW}/")
+        ):
+            uid = reference.get("uid")
+            profile.owner_reference = (position, uid if isinstance(uid, str) else "")
+            state.note(
+                obj,
+                "namespace-owned-by-profile",
+                f"has an ownerReference to Profile {reference.get('name')!r} (the profile "
+                "controller created it): deleting the Profile deletes the namespace and all its "
+                "data; the roster marks the profile namespaceOwnedByProfile: true, so compiling "
+                "keeps the Profile and its LimitRange (prune disabled); the switch-over prints "
+                "the command that removes the ownerReference",
+            )
+            return
 
 
 def _subjects(obj: ClusterObject) -> list[dict[str, Any]]:

@@ -143,6 +143,11 @@ def _profile_entry(
         entry["contributors"] = contributors
     if profile.plugins:
         entry["plugins"] = profile.plugins
+    if profile.owner_reference is not None:
+        entry["namespaceOwnedByProfile"] = True
+        trailing[(*path, "namespaceOwnedByProfile")] = (
+            "the namespace has an ownerReference to its Profile"
+        )
     return entry
 
 

@@ -21,8 +21,9 @@ from compiler.model.keys import Manifest, ResourceKey, key_of
 from compiler.model.resolve import RosterIndex, grants
 from compiler.model.roster import Roster
 from compiler.render import render_all
-from compiler.render.common import MANAGED_BY, PRUNE_PROTECTION
+from compiler.render.common import MANAGED_BY
 from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.render.protection import PROTECTION, release_namespace_command
 
 Action = Literal["create", "change", "keep", "prune"]
 _ACTIONS: Final[tuple[Action, ...]] = ("create", "change", "keep", "prune")
@@ -44,6 +45,8 @@ class SwitchOver:
     changes: tuple[Change, ...]  # by action, then by key
     # Harmless additions to many existing objects, counted rather than listed.
     routine: tuple[tuple[str, int], ...]
+    # Commands removing the ownerReference of each namespace its Profile owns, by name.
+    releases: tuple[str, ...] = ()
 
     def count(self, action: Action) -> int:
         """Count the changes of one kind."""
@@ -55,8 +58,8 @@ _MISSING: Final = object()
 _ROUTINE: Final[Mapping[tuple[str | int, ...], str]] = {
     ("metadata", "labels", *MANAGED_BY): "gain the label app.kubernetes.io/managed-by: kfroster",
     **{
-        ("metadata", "annotations", key): "gain prune protection (Namespaces and Profiles)"
-        for key in PRUNE_PROTECTION
+        ("metadata", "annotations", key): "gain prune protection (what holds data)"
+        for key in PROTECTION
     },
     ("spec", "owner", "apiGroup"): "get spec.owner.apiGroup written out (the same owner)",
 }
@@ -125,7 +128,12 @@ def switch_over(
         if is_managed(obj) and key not in compiled:
             changes.append(Change("prune", key, "was applied from out/ and is no longer in it"))
     changes.sort(key=lambda c: (_ACTIONS.index(c.action), c.key))
-    return SwitchOver(tuple(changes), tuple(sorted(routine.items())))
+    releases = tuple(
+        release_namespace_command(profile.name, reference)
+        for profile in sorted(roster.profiles, key=lambda p: p.name)
+        if (reference := interpretation.profiles[profile.name].owner_reference) is not None
+    )
+    return SwitchOver(tuple(changes), tuple(sorted(routine.items())), releases)
 
 
 def _why_new(key: ResourceKey, objects: Mapping[ResourceKey, ClusterObject]) -> str:

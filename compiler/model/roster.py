@@ -126,6 +126,9 @@ LabelKey = Annotated[
     Trimmed,
 ]
 LabelValue = Annotated[StrictStr, Field(pattern=LABEL_VALUE_PATTERN, max_length=63), Trimmed]
+GcpServiceAccount = Annotated[
+    StrictStr, Field(pattern=GCP_SERVICE_ACCOUNT_PATTERN, max_length=253), Trimmed
+]
 
 # A contributor names a user or a group, never both: how the schema says so.
 CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["group"]}]
@@ -185,6 +188,10 @@ class Settings(Model):
     ] = 1
     """How many directories out/ is split into, each applied by one Flux Kustomization or
     Argo CD Application; 1 writes everything straight under out/."""
+    default_workload_identity: GcpServiceAccount | None = None
+    """The profile controller's `-workload-identity` (its default WorkloadIdentity): written
+    into every Profile that has no WorkloadIdentity plugin of its own, as the controller
+    would append it, so GitOps and the controller agree on `spec.plugins`."""
 
 
 class Policy(Model):
@@ -307,9 +314,7 @@ class Contributor(Model):
 class WorkloadIdentitySpec(Model):
     """Google Cloud Workload Identity for the namespace's default-editor account."""
 
-    gcp_service_account: Annotated[
-        StrictStr, Field(pattern=GCP_SERVICE_ACCOUNT_PATTERN, max_length=253), Trimmed
-    ]
+    gcp_service_account: GcpServiceAccount
 
 
 class WorkloadIdentity(Model):
@@ -349,6 +354,12 @@ class Profile(Model):
     """Replaces `defaults.limitRange`; `{}` means no LimitRange."""
     contributors: tuple[Contributor, ...] = ()
     plugins: tuple[Plugin, ...] = ()
+    namespace_owned_by_profile: StrictBool = False
+    """The namespace has an ownerReference to its Profile (the profile controller created it,
+    before kfroster): deleting the Profile deletes the namespace and its data, so the Profile
+    and its LimitRange are never pruned. `kfroster import` writes it; remove it only once
+    that ownerReference is gone. (Once a roster can name several clusters, this will also
+    take the list of clusters where it holds; `true` will keep meaning all of them.)"""
 
 
 class Roster(Model):

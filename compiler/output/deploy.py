@@ -7,10 +7,15 @@ one ApplicationSet whose Git directory generator finds the units itself, so it n
 points at a missing directory.
 
 Pruning is on in both: removing a person must revoke their access. It is safe because
-out/ protects what holds data: Namespaces and Profiles carry
-`kustomize.toolkit.fluxcd.io/prune: disabled` and
-`argocd.argoproj.io/sync-options: Prune=false,Delete=false`, which both engines also
+out/ protects what holds data (render/protection.py): Namespaces, and the Profiles whose
+deletion would delete their namespace, carry `kustomize.toolkit.fluxcd.io/prune: disabled`
+and `argocd.argoproj.io/sync-options: Prune=false,Delete=false`, which both engines also
 honour when a whole Kustomization or Application is deleted.
+
+No `ignoreDifferences` on Profile `spec.plugins`: the one thing the profile controller
+writes there, its default WorkloadIdentity, is rendered into out/ when the roster sets
+`settings.defaultWorkloadIdentity`; ignoring the field would instead keep Argo CD (with
+ApplyOutOfSyncOnly) from ever applying a plugin change made in the roster.
 """
 
 from __future__ import annotations
@@ -40,6 +45,17 @@ DEFAULT_PROJECT = "default"
 FLUX_INTERVAL = "10m"
 FLUX_RETRY_INTERVAL = "1m"
 FLUX_TIMEOUT = "5m"
+# The oldest release each engine applies the written manifests and out/ correctly with.
+# Flux 2.0 ships kustomize-controller v1.0.0, the first with the Kustomization v1 API.
+# Argo CD: ApplicationSet goTemplateOptions appears in v2.8.0 (applicationset_types.go);
+# Delete=false is honoured from v2.7.0 (controller/appcontroller.go shouldBeDeleted).
+REQUIRES: dict[Engine, str] = {
+    "flux": "Needs Flux 2.0 or later (Kustomization v1).",
+    "argocd": (
+        "Needs Argo CD 2.8 or later: goTemplateOptions needs 2.8, and the Delete=false that "
+        "keeps Namespaces (and protected Profiles) when an Application is deleted needs 2.7."
+    ),
+}
 # Argo CD: retry a failed sync 5 times, 10 s, 20 s, 40 s ... at most 5 minutes apart.
 ARGOCD_RETRY_LIMIT = 5
 ARGOCD_BACKOFF = {"duration": "10s", "factor": 2, "maxDuration": "5m"}
@@ -116,7 +132,7 @@ def render(target: Target, roster: Roster, roster_name: str) -> dict[str, str]:
         raise ValueError("; ".join(mistakes))
     header = (
         f"{emitter.GENERATED_MARK} deploy from {_bare(roster_name)}. "
-        f"Do not edit: run `{command_line(target)}` again.\n"
+        f"Do not edit: run `{command_line(target)}` again.\n# {REQUIRES[target.engine]}\n"
     )
     if target.engine == "flux":
         manifests = [_kustomization(target, unit) for unit in units.occupied(roster)]

@@ -51,6 +51,7 @@ version: 1
 #~  userIdPrefix: ""                 # e.g. "accounts.google.com:" behind Google IAP
 #~  manageNamespaces: true           # emit each profile's Namespace before what lives in it
 #~  applyUnits: 1                    # split out/ into this many directories (huge rosters)
+#~  defaultWorkloadIdentity: kf-default@my-project.iam.gserviceaccount.com  # controller's default
 
 #~policy:                            # rules the roster must obey
 #~  emailDomains: [example.com]      # every email must be in one of these
@@ -99,6 +100,7 @@ profiles:
     #~    spec: {gcpServiceAccount: alice-kubeflow@my-project.iam.gserviceaccount.com}
     #~  - kind: AwsIamForServiceAccount
     #~    spec: {awsIamRole: "arn:aws:iam::123456789012:role/alice-kubeflow"}
+    #~namespaceOwnedByProfile: true  # the controller made this namespace: keep its Profile
 """
 
 _README = """\
@@ -128,8 +130,12 @@ which {engine} applies to the cluster.
 Questions: `kfroster explain alice` (everything one person can do, and why),
 `kfroster roles` (what kubeflow-admin, -edit and -view allow).
 
-Removing someone revokes their access at once; their namespace and its data stay until an
-administrator deletes the Profile on purpose (`kubectl delete profile NAME`).
+Removing a profile revokes the access of its owner and contributors on the next apply (its
+Profile and bindings are pruned); its namespace and the data in it stay until an
+administrator deletes them on purpose (`kubectl delete namespace NAME`). Where deleting the
+Profile would delete the namespace (`manageNamespaces: false`, or a profile marked
+`namespaceOwnedByProfile`), the Profile is kept and its owner keeps access: the plan
+comment then gives the commands that revoke it and keep the data.
 
 `pip install pre-commit && pre-commit install` runs the checks before each commit.
 """

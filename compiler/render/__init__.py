@@ -15,6 +15,7 @@ from compiler.render.contributor import render_contributor
 from compiler.render.limit_range import render_limit_range
 from compiler.render.namespace import render_namespace
 from compiler.render.profile import render_profile
+from compiler.render.protection import protects_profile
 
 PROFILES_DIR = "profiles"
 CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"
@@ -47,10 +48,15 @@ def render_profile_file(profile: Profile, index: RosterIndex) -> tuple[Manifest,
     manifests: list[Manifest] = []
     if settings.manage_namespaces:
         manifests.append(render_namespace(profile, owner, settings))
-    manifests.append(render_profile(profile, owner, effective_quota(profile, roster)))
+    protected = protects_profile(profile, settings)
+    manifests.append(
+        render_profile(
+            profile, owner, effective_quota(profile, roster), settings, protected=protected
+        )
+    )
     limits = effective_limit_range(profile, roster)
     if not limits.is_empty:
-        manifests.append(render_limit_range(profile, limits))
+        manifests.append(render_limit_range(profile, limits, protected=protected))
     for grant in grants(profile, index):
         manifests.extend(render_contributor(profile.name, grant.user, grant.role, settings))
     return tuple(manifests)

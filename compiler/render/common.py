@@ -9,13 +9,6 @@ from compiler.model.keys import Manifest
 RBAC_GROUP = "rbac.authorization.k8s.io"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kfroster"}
 
-# Namespaces and Profiles hold users' data: a user leaving the roster must revoke
-# access (bindings are pruned) but never delete the namespace behind everyone's back.
-PRUNE_PROTECTION = {
-    "argocd.argoproj.io/sync-options": "Prune=false,Delete=false",
-    "kustomize.toolkit.fluxcd.io/prune": "disabled",
-}
-
 
 def metadata(
     name: str,

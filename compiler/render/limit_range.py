@@ -9,13 +9,18 @@ from __future__ import annotations
 from compiler.model.keys import Manifest
 from compiler.model.roster import LimitRange, Profile
 from compiler.render.common import metadata, quantities
+from compiler.render.protection import PROTECTION
 
 LIMIT_RANGE_NAME = "kf-limit-range"
 _FIELDS = ("default", "defaultRequest", "max", "min", "maxLimitRequestRatio")
 
 
-def render_limit_range(profile: Profile, limits: LimitRange) -> Manifest:
-    """Return the profile's `kf-limit-range` for containers."""
+def render_limit_range(profile: Profile, limits: LimitRange, *, protected: bool) -> Manifest:
+    """Return the profile's `kf-limit-range` for containers, protected with its Profile.
+
+    A kept Profile keeps its quota (the controller's kf-resource-quota); pruning the
+    LimitRange under it would leave pods without the defaults that quota needs.
+    """
     values = limits.model_dump(by_alias=True)
     item: Manifest = {"type": "Container"}
     for field in _FIELDS:
@@ -24,6 +29,8 @@ def render_limit_range(profile: Profile, limits: LimitRange) -> Manifest:
     return {
         "apiVersion": "v1",
         "kind": "LimitRange",
-        "metadata": metadata(LIMIT_RANGE_NAME, namespace=profile.name),
+        "metadata": metadata(
+            LIMIT_RANGE_NAME, namespace=profile.name, annotations=PROTECTION if protected else None
+        ),
         "spec": {"limits": [item]},
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from compiler.model.keys import Manifest
 from compiler.model.roster import Profile, Settings, User
-from compiler.render.common import PRUNE_PROTECTION, metadata
+from compiler.render.common import metadata
+from compiler.render.protection import PROTECTION
 
 
 def render_namespace(profile: Profile, owner: User, settings: Settings) -> Manifest:
@@ -12,7 +13,8 @@ def render_namespace(profile: Profile, owner: User, settings: Settings) -> Manif
 
     The controller adopts an existing namespace only when its `owner` annotation equals
     the Profile's owner; Flux applies Namespaces in an earlier stage than the LimitRange
-    and the Profile, so emitting it avoids a deadlock on the first apply.
+    and the Profile, so emitting it avoids a deadlock on the first apply. It holds the
+    data, so it is never pruned (see protection.py).
     """
     return {
         "apiVersion": "v1",
@@ -20,6 +22,6 @@ def render_namespace(profile: Profile, owner: User, settings: Settings) -> Manif
         "metadata": metadata(
             profile.name,
             labels=settings.namespace_labels,
-            annotations={"owner": owner.email, **PRUNE_PROTECTION},
+            annotations={"owner": owner.email, **PROTECTION},
         ),
     }

@@ -3,26 +3,47 @@
 from __future__ import annotations
 
 from compiler.model.keys import Manifest
-from compiler.model.roster import Profile, ResourceQuota, User
-from compiler.render.common import PRUNE_PROTECTION, metadata, quantities, user_subject
+from compiler.model.roster import Profile, ResourceQuota, Settings, User
+from compiler.render.common import metadata, quantities, user_subject
+from compiler.render.protection import PROTECTION
+
+WORKLOAD_IDENTITY = "WorkloadIdentity"
 
 
-def render_profile(profile: Profile, owner: User, quota: ResourceQuota) -> Manifest:
-    """Return the Profile (kubeflow.org/v1) of a roster profile."""
+def render_profile(
+    profile: Profile, owner: User, quota: ResourceQuota, settings: Settings, *, protected: bool
+) -> Manifest:
+    """Return the Profile (kubeflow.org/v1) of a roster profile, protected when told to."""
     spec: Manifest = {"owner": user_subject(owner.email)}
     if not quota.is_empty:
         spec["resourceQuotaSpec"] = _quota_spec(quota)
-    if profile.plugins:
-        spec["plugins"] = [
-            {"kind": plugin.kind, "spec": plugin.spec.model_dump(by_alias=True)}
-            for plugin in profile.plugins
-        ]
+    plugins = _plugins(profile, settings)
+    if plugins:
+        spec["plugins"] = plugins
     return {
         "apiVersion": "kubeflow.org/v1",
         "kind": "Profile",
-        "metadata": metadata(profile.name, annotations=PRUNE_PROTECTION),
+        "metadata": metadata(profile.name, annotations=PROTECTION if protected else None),
         "spec": spec,
     }
+
+
+def _plugins(profile: Profile, settings: Settings) -> list[Manifest]:
+    """Return the profile's plugins, then the default WorkloadIdentity if it has none.
+
+    A controller started with `-workload-identity` appends exactly this on every
+    reconcile to a Profile without a WorkloadIdentity plugin, and nothing otherwise
+    (PatchDefaultPluginSpec, profile_controller.go v1.10.0 L710-730): written here, the
+    Profile GitOps applies is the Profile the controller leaves alone.
+    """
+    plugins: list[Manifest] = [
+        {"kind": plugin.kind, "spec": plugin.spec.model_dump(by_alias=True)}
+        for plugin in profile.plugins
+    ]
+    default = settings.default_workload_identity
+    if default is not None and all(p.kind != WORKLOAD_IDENTITY for p in profile.plugins):
+        plugins.append({"kind": WORKLOAD_IDENTITY, "spec": {"gcpServiceAccount": default}})
+    return plugins
 
 
 def _quota_spec(quota: ResourceQuota) -> Manifest:

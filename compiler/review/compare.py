@@ -27,6 +27,7 @@ from compiler.model.resolve import (
     grants,
 )
 from compiler.model.roster import Group, LimitRange, Profile, ResourceQuota, Roster, User
+from compiler.render.protection import is_protected
 from compiler.review.plan.model import (
     ABSENT,
     Fact,
@@ -36,9 +37,6 @@ from compiler.review.plan.model import (
     PathPart,
     SubjectType,
 )
-
-# Flux's prune switch, which the renderers put on Namespaces and Profiles next to Argo CD's.
-PRUNE_ANNOTATION = "kustomize.toolkit.fluxcd.io/prune"
 
 # How much each kind of access grants; a move up this scale is privilege gained.
 ACCESS_RANK: Mapping[str | None, int] = {None: 0, "view": 1, "edit": 2, "owner": 3}
@@ -241,9 +239,7 @@ def diff_objects(
 
 def _removal(manifest: Manifest) -> ObjectAction:
     """Tell what leaving out/ does to an object: Flux and Argo CD skip it when told not to prune."""
-    annotations = manifest["metadata"].get("annotations") or {}
-    kept = annotations.get(PRUNE_ANNOTATION) == "disabled"
-    return "orphan" if kept else "delete"
+    return "orphan" if is_protected(manifest) else "delete"
 
 
 def _owners(
@@ -358,6 +354,10 @@ def profile_facts(delta: ProfileDelta, base: View, head: View) -> tuple[Fact, ..
         new_via = after.sources if after else ()
         if old_role != new_role or old_via != new_via:
             facts.append(Fact(("contributor", user), old_role, new_role, new_via or old_via))
+    old_flag = old.namespace_owned_by_profile if old else None
+    new_flag = new.namespace_owned_by_profile if new else None
+    if old is not None and new is not None and old_flag != new_flag:
+        facts.append(Fact(("namespaceOwnedByProfile",), _text(old_flag), _text(new_flag)))
     old_plugins = [_dump(plugin) for plugin in old.plugins] if old else []
     new_plugins = [_dump(plugin) for plugin in new.plugins] if new else []
     if old_plugins != new_plugins:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from compiler.model.quantity import QuantityError, parse_quantity
-from compiler.model.roster import LimitRange, ResourceQuota
+from compiler.model.roster import LimitRange, Profile, ResourceQuota, Settings
+from compiler.render.protection import offboarding, protects_profile, release_namespace_command
 from compiler.review.compare import (
     ACCESS_RANK,
     CLUSTER_ROLE_RANK,
@@ -198,46 +199,205 @@ def _identity(comparison: Comparison, name: str) -> Iterator[Risk]:
 
 
 def data(comparison: Comparison) -> Iterator[Risk]:
-    """A profile leaving the roster: its Profile and namespace stay, with the data in them.
+    """Profiles leaving the roster, and changes that let a Profile's deletion take its data.
 
-    Only kfroster's own objects are pruned (the contributors' bindings); the Profile is
-    protected from pruning, so the profile controller keeps the owner's access to it.
+    What a removal does is decided by the base side, the objects in the cluster: a Profile
+    applied without protection is pruned (its owner's access goes, the adopted namespace
+    and its data stay); a protected one is kept, and deleting it by hand deletes a
+    namespace that has an ownerReference to it (protection.py).
     """
+    base, head = comparison.base, comparison.head
     added = {d.new.owner: d.name for d in comparison.profiles.values() if d.old is None and d.new}
+    losing: list[str] = []
     for name, delta in comparison.profiles.items():
-        if delta.new is not None or delta.old is None:
+        if delta.old is None:
             continue
-        owner = delta.old.owner
-        contributors = sorted(comparison.base.grants(name))
-        revoked: list[Part] = (
-            [" the access of ", *listing(contributors), " is revoked (their bindings are pruned);"]
-            if contributors
-            else []
-        )
-        message: list[Part] = [
-            "profile ",
-            Code(name),
-            " leaves the roster:",
-            *revoked,
-            " the Profile and the namespace ",
-            Code(name),
-            " are kept, with all their data, because prune is disabled on them, so its owner ",
+        if delta.new is None:
+            yield _removed_profile(comparison, delta.old, added.get(delta.old.owner))
+            continue
+        if delta.new.namespace_owned_by_profile and not delta.old.namespace_owned_by_profile:
+            yield _flag_added(name, delta.new.owner)
+        kept_before = protects_profile(delta.old, base.roster.settings)
+        if kept_before and not protects_profile(delta.new, head.roster.settings):
+            if delta.old.namespace_owned_by_profile and not delta.new.namespace_owned_by_profile:
+                yield _flag_dropped(name)
+            else:
+                losing.append(name)
+    if losing:
+        yield _namespaces_managed(losing)
+    yield from _protected_too_late(comparison)
+
+
+def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | None) -> Risk:
+    """Say what applying the roster without a profile does, and what an administrator runs."""
+    name, owner = profile.name, profile.owner
+    contributors = sorted(comparison.base.grants(name))
+    leaving = offboarding(profile, comparison.base.roster.settings)
+    message: list[Part] = ["profile ", Code(name), " leaves the roster: "]
+    if not leaving.protected:
+        message += [
+            "the access of its owner ",
             Code(owner),
-            " keeps access through the profile controller. To delete them for good, an "
-            "administrator runs ",
-            Code(f"kubectl delete profile {name}"),
-            ", which deletes the namespace and everything in it",
+            *_and_contributors(contributors),
+            " is revoked on the next apply (the Profile, its LimitRange and the contributors' "
+            "bindings are pruned, and the garbage collector deletes what the profile controller "
+            "made for the Profile); namespace ",
+            Code(name),
+            " and its data stay. To delete them: ",
+            Code(leaving.commands[0]),
         ]
-        renamed = added.get(owner)
-        if renamed is not None:
+        severity: Severity = "high"
+    else:
+        release, delete_profile, delete_namespace = leaving.commands
+        message += [
+            *_why_kept(profile, comparison.base.roster.settings),
+            ", so the Profile and its LimitRange are kept (prune is disabled on them): deleting "
+            "the Profile deletes the namespace and everything in it. ",
+        ]
+        if contributors:
             message += [
-                ". If this renames it to ",
-                Code(renamed),
-                ": a namespace cannot be renamed, so ",
-                Code(renamed),
-                " starts empty and the data must be moved by hand",
+                "The access of ",
+                *listing(contributors),
+                " is revoked on the next apply; the owner ",
             ]
-        yield Risk("data", "high", f"profile {name}", tuple(message), (owner, *contributors))
+        else:
+            message += ["The owner "]
+        message += [
+            Code(owner),
+            " keeps theirs. To offboard for good and keep the data, an administrator runs ",
+            Code(release),
+            " (removes the ownerReference), then ",
+            Code(delete_profile),
+            " (revokes the owner's access); ",
+            Code(delete_namespace),
+            " deletes the data",
+        ]
+        severity = "critical"
+    if renamed is not None:
+        message += [
+            ". If this renames it to ",
+            Code(renamed),
+            ": a namespace cannot be renamed, so ",
+            Code(renamed),
+            " starts empty and the data must be moved by hand",
+        ]
+    return Risk("data", severity, f"profile {name}", tuple(message), (owner, *contributors))
+
+
+def _and_contributors(contributors: Sequence[str]) -> list[Part]:
+    if not contributors:
+        return []
+    noun = "contributor" if len(contributors) == 1 else "contributors"
+    return [f" and {len(contributors)} {noun} (", *listing(contributors), ")"]
+
+
+def _why_kept(profile: Profile, settings: Settings) -> list[Part]:
+    if profile.namespace_owned_by_profile:
+        return [
+            "namespace ",
+            Code(profile.name),
+            " has an ownerReference to its Profile (",
+            Code("namespaceOwnedByProfile"),
+            ")",
+        ]
+    return [
+        "with ",
+        Code("manageNamespaces: false"),
+        " the profile controller created namespace ",
+        Code(profile.name),
+        " with an ownerReference to its Profile",
+    ]
+
+
+def _flag_added(name: str, person: str) -> Risk:
+    message: Message = (
+        "profile ",
+        Code(name),
+        " gains ",
+        Code("namespaceOwnedByProfile"),
+        ": its Profile and LimitRange are no longer pruned, so removing the profile later "
+        "keeps its owner ",
+        Code(person),
+        "'s access until an administrator deletes the Profile. Mark only a namespace that "
+        "has an ownerReference to its Profile (",
+        Code(f"kubectl get namespace {name} -o jsonpath='{{.metadata.ownerReferences}}'"),
+        "; kfroster import marks them)",
+    )
+    return Risk("data", "warning", f"profile {name}", message, (person,))
+
+
+def _flag_dropped(name: str) -> Risk:
+    message: Message = (
+        "profile ",
+        Code(name),
+        " drops ",
+        Code("namespaceOwnedByProfile"),
+        ": its Profile and LimitRange lose prune protection. While namespace ",
+        Code(name),
+        " still has an ownerReference to the Profile, removing the profile or moving it to "
+        "another apply unit deletes the namespace and all its data. Drop the flag only once ",
+        Code(f"kubectl get namespace {name} -o jsonpath='{{.metadata.ownerReferences}}'"),
+        " prints nothing (",
+        Code(release_namespace_command(name)),
+        " removes it)",
+    )
+    return Risk("data", "critical", f"profile {name}", message)
+
+
+def _namespaces_managed(profiles: list[str]) -> Risk:
+    message: Message = (
+        "settings ",
+        Code("manageNamespaces"),
+        " turns on, and ",
+        *_profiles(profiles),
+        _verb(len(profiles), " loses", " lose"),
+        " prune protection on their Profile and LimitRange. The profile controller "
+        "created their namespaces with an ownerReference to the Profile, and applying the "
+        "Namespace does not remove it (server-side apply leaves the controller's fields): "
+        "removing such a profile, or moving it to another apply unit, would delete its "
+        "namespace and all its data. Mark each one ",
+        Code("namespaceOwnedByProfile: true"),
+        " until its ownerReference is removed (",
+        Code(release_namespace_command(profiles[0])),
+        ")",
+    )
+    return Risk("data", "critical", "settings.manageNamespaces", message)
+
+
+def _protected_too_late(comparison: Comparison) -> Iterator[Risk]:
+    """Profiles that gain protection in the change that moves them to another apply unit.
+
+    Flux and Argo CD read the prune switch on the object in the cluster, which the
+    old unit still sees without it: the old unit may delete the Profile, and with it a
+    namespace that has an ownerReference to it.
+    """
+    old_units = comparison.base.roster.settings.apply_units
+    new_units = comparison.head.roster.settings.apply_units
+    if old_units == new_units:
+        return
+    # Imported here: it hashes every name, which only an applyUnits change needs.
+    from compiler.model.units import directory_of  # noqa: PLC0415
+
+    late = [
+        name
+        for name, delta in comparison.profiles.items()
+        if delta.old is not None
+        and delta.new is not None
+        and delta.new.namespace_owned_by_profile
+        and not protects_profile(delta.old, comparison.base.roster.settings)
+        and directory_of(name, old_units) != directory_of(name, new_units)
+    ]
+    if late:
+        message: Message = (
+            *_profiles(late),
+            _verb(len(late), " gains ", " gain "),
+            Code("namespaceOwnedByProfile"),
+            " in the change that moves it to another apply unit: the old unit reads the "
+            "Profile in the cluster, still unprotected, and may delete it, and the namespace "
+            "and its data with it. Merge the flag first, apply it, then change ",
+            Code("applyUnits"),
+        )
+        yield Risk("data", "critical", _profiles_subject(late), message)
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,10 +406,13 @@ def data(comparison: Comparison) -> Iterator[Risk]:
 
 
 def owner(comparison: Comparison) -> Iterator[Risk]:
-    """An owner change, which upstream Kubeflow does not carry out by itself."""
+    """An owner change, which upstream Kubeflow does not carry out by itself, and an owner
+    who keeps access to a profile that leaves the roster while its Profile is kept."""
     base, head = comparison.base, comparison.head
     manage = head.roster.settings.manage_namespaces
     for name, delta in comparison.profiles.items():
+        if delta.old is not None and delta.new is None:
+            yield from _owner_stays(comparison, delta.old)
         if delta.old is None or delta.new is None:
             continue
         old_email, new_email = base.owner_email(delta.old), head.owner_email(delta.new)
@@ -280,6 +443,36 @@ def owner(comparison: Comparison) -> Iterator[Risk]:
         ]
         people = tuple(dict.fromkeys((delta.old.owner, delta.new.owner)))
         yield Risk("owner", "high", f"profile {name}", tuple(message), people)
+
+
+def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
+    """Name the access the owner of a removed but kept (protected) Profile still has."""
+    leaving = offboarding(profile, comparison.base.roster.settings)
+    if not leaving.protected:
+        return
+    name, person = profile.name, profile.owner
+    email = comparison.base.owner_email(profile)
+    held: list[list[Part]] = [
+        ["kubeflow-admin in namespace ", Code(name), " (RoleBinding namespaceAdmin)"],
+        ["its web apps (AuthorizationPolicy ns-owner-access-istio)"],
+    ]
+    plugins = [plugin.kind for plugin in profile.plugins]
+    if plugins or comparison.base.roster.settings.default_workload_identity:
+        held.append(["the cloud identity its plugins give the namespace's default-editor"])
+    identity: list[Part] = [" (", Code(email), ")"] if email else []
+    message: Message = (
+        Code(person),
+        *identity,
+        " keeps ",
+        *enumeration(held),
+        " after profile ",
+        Code(name),
+        " leaves the roster: its Profile is kept, and the profile controller recreates these "
+        "for the owner for as long as it exists. ",
+        Code(leaving.commands[1]),
+        " revokes them (first keep the data: see the data risk)",
+    )
+    yield Risk("owner", "high", f"profile {name}", message, (person,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,19 +704,12 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             continue
         elif field == "manageNamespaces":
             message = _manage_namespaces(new == "true", namespaces)
+        elif field == "defaultWorkloadIdentity":
+            if new is not None:
+                yield _default_workload_identity(comparison, new)
+            continue
         elif field == "applyUnits":
-            message = (
-                "settings ",
-                Code(field),
-                *change,
-                ": ",
-                *_moves(comparison, int(old or 1), int(new or 1)),
-                " move to another apply unit (Flux Kustomization or Argo CD Application). "
-                "Make sure the new units apply before the old ones prune: a unit that no longer "
-                "holds an object deletes it, so the bindings that move may be revoked until "
-                "their new unit recreates them (Namespaces and Profiles are protected from "
-                "pruning)",
-            )
+            message = ("settings ", Code(field), *change, ": ", *_moves(comparison))
         else:
             message = ("settings ", Code(field), *change, ": this touches every profile")
         yield Risk("settings", "warning", subject, message)
@@ -540,6 +726,26 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
     yield from _policy(comparison)
 
 
+def _default_workload_identity(comparison: Comparison, account: str) -> Risk:
+    """Every Profile without its own WorkloadIdentity gets this Google service account."""
+    profiles = sum(
+        1
+        for profile in comparison.head.profiles.values()
+        if all(plugin.kind != "WorkloadIdentity" for plugin in profile.plugins)
+    )
+    message: Message = (
+        "settings ",
+        Code("defaultWorkloadIdentity"),
+        " is now ",
+        Code(account),
+        f": the {profiles} Profiles without a WorkloadIdentity plugin of their own give "
+        "their namespace's default-editor service account this Google service account, so "
+        "whoever can run a pod with edit there acts as it in Google Cloud. It must be what the "
+        "profile controller's -workload-identity says, or the two fight over spec.plugins",
+    )
+    return Risk("privilege", "high", "settings.defaultWorkloadIdentity", message)
+
+
 def _label_change(key: str, old: str | None, new: str | None) -> list[Part]:
     if new is None:
         return [Code(key), " removed (was ", Code(old or ""), ")"]
@@ -548,17 +754,15 @@ def _label_change(key: str, old: str | None, new: str | None) -> list[Part]:
     return [Code(key), " from ", Code(old), " to ", Code(new)]
 
 
-def _moves(comparison: Comparison, old: int, new: int) -> list[Part]:
-    """Count the profiles and ClusterRoleBindings whose apply unit changes."""
+def _moves(comparison: Comparison) -> list[Part]:
+    """Name the profiles and count the ClusterRoleBindings whose apply unit changes."""
     # Imported here: it hashes every name, which only an applyUnits change needs.
     from compiler.model.units import directory_of  # noqa: PLC0415
 
     base, head = comparison.base, comparison.head
-    profiles = sum(
-        1
-        for name in base.profiles.keys() & head.profiles.keys()
-        if directory_of(name, old) != directory_of(name, new)
-    )
+    old, new = base.roster.settings.apply_units, head.roster.settings.apply_units
+    staying = sorted(base.profiles.keys() & head.profiles.keys())
+    moving = [name for name in staying if directory_of(name, old) != directory_of(name, new)]
     bindings = sum(
         1
         for name, user in head.users.items()
@@ -566,11 +770,23 @@ def _moves(comparison: Comparison, old: int, new: int) -> list[Part]:
         and name in base.users
         and directory_of(name, old) != directory_of(name, new)
     )
-    total = len(base.profiles.keys() & head.profiles.keys())
-    return [
-        f"{profiles} of {total} profiles (with everything in their namespaces) and "
-        f"{bindings} ClusterRoleBinding{'' if bindings == 1 else 's'}"
+    kept = [name for name in moving if protects_profile(head.profiles[name], head.roster.settings)]
+    parts: list[Part] = [
+        f"{len(moving)} of {len(staying)} profiles",
+        *([" (", *listing(moving), ")"] if moving else []),
+        f" and {bindings} ClusterRoleBinding{'' if bindings == 1 else 's'} move to another "
+        "apply unit (Flux Kustomization or Argo CD Application). Unless the new unit applies "
+        "them before the old one prunes, a moved Profile and its bindings are deleted and "
+        "created again: its owner and contributors lose access for the moment between. "
+        "Namespaces, and the data in them, stay: they are never pruned",
     ]
+    if kept:
+        parts += [
+            "; the Profiles of ",
+            *listing(kept),
+            " are kept too (prune is disabled on them)",
+        ]
+    return parts
 
 
 def _manage_namespaces(managed: bool, namespaces: int) -> Message:
@@ -585,7 +801,10 @@ def _manage_namespaces(managed: bool, namespaces: int) -> Message:
         "settings ",
         Code("manageNamespaces"),
         f" turns off: {namespaces} Namespaces leave out/; they are kept (prune is disabled "
-        "on them) but no longer managed, and the profile controller creates new ones",
+        "on them) but no longer managed, and the profile controller creates new ones, with "
+        "an ownerReference to their Profile, so Profiles are no longer pruned. Under Flux, "
+        "a new profile with a LimitRange or contributors blocks its unit until its namespace "
+        "exists (see the README's staged apply)",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from compiler import pipeline
 from compiler.explain import access as explain
 from compiler.model.roster import Roster
 from compiler.render import render_all
+from compiler.review import diff
+from compiler.review.plan.model import plain
 from compiler.terminal import Palette, strip_colour
 from tests.conftest import REPO, golden_cases, invoke
 
@@ -268,3 +271,111 @@ def test_cli_explain_invalid_roster_lists_problems_and_exits_1(
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{roster}:3:") and lines[0].endswith("[required]")
     assert lines[-1] == f"{roster}: invalid (1 error)"
+
+
+# --------------------------------------------------------------------------------------------
+# Profiles that leave the roster: explain --base says what the plan says
+# --------------------------------------------------------------------------------------------
+
+LEAVING = """\
+version: 1
+settings: {manageNamespaces: MANAGE}
+users:
+  - {name: ann, email: ann@example.com}
+  - {name: bob, email: bob@example.com}
+profiles:
+  - {name: ann, owner: ann, contributors: [{user: bob, role: view}]}
+  - {name: owned, owner: ann, namespaceOwnedByProfile: true}
+  - {name: bob, owner: bob}
+"""
+
+
+def leaving(manage: bool) -> tuple[Roster, Roster]:
+    """Return (base, head): head drops ann's two profiles."""
+    base = LEAVING.replace("MANAGE", "true" if manage else "false")
+    head = base.replace(
+        "  - {name: ann, owner: ann, contributors: [{user: bob, role: view}]}\n", ""
+    )
+    head = head.replace("  - {name: owned, owner: ann, namespaceOwnedByProfile: true}\n", "")
+    return parse(base), parse(head)
+
+
+def test_explain_with_a_base_says_what_happens_to_each_profile_that_leaves() -> None:
+    base, head = leaving(manage=True)
+    ann = explain.explain(head, "ann", base)
+    assert [(d.namespace, d.role, d.kept) for d in ann.leaving] == [
+        ("ann", "owner", False),  # kfroster applied the namespace: the Profile is pruned
+        ("owned", "owner", True),  # the controller made it: the Profile is kept
+    ]
+    assert ann.leaving[0].describe() == (
+        "revoked on the next apply; namespace ann and its data stay "
+        "(to delete them: kubectl delete namespace ann)"
+    )
+    kept = ann.leaving[1].describe()
+    assert kept.startswith("kept: the Profile stays (namespaceOwnedByProfile: its namespace")
+    assert "kubectl delete profile owned" in kept
+    bob = explain.explain(head, "bob", base)
+    assert [(d.namespace, d.role, d.kept) for d in bob.leaving] == [("ann", "view", False)]
+    # Without a base, nothing is said about what left.
+    assert explain.explain(head, "ann").leaving == ()
+
+
+def test_explain_finds_someone_the_roster_no_longer_names_at_the_base() -> None:
+    base, head = leaving(manage=False)
+    head = parse(
+        "version: 1\nsettings: {manageNamespaces: false}\n"
+        "users: [{name: bob, email: bob@example.com}]\nprofiles: [{name: bob, owner: bob}]\n"
+    )
+    with pytest.raises(explain.UnknownPerson):
+        explain.explain(head, "ann")
+    ann = explain.explain(head, "ann", base)
+    assert ann.namespaces == () and ann.cluster is None
+    assert [(d.namespace, d.kept) for d in ann.leaving] == [("ann", True), ("owned", True)]
+    assert "ann is no longer in the roster" in ann.notes
+
+
+@pytest.mark.parametrize("manage", [True, False])
+def test_explain_and_diff_agree_about_a_removed_profile(manage: bool) -> None:
+    base, head = leaving(manage)
+    plan = diff.make_plan(
+        diff.Side("base", pipeline.Checked(base, ())),
+        diff.Side("head", pipeline.Checked(head, ())),
+    )
+    owners_keeping = {r.subject.removeprefix("profile ") for r in plan.risks if r.kind == "owner"}
+    orphaned_profiles = {
+        c.key.name for c in plan.objects if c.key.kind == "Profile" and c.action == "orphan"
+    }
+    ann = explain.explain(head, "ann", base)
+    assert {d.namespace for d in ann.leaving if d.kept} == owners_keeping == orphaned_profiles
+    # The commands explain gives are the ones the plan's data risk gives.
+    for departure in ann.leaving:
+        (risk,) = [
+            r
+            for r in plan.risks
+            if r.subject == f"profile {departure.namespace}" and r.kind == "data"
+        ]
+        for command in departure.commands:
+            assert command in plain(risk.message)
+
+
+def test_cli_explain_base_reads_the_revision(runner: CliRunner, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    base_text = LEAVING.replace("MANAGE", "true")
+    (repo / "users.yaml").write_text(base_text, encoding="utf-8")
+    for args in (["init", "-q", "-b", "main"], ["add", "users.yaml"], ["commit", "-q", "-m", "r"]):
+        subprocess.run(
+            ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            check=True,
+        )
+    head_text = base_text.replace(
+        "  - {name: owned, owner: ann, namespaceOwnedByProfile: true}\n", ""
+    )
+    (repo / "users.yaml").write_text(head_text, encoding="utf-8")
+    result = invoke(runner, "explain", "ann", repo / "users.yaml", "--base", "main", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    (departure,) = json.loads(result.stdout)["leaving"]
+    assert (departure["namespace"], departure["accessKept"]) == ("owned", True)
+    result = invoke(runner, "explain", "ann", repo / "users.yaml", "--base", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ")

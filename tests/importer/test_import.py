@@ -24,6 +24,8 @@ from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import RosterIndex, effective_quota, grants
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, Roster
 from compiler.problems import format_text
+from compiler.render.protection import PROTECTION
+from compiler.review.diff import plan_between
 from compiler.roster import source
 from compiler.yamlio import emitter
 from tests.conftest import CASES, REPO, golden_cases, invoke, updating_golden
@@ -45,12 +47,26 @@ def _service_account(namespace: str, name: str) -> Manifest:
     return {"kind": "ServiceAccount", "name": name, "namespace": namespace}
 
 
+def owner_references(profile: str) -> list[Manifest]:
+    """Return the ownerReference the controller sets on a namespace it creates."""
+    return [
+        {
+            "apiVersion": "kubeflow.org/v1",
+            "kind": "Profile",
+            "name": profile,
+            "uid": f"uid-of-profile-{profile}",
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+    ]
+
+
 def controller_objects(roster: Roster) -> list[Manifest]:
     """Return what the profile controller creates for each profile of a valid roster.
 
-    The namespace itself only when kfroster does not emit it; then the owner's admin
-    binding, the two service accounts and their bindings, the owner's
-    AuthorizationPolicy and, with a quota, the ResourceQuota.
+    The namespace itself only when kfroster does not emit it (with an ownerReference to
+    its Profile); then the owner's admin binding, the two service accounts and their
+    bindings, the owner's AuthorizationPolicy and, with a quota, the ResourceQuota.
     """
     settings_ = roster.settings
     emails = {user.name: user.email for user in roster.users}
@@ -66,6 +82,7 @@ def controller_objects(roster: Roster) -> list[Manifest]:
                         "name": namespace,
                         "labels": dict(DEFAULT_NAMESPACE_LABELS),
                         "annotations": {"owner": owner},
+                        "ownerReferences": owner_references(namespace),
                     },
                 }
             )
@@ -254,8 +271,29 @@ def compiled(roster: Roster) -> dict[ResourceKey, Manifest]:
 
 
 def cluster_of(roster: Roster) -> list[Manifest]:
-    """Return every object a cluster holds after out/ was applied and the controller ran."""
-    return [*compiled(roster).values(), *controller_objects(roster), *system_objects()]
+    """Return every object a cluster holds after out/ was applied and the controller ran.
+
+    A profile marked namespaceOwnedByProfile had its namespace made by the controller
+    before kfroster applied it: it keeps the controller's ownerReference.
+    """
+    owned = {p.name for p in roster.profiles if p.namespace_owned_by_profile}
+    applied = []
+    for manifest in compiled(roster).values():
+        name = manifest["metadata"]["name"]
+        if manifest["kind"] == "Namespace" and name in owned:
+            made = json.loads(json.dumps(manifest))
+            made["metadata"]["ownerReferences"] = owner_references(name)
+            applied.append(made)
+        else:
+            applied.append(manifest)
+    return [*applied, *controller_objects(roster), *system_objects()]
+
+
+def owned_namespaces(roster: Roster) -> set[str]:
+    """Name the namespaces that have an ownerReference to their Profile in cluster_of()."""
+    if not roster.settings.manage_namespaces:
+        return {profile.name for profile in roster.profiles}
+    return {profile.name for profile in roster.profiles if profile.namespace_owned_by_profile}
 
 
 Access = frozenset[tuple[str, str, str]]
@@ -288,7 +326,14 @@ def assert_round_trip(roster: Roster, text: str) -> importer.Imported:
     """Import a compiled cluster; check it grants the same access through the same objects."""
     imported = run_import(text)
     assert pipeline.check_text(imported.text, "users.yaml").roster is not None
-    assert imported.findings == ()
+    # Nothing to report but the namespaces whose Profile owns them, which the roster marks.
+    owned = owned_namespaces(roster)
+    assert sorted(p.message.split(":")[0] for p in imported.findings) == [
+        f"Namespace {name}" for name in sorted(owned)
+    ]
+    assert {p.rule for p in imported.findings} <= {"namespace-owned-by-profile"}
+    assert {p.name for p in imported.roster.profiles if p.namespace_owned_by_profile} == owned
+    assert len(imported.switch.releases) == len(owned)
     assert access(imported.roster) == access(roster)
     before, after = compiled(roster), compiled(imported.roster)
     assert sorted(after) == sorted(before)
@@ -484,12 +529,127 @@ def test_hand_made_cluster_switch_over_lists_every_renamed_object(
     }
     assert not any(action == "prune" for action, _key in changes)
     assert dict(hand_made.switch.routine) == {
-        "gain prune protection (Namespaces and Profiles)": 8,
+        "gain prune protection (what holds data)": 4,
         "gain the label app.kubernetes.io/managed-by: kfroster": 14,
         "get spec.owner.apiGroup written out (the same owner)": 4,
     }
     # Once the listed objects are deleted, the cluster is exactly the compiled roster.
     assert hand_made.switch.count("create") == 11
+
+
+# --------------------------------------------------------------------------------------------
+# A cluster onboarded by hand: the controller made the namespaces, with an ownerReference
+# --------------------------------------------------------------------------------------------
+
+ONBOARDED = IMPORT_CASES / "hand-onboarded"
+
+
+@pytest.fixture(scope="module")
+def onboarded() -> importer.Imported:
+    text = (ONBOARDED / "cluster.yaml").read_bytes()
+    return importer.import_cluster([("cluster.yaml", text)], "users.yaml")
+
+
+def test_onboarded_cluster_gives_the_reviewed_roster(onboarded: importer.Imported) -> None:
+    expected = ONBOARDED / "expected.yaml"
+    if updating_golden():
+        expected.write_text(onboarded.text, encoding="utf-8")
+    assert onboarded.text == expected.read_text(encoding="utf-8")
+
+
+def test_onboarded_cluster_reports_each_namespace_its_profile_owns(
+    onboarded: importer.Imported,
+) -> None:
+    lines = (ONBOARDED / "cluster.yaml").read_text(encoding="utf-8").splitlines()
+    found = [p for p in onboarded.findings if p.rule == "namespace-owned-by-profile"]
+    assert [p.message.split(":")[0] for p in found] == ["Namespace ada", "Namespace ml-team"]
+    for problem in found:
+        # Located at the object: its item starts on the reported line.
+        assert lines[problem.line - 1] == "- apiVersion: v1"
+        assert lines[problem.line] == "  kind: Namespace"
+        assert "deleting the Profile deletes the namespace and all its data" in problem.message
+    # cleo's namespace was made by hand first and adopted: no ownerReference, no finding.
+    assert {p.name: p.namespace_owned_by_profile for p in onboarded.roster.profiles} == {
+        "ada": True,
+        "cleo": False,
+        "ml-team": True,
+    }
+
+
+def test_onboarded_cluster_switch_over_prints_the_command_that_releases_each_namespace(
+    onboarded: importer.Imported,
+) -> None:
+    assert onboarded.switch.releases == (
+        "kubectl patch namespace ada --type=json -p '["
+        '{"op":"test","path":"/metadata/ownerReferences/0/uid",'
+        '"value":"3b9d0001-0000-4000-8000-000000000000"},'
+        '{"op":"remove","path":"/metadata/ownerReferences/0"}]\'',
+        "kubectl patch namespace ml-team --type=json -p '["
+        '{"op":"test","path":"/metadata/ownerReferences/0/uid",'
+        '"value":"3b9d0002-0000-4000-8000-000000000000"},'
+        '{"op":"remove","path":"/metadata/ownerReferences/0"}]\'',
+    )
+    report = importer.format_report(onboarded, ["cluster.yaml"], "users.yaml")
+    assert report[-3:] == [
+        "Namespaces their Profile owns go with it: the roster keeps those Profiles "
+        "(namespaceOwnedByProfile). To let removing a profile revoke its owner's access and "
+        "keep the data, remove the ownerReference, then drop namespaceOwnedByProfile:",
+        f"  {onboarded.switch.releases[0]}",
+        f"  {onboarded.switch.releases[1]}",
+    ]
+    # The uid each command tests is the one of the Profile that owns the namespace.
+    cluster = yaml.safe_load((ONBOARDED / "cluster.yaml").read_text(encoding="utf-8"))
+    uids = {
+        item["metadata"]["name"]: item["metadata"]["uid"]
+        for item in cluster["items"]
+        if item["kind"] == "Profile"
+    }
+    for name, command in zip(("ada", "ml-team"), onboarded.switch.releases, strict=True):
+        patch = json.loads(command.split(" -p ", 1)[1].strip("'"))
+        assert patch[0]["value"] == uids[name]
+
+
+def test_onboarded_roster_compiles_to_kept_profiles_where_the_namespace_is_owned(
+    onboarded: importer.Imported,
+) -> None:
+    objects = compiled(onboarded.roster)
+
+    def annotations(kind: str, namespace: str, name: str) -> dict[str, str]:
+        group = "kubeflow.org" if kind == "Profile" else ""
+        found: dict[str, str] = objects[ResourceKey(group, kind, namespace, name)]["metadata"].get(
+            "annotations", {}
+        )
+        return found
+
+    for name in ("ada", "ml-team"):
+        assert annotations("Profile", "", name).items() >= PROTECTION.items()
+        assert annotations("LimitRange", name, "kf-limit-range").items() >= PROTECTION.items()
+    assert annotations("Profile", "", "cleo") == {}
+    assert annotations("LimitRange", "cleo", "kf-limit-range") == {}
+    for name in ("ada", "cleo", "ml-team"):
+        assert annotations("Namespace", "", name).items() >= PROTECTION.items()
+
+
+def test_removing_an_onboarded_profile_is_critical_and_keeps_its_profile(
+    onboarded: importer.Imported, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text(onboarded.text, encoding="utf-8")
+    data = yaml.safe_load(onboarded.text)
+    data["profiles"] = [p for p in data["profiles"] if p["name"] != "ada"]
+    data["profiles"] = [
+        {**p, "contributors": [c for c in p.get("contributors", []) if c["user"] != "ada"]}
+        for p in data["profiles"]
+    ]
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    plan = plan_between(old, new)
+    data_risks = [r for r in plan.risks if r.kind == "data"]
+    assert [(r.severity, r.subject) for r in data_risks] == [("critical", "profile ada")]
+    actions = {(c.key.kind, c.key.namespace, c.key.name): c.action for c in plan.objects}
+    assert actions[("Profile", "", "ada")] == "orphan"
+    assert actions[("Namespace", "", "ada")] == "orphan"
+    assert actions[("LimitRange", "ada", "kf-limit-range")] == "orphan"
 
 
 def test_the_readme_lists_every_rule_of_the_report() -> None:

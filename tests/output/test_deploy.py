@@ -1,8 +1,9 @@
 """`kfroster deploy`: Flux Kustomizations and the Argo CD ApplicationSet that apply out/.
 
-The objects are checked against tests/schemas/ (written from the Flux Kustomization v1
-and Argo CD ApplicationSet types), read back with a YAML 1.1 reader, and matched with
-the directories the compiled out/ really has.
+The objects are checked against the real CRD schemas (tests/gitops_schemas.py) and
+against tests/schemas/ (closed, narrowed schemas written from the Flux Kustomization v1
+and Argo CD ApplicationSet types, which also refuse unknown keys), read back with a YAML
+1.1 reader, and matched with the directories the compiled out/ really has.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from compiler.model import units
 from compiler.model.roster import Roster
 from compiler.output import deploy
 from compiler.output.deploy import Target
+from tests import gitops_schemas
 from tests.conftest import CASES, REPO, compile_into, invoke, read_tree
 
 SCHEMAS = Path(__file__).parents[1] / "schemas"
@@ -148,6 +150,50 @@ def test_argocd_application_set_generates_one_application_per_unit(
     assert spec["source"]["path"] == "{{.path.path}}"
     assert spec["source"]["directory"] == {"recurse": True}
     assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+
+
+def every_deploy_manifest() -> list[Any]:
+    """Return what both engines' deploy writes for every test roster, several targets each."""
+    targets = [
+        Target("flux"),
+        Target("flux", name="people", path="gitops/out", namespace="ops", source="repo"),
+        Target("argocd", repo_url=REPO_URL),
+        Target("argocd", repo_url=REPO_URL, revision="v1.2.3", project="kubeflow", path="a/b"),
+    ]
+    rosters = [SINGLE, *sorted(CASES.glob("*/users.yaml"))]
+    return [
+        manifest
+        for roster in rosters
+        for target in targets
+        for manifest in documents(deploy.render(target, roster_model(roster), roster.name)).values()
+    ]
+
+
+def test_deploy_manifests_pass_the_real_crd_schemas() -> None:
+    manifests = every_deploy_manifest()
+    assert {m["kind"] for m in manifests} == {"Kustomization", "ApplicationSet"}
+    assert gitops_schemas.errors(manifests) == [""] * len(manifests)
+
+
+def test_the_real_crd_schemas_reject_a_broken_object() -> None:
+    kustomization, application_set = (
+        next(iter(documents(deploy.render(target, roster_model(SPLIT), "users.yaml")).values()))
+        for target in (Target("flux"), Target("argocd", repo_url=REPO_URL))
+    )
+    bad_interval = json.loads(json.dumps(kustomization))
+    bad_interval["spec"]["interval"] = "ten minutes"
+    no_prune = json.loads(json.dumps(kustomization))
+    del no_prune["spec"]["prune"]
+    bad_recurse = json.loads(json.dumps(application_set))
+    bad_recurse["spec"]["template"]["spec"]["source"]["directory"]["recurse"] = "true"
+    no_destination = json.loads(json.dumps(application_set))
+    del no_destination["spec"]["template"]["spec"]["destination"]
+    assert gitops_schemas.errors([bad_interval, no_prune, bad_recurse, no_destination]) == [
+        'data/spec/interval must match pattern "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"',
+        "data/spec must have required property prune",
+        "data/spec/template/spec/source/directory/recurse must be boolean",
+        "data/spec/template/spec must have required property destination",
+    ]
 
 
 def test_the_schemas_reject_a_broken_object() -> None:

@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from compiler import pipeline
+from compiler.model.roster import Profile, Settings
 from compiler.output import scaffold
 from compiler.roster.schema import dumps_schema
 from tests.conftest import invoke, read_tree
@@ -88,14 +89,11 @@ def test_every_commented_example_is_valid_when_uncommented() -> None:
         "profiles",
     }
     (profile,) = document["profiles"]
-    assert set(profile) == {
-        "name",
-        "owner",
-        "resourceQuota",
-        "limitRange",
-        "contributors",
-        "plugins",
-    }
+    # Every key a profile and the settings can have is shown.
+    assert set(profile) == {field.alias for field in Profile.model_fields.values()}
+    assert set(document["settings"]) >= {
+        field.alias for field in Settings.model_fields.values()
+    } - {"ingressGatewayPrincipal", "pipelinesUiPrincipal", "namespaceLabels"}
     assert {plugin["kind"] for plugin in profile["plugins"]} == {
         "WorkloadIdentity",
         "AwsIamForServiceAccount",

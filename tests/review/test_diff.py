@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from compiler.model.keys import ResourceKey, key_of
-from compiler.render.common import PRUNE_PROTECTION
+from compiler.render.protection import PROTECTION
 from compiler.review import diff
-from compiler.review.compare import PRUNE_ANNOTATION, diff_objects, field_changes
+from compiler.review.compare import diff_objects, field_changes
 from compiler.review.plan.model import ABSENT, Plan, Risk, plain, summary_line
 
 BASE: dict[str, Any] = {
@@ -131,20 +131,42 @@ def test_api_version_change_is_a_change_not_a_replacement() -> None:
     ]
 
 
-def test_a_removed_profile_deletes_bindings_and_leaves_namespace_and_profile() -> None:
+BINDINGS = {
+    ("RoleBinding", "user-di-example-com-clusterrole-view"): "delete",
+    ("AuthorizationPolicy", "user-di-example-com-clusterrole-view"): "delete",
+}
+
+
+def test_a_removed_profile_prunes_what_grants_and_leaves_the_namespace() -> None:
     plan = plan_of(changed(lambda d: d["profiles"].remove(profile(d, "bo"))))
     actions = {(c.key.kind, c.key.name): c.action for c in plan.objects}
     assert actions == {
         ("Namespace", "bo"): "orphan",
-        ("Profile", "bo"): "orphan",
+        ("Profile", "bo"): "delete",
         ("LimitRange", "kf-limit-range"): "delete",
-        ("RoleBinding", "user-di-example-com-clusterrole-view"): "delete",
-        ("AuthorizationPolicy", "user-di-example-com-clusterrole-view"): "delete",
+        **BINDINGS,
     }
 
 
-def test_prune_annotation_matches_what_the_renderers_write() -> None:
-    assert PRUNE_PROTECTION[PRUNE_ANNOTATION] == "disabled"
+def test_a_removed_profile_keeps_its_profile_where_deleting_it_deletes_the_namespace() -> None:
+    owned = changed(lambda d: profile(d, "bo").update({"namespaceOwnedByProfile": True}))
+    plan = plan_of(changed(lambda d: d["profiles"].remove(profile(d, "bo")), owned), owned)
+    actions = {(c.key.kind, c.key.name): c.action for c in plan.objects}
+    assert actions == {
+        ("Namespace", "bo"): "orphan",
+        ("Profile", "bo"): "orphan",
+        ("LimitRange", "kf-limit-range"): "orphan",
+        **BINDINGS,
+    }
+    # Without kfroster's Namespace, the controller makes it: the Profile is kept, like above.
+    unmanaged = changed(lambda d: d.update({"settings": {"manageNamespaces": False}}))
+    plan = plan_of(changed(lambda d: d["profiles"].remove(profile(d, "bo")), unmanaged), unmanaged)
+    actions = {(c.key.kind, c.key.name): c.action for c in plan.objects}
+    assert actions == {
+        ("Profile", "bo"): "orphan",
+        ("LimitRange", "kf-limit-range"): "orphan",
+        **BINDINGS,
+    }
 
 
 def test_plan_counts_users_profiles_and_objects() -> None:
@@ -270,19 +292,140 @@ def test_unrelated_changes_raise_no_privilege_risk() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_profile_leaving_says_data_is_kept_and_how_to_delete_it() -> None:
-    plan = plan_of(changed(lambda d: d["profiles"].remove(profile(d, "bo"))))
-    (message,) = blocking(plan, "data")
-    assert "the access of di is revoked (their bindings are pruned)" in message
-    assert "the namespace bo are kept, with all their data, because prune is disabled" in message
-    assert "its owner bo keeps access through the profile controller" in message
-    assert "kubectl delete profile bo" in message
+def without_bo(base: dict[str, Any] = BASE) -> Plan:
+    """Plan removing profile bo (owner bo, contributor di) from `base`."""
+    return plan_of(changed(lambda d: d["profiles"].remove(profile(d, "bo")), base), base)
+
+
+def flagged(*names: str, base: dict[str, Any] = BASE) -> dict[str, Any]:
+    """Return base with namespaceOwnedByProfile on the named profiles."""
+
+    def edit(data: dict[str, Any]) -> None:
+        for name in names:
+            profile(data, name)["namespaceOwnedByProfile"] = True
+
+    return changed(edit, base)
+
+
+UNMANAGED = changed(lambda d: d.update({"settings": {"manageNamespaces": False}}))
+
+
+def test_profile_leaving_revokes_owner_and_contributors_and_keeps_the_namespace() -> None:
+    plan = without_bo()
+    (risk,) = risks(plan, "data")
+    assert risk.severity == "high"
+    assert plain(risk.message) == (
+        "profile bo leaves the roster: the access of its owner bo and 1 contributor (di) is "
+        "revoked on the next apply (the Profile, its LimitRange and the contributors' bindings "
+        "are pruned, and the garbage collector deletes what the profile controller made for "
+        "the Profile); namespace bo and its data stay. To delete them: kubectl delete namespace bo"
+    )
+    # The owner keeps nothing: no owner risk.
+    assert risks(plan, "owner") == []
+
+
+@pytest.mark.parametrize(
+    ("base", "why"),
+    [
+        (
+            flagged("bo"),
+            "namespace bo has an ownerReference to its Profile (namespaceOwnedByProfile)",
+        ),
+        (UNMANAGED, "with manageNamespaces: false the profile controller created namespace bo"),
+    ],
+    ids=["namespaceOwnedByProfile", "manageNamespaces-false"],
+)
+def test_profile_leaving_with_its_profile_kept_is_critical_and_says_how_to_keep_the_data(
+    base: dict[str, Any], why: str
+) -> None:
+    plan = without_bo(base)
+    (risk,) = risks(plan, "data")
+    assert risk.severity == "critical"
+    message = plain(risk.message)
+    assert why in message
+    assert "so the Profile and its LimitRange are kept (prune is disabled on them)" in message
+    assert "The access of di is revoked on the next apply; the owner bo keeps theirs." in message
+    # The commands, in the order that keeps the data.
+    release = "kubectl patch namespace bo --type=json -p "
+    release += """'[{"op":"remove","path":"/metadata/ownerReferences"}]'"""
+    positions = [
+        message.index(release),
+        message.index("kubectl delete profile bo"),
+        message.index("kubectl delete namespace bo"),
+    ]
+    assert positions == sorted(positions)
+    (owner_risk,) = risks(plan, "owner")
+    assert owner_risk.severity == "high" and owner_risk.users == ("bo",)
+    assert plain(owner_risk.message) == (
+        "bo (bo@example.com) keeps kubeflow-admin in namespace bo (RoleBinding namespaceAdmin) "
+        "and its web apps (AuthorizationPolicy ns-owner-access-istio) after profile bo leaves "
+        "the roster: its Profile is kept, and the profile controller recreates these for the "
+        "owner for as long as it exists. kubectl delete profile bo revokes them (first keep "
+        "the data: see the data risk)"
+    )
+
+
+def test_an_owner_who_keeps_a_profile_keeps_its_plugins_cloud_identity() -> None:
+    wi = {
+        "kind": "WorkloadIdentity",
+        "spec": {"gcpServiceAccount": "bo-kubeflow@p.iam.gserviceaccount.com"},
+    }
+    base = flagged("bo")
+    profile(base, "bo")["plugins"] = [wi]
+    (message,) = blocking(without_bo(base), "owner")
+    assert "the cloud identity its plugins give the namespace's default-editor" in message
 
 
 def test_profile_rename_warns_that_data_does_not_move() -> None:
     plan = plan_of(changed(lambda d: profile(d, "ed").update({"name": "ed-2"})))
     (message,) = blocking(plan, "data")
     assert "If this renames it to ed-2" in message
+
+
+def test_dropping_namespace_owned_by_profile_is_critical() -> None:
+    base = flagged("bo", "ed")
+    plan = plan_of(changed(lambda d: profile(d, "bo").pop("namespaceOwnedByProfile"), base), base)
+    (risk,) = risks(plan, "data")
+    assert (risk.severity, risk.subject) == ("critical", "profile bo")
+    assert "profile bo drops namespaceOwnedByProfile: its Profile and LimitRange lose prune " in (
+        plain(risk.message)
+    )
+    assert "kubectl get namespace bo -o jsonpath='{.metadata.ownerReferences}'" in plain(
+        risk.message
+    )
+    # What the cluster is told changes: the Profile loses its protection annotations.
+    changes = {c.key.kind: c.fields for c in plan.objects}
+    assert changes.keys() == {"Profile", "LimitRange"}
+    for fields in changes.values():
+        assert [(f.path, f.old, f.new) for f in fields] == [
+            (("metadata", "annotations"), dict(PROTECTION), ABSENT)
+        ]
+
+
+def test_dropping_the_flag_while_the_controller_makes_namespaces_is_no_data_risk() -> None:
+    base = flagged("bo", base=UNMANAGED)
+    plan = plan_of(changed(lambda d: profile(d, "bo").pop("namespaceOwnedByProfile"), base), base)
+    assert risks(plan, "data") == []
+    assert plan.objects == ()  # still protected: manageNamespaces is false
+
+
+def test_managing_namespaces_the_controller_made_is_critical_unless_every_profile_is_flagged() -> (
+    None
+):
+    head = changed(lambda d: d["settings"].update({"manageNamespaces": True}), UNMANAGED)
+    (risk,) = risks(plan_of(head, UNMANAGED), "data")
+    assert (risk.severity, risk.subject) == ("critical", "settings.manageNamespaces")
+    assert plain(risk.message).startswith(
+        "settings manageNamespaces turns on, and profiles bo, ed and shared lose prune "
+        "protection on their Profile and LimitRange."
+    )
+    partly = flagged("bo", "shared", base=UNMANAGED)
+    head = changed(lambda d: d["settings"].update({"manageNamespaces": True}), partly)
+    (risk,) = risks(plan_of(head, partly), "data")
+    assert "and profile ed loses prune protection" in plain(risk.message)
+    every = flagged("bo", "ed", "shared", base=UNMANAGED)
+    head = changed(lambda d: d["settings"].update({"manageNamespaces": True}), every)
+    assert risks(plan_of(head, every), "data") == []
 
 
 def test_no_data_risk_without_a_profile_leaving() -> None:
@@ -423,6 +566,47 @@ def test_settings_that_touch_every_profile_are_flagged(
     assert len(messages) == 1 and expected in messages[0], messages
 
 
+TWO_UNITS = changed(lambda d: d.update({"settings": {"applyUnits": 2}}))
+
+
+def four_units(data: dict[str, Any]) -> None:
+    data["settings"]["applyUnits"] = 4
+
+
+def test_apply_unit_change_names_the_profiles_that_move_and_who_loses_access_meanwhile() -> None:
+    # From 2 to 4 units, jump hashing moves bo (unit-000 → unit-003) and nobody else.
+    (risk,) = risks(plan_of(changed(four_units, TWO_UNITS), TWO_UNITS), "settings")
+    assert plain(risk.message) == (
+        "settings applyUnits changes from 2 to 4: 1 of 3 profiles (bo) and 0 ClusterRoleBindings "
+        "move to another apply unit (Flux Kustomization or Argo CD Application). Unless the new "
+        "unit applies them before the old one prunes, a moved Profile and its bindings are "
+        "deleted and created again: its owner and contributors lose access for the moment "
+        "between. Namespaces, and the data in them, stay: they are never pruned"
+    )
+    assert risks(plan_of(changed(four_units, TWO_UNITS), TWO_UNITS), "data") == []
+
+
+def test_apply_unit_change_says_protected_profiles_are_kept() -> None:
+    base = flagged("bo", base=TWO_UNITS)
+    (message,) = blocking(plan_of(changed(four_units, base), base), "settings")
+    assert message.endswith("; the Profiles of bo are kept too (prune is disabled on them)")
+
+
+def test_a_profile_protected_in_the_change_that_moves_it_is_critical() -> None:
+    head = flagged("bo", base=changed(four_units, TWO_UNITS))
+    critical = [r for r in risks(plan_of(head, TWO_UNITS), "data") if r.severity == "critical"]
+    (risk,) = critical
+    assert risk.subject == "profile bo"
+    assert plain(risk.message).startswith(
+        "profile bo gains namespaceOwnedByProfile in the change that moves it to another apply"
+    )
+    # Flagged without moving (a warning only), or moved once flagged: nothing critical.
+    flagged_only = risks(plan_of(flagged("bo", base=TWO_UNITS), TWO_UNITS), "data")
+    assert [r.severity for r in flagged_only] == ["warning"]
+    base = flagged("bo", base=TWO_UNITS)
+    assert risks(plan_of(changed(four_units, base), base), "data") == []
+
+
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
@@ -474,3 +658,47 @@ def test_invalid_side_yields_a_plan_that_says_so() -> None:
 def test_unreadable_file_is_a_usage_error(tmp_path: Any) -> None:
     with pytest.raises(diff.UnreadableRoster, match="cannot read the roster"):
         diff.load_file(tmp_path / "missing.yaml")
+
+
+def test_a_default_workload_identity_is_privilege_for_every_profile_without_one() -> None:
+    account = "kubeflow-default@ml-prod.iam.gserviceaccount.com"
+
+    def edit(data: dict[str, Any]) -> None:
+        data["settings"] = {"defaultWorkloadIdentity": account}
+        profile(data, "ed")["plugins"] = [
+            {
+                "kind": "WorkloadIdentity",
+                "spec": {"gcpServiceAccount": "ed-own-sa@p.iam.gserviceaccount.com"},
+            }
+        ]
+
+    plan = plan_of(changed(edit))
+    (risk,) = [r for r in plan.risks if r.subject == "settings.defaultWorkloadIdentity"]
+    assert (risk.kind, risk.severity) == ("privilege", "high")
+    assert plain(risk.message).startswith(
+        f"settings defaultWorkloadIdentity is now {account}: the 2 Profiles without a "
+        "WorkloadIdentity plugin of their own give their namespace's default-editor"
+    )
+    # The Profiles that get it show the plugin in the plan's objects.
+    plugins = {
+        c.key.name: [f.new for f in c.fields if f.path[:2] == ("spec", "plugins")]
+        for c in plan.objects
+        if c.key.kind == "Profile"
+    }
+    default = [{"kind": "WorkloadIdentity", "spec": {"gcpServiceAccount": account}}]
+    assert plugins["bo"] == plugins["shared"] == [default]
+
+
+def test_marking_a_namespace_owned_shows_in_the_profile_section() -> None:
+    plan = plan_of(flagged("bo"))
+    # Keeping a Profile keeps its owner's access after an offboarding: worth a warning.
+    (risk,) = risks(plan, "data")
+    assert (risk.severity, risk.users) == ("warning", ("bo",))
+    assert plain(risk.message).startswith(
+        "profile bo gains namespaceOwnedByProfile: its Profile and LimitRange are no longer "
+        "pruned, so removing the profile later keeps its owner bo's access"
+    )
+    (section,) = [c for c in plan.changes if c.name == "bo"]
+    assert [(f.path, f.old, f.new) for f in section.facts] == [
+        (("namespaceOwnedByProfile",), "false", "true")
+    ]
