@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from typer.testing import CliRunner
 
 from compiler import importer, pipeline
-from compiler.model import names
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import RosterIndex, effective_quota, grants
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, Roster
@@ -27,6 +26,7 @@ from compiler.problems import format_text
 from compiler.roster import source
 from compiler.yamlio import emitter
 from tests.conftest import CASES, REPO, golden_cases, invoke, updating_golden
+from tests.kfam import binding_name
 from tests.strategies import rosters
 
 IMPORT_CASES = CASES / "import"
@@ -592,7 +592,7 @@ def policy(
 
 def contributor(email: str, role: str = "edit", *, prefix: str = "", **kw: Any) -> list[Manifest]:
     """Return a contributor's RoleBinding and AuthorizationPolicy, as KFAM writes them."""
-    name = names.kfam_name(email, "edit" if role == "edit" else "view")
+    name = binding_name(email, role)
     annotations = {"role": role, "user": email}
     return [
         role_binding(name, f"kubeflow-{role}", user(email), annotations=annotations),
@@ -728,6 +728,18 @@ def test_a_complete_kfam_pair_imports_without_findings_or_changes() -> None:
     ]
     assert [c.action for c in imported.switch.changes] == ["create"]  # only the Namespace
     assert imported.switch.changes[0].key.kind == "Namespace"
+
+
+@pytest.mark.parametrize("email", ["_ann@example.com", "ann-@example.com", "Ann_@x.io"])
+def test_a_kfam_pair_of_an_email_with_separators_at_its_ends_is_genuine(email: str) -> None:
+    # KFAM's second pass drops the '-' a leading or trailing separator leaves: this is the
+    # name the dashboard itself wrote, not a mismatch to delete.
+    pair = contributor(email, "edit")
+    assert pair[0]["metadata"]["name"].startswith("user-ann-")
+    imported = import_objects(profile(), *pair)
+    assert findings(imported) == []
+    assert [c.role for c in imported.roster.profiles[0].contributors] == ["edit"]
+    assert [c.action for c in imported.switch.changes] == ["create"]  # only the Namespace
 
 
 def test_a_contributor_with_role_admin_is_reported() -> None:
