@@ -29,8 +29,12 @@ from compiler.problems import quoted
 DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # No '*' in an email, the user-id prefix or a principal: Istio reads a leading or
 # trailing '*' in an AuthorizationPolicy value as a wildcard (`*@example.com`).
+# The local part is an RFC 5321 dot-string (section 4.1.2: atoms of RFC 5322 `atext`
+# joined by single dots), without quoted strings and '*': `.a`, `a.` and `a..b` are
+# addresses no identity provider issues.
+_EMAIL_ATOM_CHARACTER = r"[A-Za-z0-9!#$%&'+/=?^_`{|}~-]"
 EMAIL_PATTERN = (
-    r"^[A-Za-z0-9.!#$%&'+/=?^_`{|}~-]+"
+    rf"^{_EMAIL_ATOM_CHARACTER}+(\.{_EMAIL_ATOM_CHARACTER}+)*"
     r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"

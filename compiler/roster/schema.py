@@ -286,10 +286,27 @@ def _email_reason(_rule: str, email: str) -> str | None:
     odd = next((char for char in local if char not in _EMAIL_LOCAL_CHARS), None)
     if odd is not None:
         return f"contains {odd!r}, which is not allowed before the '@'"
+    dots = _misplaced_dots(local)
+    if dots is not None:
+        return (
+            f"{dots}; before the '@' a '.' only joins two words (an RFC 5321 dot-atom), so "
+            "no identity provider sends this address: write it as yours does"
+        )
     odd = next((char for char in domain if char not in _EMAIL_DOMAIN_CHARS), None)
     if odd is not None:
         return f"has {odd!r} in its domain, which is not allowed there"
     return _domain_parts_reason(domain)
+
+
+def _misplaced_dots(local: str) -> str | None:
+    """Say where the local part of an email has a '.' it cannot have, or return None."""
+    if local.startswith("."):
+        return "starts with '.'"
+    if local.endswith("."):
+        return "has a '.' right before the '@'"
+    if ".." in local:
+        return "has '..' before the '@'"
+    return None
 
 
 def _domain_reason(_rule: str, domain: str) -> str | None:

@@ -293,7 +293,7 @@ ACCEPTED = {
     "punycode-domain": _ALICE % "alice@xn--bcher-kva.example",
     "upper-case-domain": _ALICE % "Alice.Smith@Example.COM",
     "email-punctuation": _ALICE % '"o\'brien+ml=1{x}|~`#^!&%$/?@example.com"',
-    "leading-dot-email": _ALICE % ".alice..smith@example.com",
+    "edge-separators-email": _ALICE % "_alice-@example.com",
     "prefix-punctuation": 'settings: {userIdPrefix: "\'\\"]}#:&!|>%@`{,"}\n'
     + _ALICE % "alice@example.com",
 }
