@@ -63,6 +63,9 @@ GCP_SERVICE_ACCOUNT_PATTERN = (
     r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\.iam\.gserviceaccount\.com$"
 )
 AWS_IAM_ROLE_PATTERN = r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[-A-Za-z0-9_+=,.@/]{1,512}$"
+# The Kubeflow releases whose behaviour kfroster knows (see releases.py), with an
+# optional patch level: "1.10", "1.10.2".
+KUBEFLOW_VERSION_PATTERN = r"^1\.(7|8|9|10|11)(\.(0|[1-9][0-9]{0,2}))?$"
 
 _LABEL_PREFIX_MAX = 253
 # kustomize build is quadratic in objects: 999 units (the most three digits can name) of
@@ -136,6 +139,8 @@ CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["g
 
 Role = Literal["admin", "edit", "view"]
 ContributorRole = Literal["edit", "view"]
+# Istio serves both for AuthorizationPolicy from 1.17 on; KFAM itself writes v1beta1.
+AuthorizationPolicyApiVersion = Literal["security.istio.io/v1beta1", "security.istio.io/v1"]
 
 DEFAULT_NAMESPACE_LABELS: dict[str, str] = {
     "app.kubernetes.io/part-of": "kubeflow-profile",
@@ -189,6 +194,15 @@ class Settings(Model):
     ] = 1
     """How many directories out/ is split into, each applied by one Flux Kustomization or
     Argo CD Application; 1 writes everything straight under out/."""
+    kubeflow_version: (
+        Annotated[StrictStr, Field(pattern=KUBEFLOW_VERSION_PATTERN, max_length=16), Trimmed] | None
+    ) = None
+    """The cluster's Kubeflow release, "1.7" to "1.11" (a patch level such as "1.10.2" too):
+    it decides the shape of contributor AuthorizationPolicies (1.7: no `from` clause) and
+    which emails the dashboard can add or remove. Unset: 1.8 or later."""
+    authorization_policy_api_version: AuthorizationPolicyApiVersion = "security.istio.io/v1beta1"
+    """The apiVersion of contributor AuthorizationPolicies: v1beta1 (what KFAM writes) or v1
+    (served from Istio 1.17 on)."""
 
 
 class Policy(Model):

@@ -68,6 +68,11 @@ _PATTERN_MEANINGS: dict[str, tuple[str, str]] = {
         "aws-iam-role",
         "an AWS IAM role ARN such as arn:aws:iam::123456789012:role/name",
     ),
+    roster.KUBEFLOW_VERSION_PATTERN: (
+        "kubeflow-version",
+        'a Kubeflow release kfroster knows, "1.7" to "1.11", with or without its patch '
+        'level (such as "1.10.2")',
+    ),
 }
 
 _JSON_TYPES = {
@@ -170,6 +175,8 @@ def _type_fix(path: Sequence[str | int], expected: Any, instance: Any) -> str:
         return "; write the item after its '-', or remove the '-'"
     if instance is None:
         return "; write a value after the ':', or remove the key"
+    if expected == "string" and isinstance(instance, int | float) and path[-1] == _VERSION_KEY:
+        return '; write the release in quotes, like "1.10": unquoted, YAML reads 1.10 as 1.1'
     if expected == "string" and isinstance(instance, int | float):
         return "; put it in quotes if it is meant as text"
     return ""
@@ -200,6 +207,7 @@ class Locate(Protocol):
     ) -> Problem: ...
 
 
+_VERSION_KEY = "kubeflowVersion"  # a release number, which YAML reads as a float unquoted
 _ROOT_FIX = (
     "a roster is a mapping of sections that starts with 'version: 1' at the left margin, "
     "followed by users:, profiles: and the other sections"
