@@ -6,7 +6,6 @@ renderers use, so an explanation says what `compile` puts in the cluster.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from compiler.model.roster import (
     User,
     WorkloadIdentity,
 )
-from compiler.problems import CompilerError
+from compiler.problems import CompilerError, suggest
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table, wrap
 
 # The RoleBinding the profile controller creates for a profile's owner.
@@ -152,27 +151,6 @@ def find_user(roster: Roster, who: str) -> tuple[User, Literal["name", "email"]]
             if email_key(user.email) == email_key(who):
                 return user, "email"
     raise UnknownPerson(who, suggest(who, [c for u in roster.users for c in (u.name, u.email)]))
-
-
-def suggest(who: str, candidates: Sequence[str], limit: int = 3) -> list[str]:
-    """Return the candidates closest to WHO, ignoring case: the best, and any nearly as close.
-
-    Emails share their domain, so every one is somewhat like any other; keeping only those
-    within reach of the best match avoids suggesting strangers.
-    """
-    scored = []
-    for candidate in candidates:
-        matcher = difflib.SequenceMatcher(None, who.lower(), candidate.lower())
-        scored.append((matcher.ratio(), candidate))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    if not scored or scored[0][0] < _CLOSE_ENOUGH:
-        return []
-    best = scored[0][0]
-    return [c for score, c in scored[:limit] if score >= max(_CLOSE_ENOUGH, best - _NEARLY)]
-
-
-_CLOSE_ENOUGH = 0.6
-_NEARLY = 0.1
 
 
 def explain(roster: Roster, who: str) -> Explanation:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import string
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +14,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from compiler.model import characters, roster
-from compiler.problems import Problem, path_text, quoted
+from compiler.problems import Problem, did_you_mean, path_text, quoted
 from compiler.roster.source import Source
 
 SCHEMA_PATH = "schemas/users.schema.json"
@@ -397,8 +396,7 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
     if validator == "additionalProperties" and schema.get("additionalProperties") is False:
         allowed = sorted(schema.get("properties", {}))
         for unknown in sorted(set(instance) - set(allowed)):
-            hint = difflib.get_close_matches(unknown, allowed, n=1, cutoff=0.6)
-            fix = f"did you mean {hint[0]!r}?" if hint else "remove it"
+            fix = did_you_mean(unknown, allowed) or "remove it"
             yield at(
                 "unknown-key",
                 f"unknown key {quoted(unknown)} in {where}; {fix} (allowed: {', '.join(allowed)})",
