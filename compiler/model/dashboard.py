@@ -23,8 +23,9 @@ components/access-management/kfam/bindings.go and api_default.go:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from compiler.model.releases import DashboardEmailCheck
+from compiler.model.releases import DashboardEmailCheck, release
 from compiler.model.roster import ContributorRole
 
 # The checks are written here as plain, linear functions, not as the upstream regexes:
@@ -90,19 +91,49 @@ def _whatwg_refusal(local: str, domain: str) -> str | None:
     return None
 
 
-# How each kind of grant shows, in a few words for tables and plans.
-OWNER_VISIBILITY = "dashboard: the owner's namespace list"
-VIEW_VISIBILITY = "kubectl only: not in Manage Contributors, which lists edit only"
-CLUSTER_WIDE_VISIBILITY = "kubectl only: the dashboard shows no ClusterRoleBinding"
+@dataclass(frozen=True)
+class Visibility:
+    """Where a grant shows in the dashboard, and whether it can be removed there."""
+
+    label: str  # a few words, for a table column or a plan line
+    detail: str  # the sentence behind them
+    managed: bool = False  # the dashboard shows it and its owner can manage it there
 
 
-def contributor_visibility(role: ContributorRole, refusal: str | None = None) -> str:
-    """Say where a contributor grant shows, and whether the dashboard can remove it.
+OWNER_VISIBILITY = Visibility(
+    "as owner",
+    "the dashboard lists the namespace as the owner's, who adds and removes edit "
+    "contributors there (Manage Contributors)",
+    managed=True,
+)
+CLUSTER_WIDE_VISIBILITY = Visibility(
+    "kubectl only",
+    "the dashboard shows no ClusterRoleBinding: only kubectl shows this grant, and only "
+    "the roster removes it",
+)
 
-    `refusal` is why the release's email check refuses the contributor's email, if it does.
-    """
+
+def contributor_visibility(
+    role: ContributorRole, email: str, kubeflow_version: str | None
+) -> Visibility:
+    """Say where a contributor grant shows, and whether the release's dashboard can remove it."""
     if role == "view":
-        return VIEW_VISIBILITY
+        return Visibility(
+            "not in Manage Contributors",
+            "the person's namespace list shows it, but Manage Contributors lists edit "
+            "contributors only: only kubectl shows this grant to the owner, and only the "
+            "roster removes it",
+        )
+    refusal = email_refusal(email, release(kubeflow_version).dashboard_email_check)
     if refusal is not None:
-        return f"dashboard: in Manage Contributors, but it cannot remove it (the email {refusal})"
-    return "dashboard: in Manage Contributors, which can remove it"
+        return Visibility(
+            "in Manage Contributors, not removable",
+            "Manage Contributors lists it but cannot remove it: the dashboard's email check "
+            f"refuses the email ({refusal}); only the roster removes it",
+        )
+    return Visibility(
+        "in Manage Contributors",
+        "Manage Contributors lists it, and the owner can remove it there (GitOps applies it "
+        "again until the roster drops it)",
+        managed=True,
+    )
