@@ -340,6 +340,10 @@ _SETTINGS: dict[str, st.SearchStrategy[Any]] = {
     "manageNamespaces": st.booleans(),
     "namespaceLabels": st.dictionaries(_LABEL_KEY, _LABEL_VALUE, max_size=4),
     "applyUnits": st.integers(1, 8),
+    "kubeflowVersion": st.sampled_from(["1.7", "1.7.1", "1.8", "1.9", "1.10.2", "1.11"]),
+    "authorizationPolicyApiVersion": st.sampled_from(
+        ["security.istio.io/v1beta1", "security.istio.io/v1"]
+    ),
 }
 
 
