@@ -27,17 +27,21 @@ def dashboard_email(facts: Facts) -> Iterator[Finding]:
     """
     parsed = facts.parsed
     target = release(parsed.roster.settings.kubeflow_version)
+    refused = {
+        name: refusal
+        for name, user in facts.index.users.items()
+        if (refusal := email_refusal(user.email, target.dashboard_email_check)) is not None
+    }
+    if not refused:
+        return  # most rosters: no need to expand every profile's contributors
     # Only edit contributors are listed in Manage Contributors, so only theirs matter.
     profiles: dict[str, list[str]] = {}
     for profile in sorted(parsed.roster.profiles, key=lambda p: p.name):
         for grant in grants(profile, facts.index):
-            if grant.role == "edit":
+            if grant.role == "edit" and grant.user.name in refused:
                 profiles.setdefault(grant.user.name, []).append(profile.name)
     for name, where in profiles.items():
-        user = facts.index.users[name]
-        refusal = email_refusal(user.email, target.dashboard_email_check)
-        if refusal is None:
-            continue
+        user, refusal = facts.index.users[name], refused[name]
         shown = ", ".join(repr(profile) for profile in where[:3])
         more = f" and {len(where) - 3} more" if len(where) > 3 else ""
         yield Finding(
