@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -59,6 +60,35 @@ def path_text(path: Sequence[str | int]) -> str:
         else:
             text += f".{clipped(part)}" if text else clipped(part)
     return text or "the file"
+
+
+# How alike (difflib's ratio) a word and a candidate must be to suggest it; and how much
+# less alike than the best one another candidate may be, to be suggested too.
+_CLOSE_ENOUGH = 0.6
+_NEARLY = 0.1
+
+
+def suggest(word: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    """Return the candidates closest to WORD, ignoring case: the best, and any nearly as close.
+
+    Emails share their domain, so every one is somewhat like any other; keeping only those
+    within reach of the best match avoids suggesting strangers.
+    """
+    scored = []
+    for candidate in candidates:
+        matcher = difflib.SequenceMatcher(None, word.lower(), candidate.lower())
+        scored.append((matcher.ratio(), candidate))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    if not scored or scored[0][0] < _CLOSE_ENOUGH:
+        return []
+    best = scored[0][0]
+    return [c for score, c in scored[:limit] if score >= max(_CLOSE_ENOUGH, best - _NEARLY)]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return `did you mean 'x'?` for the closest candidate, or "" when none is close."""
+    found = suggest(word, candidates, limit=1)
+    return f"did you mean {quoted(found[0])}?" if found else ""
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from tests.kfam import binding_name
+
 _LABEL = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4})?", fullmatch=True)
-_LOCAL = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._+'-]{0,10}[A-Za-z0-9]", fullmatch=True)
+_LOCAL = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_+'-]{0,5}(\.[A-Za-z0-9_+'-]{1,5})?", fullmatch=True)
 _DOMAIN = st.sampled_from(["example.com", "Example.COM", "ml.example.org", "x.io"])
 _CPU = st.sampled_from(["100m", "500m", "1", "2", "8", 4, "1.5"])
 _MEMORY = st.sampled_from(["256Mi", "1Gi", "32Gi", "1e9", "500M", 1073741824])
@@ -47,7 +48,8 @@ def _limit_range(draw: st.DrawFn) -> dict[str, Any]:
 def rosters(draw: st.DrawFn) -> dict[str, Any]:
     """Draw a valid roster: unique names and emails, references that resolve."""
     names = draw(st.lists(_LABEL, min_size=1, max_size=8, unique=True))
-    locals_ = draw(st.lists(_LOCAL, min_size=len(names), max_size=len(names), unique_by=str.lower))
+    # Unique by KFAM name (so also case-insensitively): two contributors never collide.
+    locals_ = draw(st.lists(_LOCAL, min_size=len(names), max_size=len(names), unique_by=_slug))
     users = []
     for name, local in zip(names, locals_, strict=True):
         user: dict[str, Any] = {"name": name, "email": f"{local}@{draw(_DOMAIN)}"}
@@ -133,8 +135,12 @@ _NAME = st.one_of(
     st.sampled_from(_YAML_TRAPS),
     st.from_regex(r"[a-z0-9][-a-z0-9]{61}[a-z0-9]", fullmatch=True),  # the longest label
 )
-# Every character an email's local part may hold, quotes, braces and '#' included.
-_EMAIL_LOCAL = st.from_regex(r"[A-Za-z0-9.!#$%&'+/=?^_`{|}~-]{1,40}", fullmatch=True)
+# Every character an email's local part may hold, quotes, braces and '#' included, in
+# dot-separated words (an RFC 5321 dot-atom).
+_EMAIL_LOCAL = st.from_regex(
+    r"[A-Za-z0-9!#$%&'+/=?^_`{|}~-]{1,20}(\.[A-Za-z0-9!#$%&'+/=?^_`{|}~-]{1,9}){0,2}",
+    fullmatch=True,
+)
 _DOMAIN_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
 _DOMAIN = st.one_of(
     st.lists(_DOMAIN_LABEL, min_size=2, max_size=4).map(".".join),
@@ -255,7 +261,7 @@ def _limits(draw: st.DrawFn) -> dict[str, Any]:
 
 def _slug(email: str) -> str:
     """What KFAM makes of an email in object names."""
-    return re.sub(r"[^a-z0-9]+", "-", email.lower())
+    return binding_name(email, "edit")
 
 
 @st.composite
@@ -343,6 +349,10 @@ _SETTINGS: dict[str, st.SearchStrategy[Any]] = {
             "kubeflow-default@ml-prod.iam.gserviceaccount.com",
             "team-wi-sa@p-1.iam.gserviceaccount.com",
         ]
+    ),
+    "kubeflowVersion": st.sampled_from(["1.7", "1.7.1", "1.8", "1.9", "1.10.2", "1.11"]),
+    "authorizationPolicyApiVersion": st.sampled_from(
+        ["security.istio.io/v1beta1", "security.istio.io/v1"]
     ),
 }
 

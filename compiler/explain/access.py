@@ -6,7 +6,6 @@ renderers use, so an explanation says what `compile` puts in the cluster.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,12 @@ from typing import Literal
 
 from compiler.explain import roles
 from compiler.model import names
+from compiler.model.dashboard import (
+    CLUSTER_WIDE_VISIBILITY,
+    OWNER_VISIBILITY,
+    Visibility,
+    contributor_visibility,
+)
 from compiler.model.resolve import (
     RosterIndex,
     effective_limit_range,
@@ -31,7 +36,7 @@ from compiler.model.roster import (
     User,
     WorkloadIdentity,
 )
-from compiler.problems import CompilerError
+from compiler.problems import CompilerError, suggest
 from compiler.render.protection import offboarding
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table, wrap
 
@@ -83,6 +88,7 @@ class NamespaceAccess:
     sources: tuple[Source, ...]
     # When the cluster-wide role is stronger than the profile's, it is what counts here.
     effective: Role
+    visibility: Visibility  # where the dashboard shows this grant
 
     @property
     def cluster_role(self) -> str:
@@ -97,6 +103,7 @@ class ClusterAccess:
     role: Role
     binding: str
     exposes: str
+    visibility: Visibility = CLUSTER_WIDE_VISIBILITY
 
     @property
     def cluster_role(self) -> str:
@@ -112,6 +119,7 @@ class Contribution:
     email: str
     role: NamespaceRole
     sources: tuple[str, ...]
+    visibility: Visibility
 
 
 @dataclass(frozen=True)
@@ -187,27 +195,6 @@ def find_user(roster: Roster, who: str) -> tuple[User, Literal["name", "email"]]
             if email_key(user.email) == email_key(who):
                 return user, "email"
     raise UnknownPerson(who, suggest(who, [c for u in roster.users for c in (u.name, u.email)]))
-
-
-def suggest(who: str, candidates: Sequence[str], limit: int = 3) -> list[str]:
-    """Return the candidates closest to WHO, ignoring case: the best, and any nearly as close.
-
-    Emails share their domain, so every one is somewhat like any other; keeping only those
-    within reach of the best match avoids suggesting strangers.
-    """
-    scored = []
-    for candidate in candidates:
-        matcher = difflib.SequenceMatcher(None, who.lower(), candidate.lower())
-        scored.append((matcher.ratio(), candidate))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    if not scored or scored[0][0] < _CLOSE_ENOUGH:
-        return []
-    best = scored[0][0]
-    return [c for score, c in scored[:limit] if score >= max(_CLOSE_ENOUGH, best - _NEARLY)]
-
-
-_CLOSE_ENOUGH = 0.6
-_NEARLY = 0.1
 
 
 def explain(roster: Roster, who: str, base: Roster | None = None) -> Explanation:
@@ -325,7 +312,12 @@ def _namespace_access(profile: Profile, user: User, index: RosterIndex) -> Names
     if profile.owner == user.name:
         unused = tuple(Source(s.kind, s.role, s.group, bound=False) for s in entries)
         return NamespaceAccess(
-            profile.name, "owner", OWNER_BINDING, (Source("owner", "owner"), *unused), "admin"
+            profile.name,
+            "owner",
+            OWNER_BINDING,
+            (Source("owner", "owner"), *unused),
+            "admin",
+            OWNER_VISIBILITY,
         )
     grant = next((g for g in grants(profile, index) if g.user.name == user.name), None)
     if grant is None:
@@ -339,13 +331,21 @@ def _namespace_access(profile: Profile, user: User, index: RosterIndex) -> Names
         names.kfam_name(user.email, grant.role),
         tuple(entries),
         effective,
+        contributor_visibility(grant.role, user.email, index.roster.settings.kubeflow_version),
     )
 
 
 def _owned_profile(profile: Profile, index: RosterIndex) -> OwnedProfile:
     roster = index.roster
+    version = roster.settings.kubeflow_version
     contributions = tuple(
-        Contribution(grant.user.name, grant.user.email, grant.role, grant.sources)
+        Contribution(
+            grant.user.name,
+            grant.user.email,
+            grant.role,
+            grant.sources,
+            contributor_visibility(grant.role, grant.user.email, version),
+        )
         for grant in grants(profile, index)
     )
     return OwnedProfile(
@@ -411,6 +411,9 @@ def _notes(
             "and its owner keeps kubeflow-admin there until an administrator deletes it; "
             "--base REF lists the profiles that left since REF"
         )
+    for access in namespaces:
+        if not access.visibility.managed:
+            notes.append(f"in {access.namespace}, {access.visibility.detail}")
     for access in namespaces:
         if access.effective != ("admin" if access.role == "owner" else access.role):
             notes.append(
@@ -479,7 +482,8 @@ def _contributors_text(owned: OwnedProfile) -> list[str]:
     if not owned.contributors:
         return ["none"]
     return [
-        f"{c.user} {c.role} ({', '.join(s.replace('group:', 'group ') for s in c.sources)})"
+        f"{c.user} {c.role} ({', '.join(s.replace('group:', 'group ') for s in c.sources)});"
+        f" {c.visibility.label}"
         for c in owned.contributors
     ]
 
@@ -497,7 +501,8 @@ def format_text(explanation: Explanation, palette: Palette = PLAIN) -> str:
     else:
         cluster_text = (
             f"{palette.paint(cluster.cluster_role, 'red' if cluster.role != 'view' else 'yellow')}"
-            f" in every namespace (ClusterRoleBinding {cluster.binding}): {cluster.exposes}"
+            f" in every namespace (ClusterRoleBinding {cluster.binding}): {cluster.exposes};"
+            f" {cluster.visibility.detail}"
         )
     lines = [palette.bold(f"{user.name} <{user.email}>")]
     lines += definitions(
@@ -514,11 +519,15 @@ def format_text(explanation: Explanation, palette: Palette = PLAIN) -> str:
                 palette.paint(access.role, _role_style(access.role)),
                 access.cluster_role,
                 ", ".join(source.describe() for source in access.sources),
+                access.visibility.label,
             ]
             for access in explanation.namespaces
         ]
         lines += table(
-            ["NAMESPACE", "ROLE", "CLUSTERROLE", "FROM"], rows, indent=2, palette=palette
+            ["NAMESPACE", "ROLE", "CLUSTERROLE", "FROM", "DASHBOARD"],
+            rows,
+            indent=2,
+            palette=palette,
         )
     lines += [f"  elsewhere: {_elsewhere(explanation)}"]
     if explanation.owned:
@@ -560,12 +569,13 @@ def format_markdown(explanation: Explanation) -> str:
     else:
         lines.append(
             f"- **Cluster-wide:** `{cluster.cluster_role}` in every namespace"
-            f" (ClusterRoleBinding `{cluster.binding}`): {cluster.exposes}"
+            f" (ClusterRoleBinding `{cluster.binding}`): {cluster.exposes};"
+            f" {cluster.visibility.detail}"
         )
     lines += ["", f"#### Namespaces ({len(explanation.namespaces)})", ""]
     if explanation.namespaces:
         lines += markdown_table(
-            ["Namespace", "Role", "ClusterRole", "From", "Binding"],
+            ["Namespace", "Role", "ClusterRole", "From", "Binding", "Dashboard"],
             [
                 [
                     f"`{a.namespace}`",
@@ -573,6 +583,7 @@ def format_markdown(explanation: Explanation) -> str:
                     f"`{a.cluster_role}`",
                     ", ".join(s.describe() for s in a.sources),
                     f"`{a.binding}`",
+                    a.visibility.label,
                 ]
                 for a in explanation.namespaces
             ],
@@ -621,6 +632,7 @@ def to_json(explanation: Explanation) -> dict[str, object]:
             "clusterRole": cluster.cluster_role,
             "binding": cluster.binding,
             "exposes": cluster.exposes,
+            "visibility": _visibility_json(cluster.visibility),
         },
         "namespaces": [
             {
@@ -629,6 +641,7 @@ def to_json(explanation: Explanation) -> dict[str, object]:
                 "clusterRole": a.cluster_role,
                 "binding": a.binding,
                 "effectiveRole": a.effective,
+                "visibility": _visibility_json(a.visibility),
                 "sources": [
                     {"kind": s.kind, "role": s.role, "group": s.group, "bound": s.bound}
                     for s in a.sources
@@ -648,7 +661,13 @@ def to_json(explanation: Explanation) -> dict[str, object]:
                 ),
                 "limitRangeFrom": "defaults" if o.limit_range_is_default else "profile",
                 "contributors": [
-                    {"user": c.user, "email": c.email, "role": c.role, "sources": list(c.sources)}
+                    {
+                        "user": c.user,
+                        "email": c.email,
+                        "role": c.role,
+                        "sources": list(c.sources),
+                        "visibility": _visibility_json(c.visibility),
+                    }
                     for c in o.contributors
                 ],
                 "plugins": list(o.plugins),
@@ -668,6 +687,10 @@ def to_json(explanation: Explanation) -> dict[str, object]:
         ],
         "notes": list(explanation.notes),
     }
+
+
+def _visibility_json(visibility: Visibility) -> dict[str, str]:
+    return {"label": visibility.label, "detail": visibility.detail}
 
 
 def format_json(explanation: Explanation) -> str:

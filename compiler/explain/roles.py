@@ -24,6 +24,16 @@ from compiler.model.roster import Role
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table_rows, wrap
 
 UPSTREAM = "kubeflow/manifests 009c88084074904c7743384ff50d3bd70012ef55"
+# Every file the chart is read from is the same at tag 26.03 (d68ebc7fab36) as at UPSTREAM.
+RELEASE = "Kubeflow 26.03"
+# How the releases settings.kubeflowVersion names differ: up to 1.11 kubeflow-kubernetes-edit,
+# which aggregates into kubeflow-edit (so kubeflow-admin), also impersonates service accounts
+# (common/kubeflow-roles/base/cluster-roles.yaml L93-98 at v1.11.0; gone at 26.03).
+SOURCE = (
+    f"From {RELEASE} ({UPSTREAM}). Kubeflow 1.7 to 1.11 differ: there kubeflow-edit, and so "
+    "kubeflow-admin, may also impersonate the service accounts of every namespace it is "
+    "bound in (all of them, bound cluster-wide)."
+)
 
 # The core API group is the empty string in RBAC; the data spells it "core" for reading.
 CORE = "core"
@@ -721,7 +731,7 @@ def _title(role: Role | None) -> str:
 def format_text(rows: tuple[Row, ...], role: Role | None = None, palette: Palette = PLAIN) -> str:
     """Format the chart (all three roles, or one) as aligned terminal tables."""
     roles = ROLES if role is None else (role,)
-    lines = [palette.bold(_title(role)), *wrap(f"From {UPSTREAM}.", indent=2), ""]
+    lines = [palette.bold(_title(role)), *wrap(SOURCE, indent=2), ""]
     lines += definitions([(name, SUMMARY[name]) for name in roles])
     lines += ["", palette.bold("Bound cluster-wide (users[].clusterRole), in every namespace:")]
     lines += definitions(
@@ -766,7 +776,7 @@ def _paint_cells(cells: Iterable[str], palette: Palette) -> list[str]:
 def format_markdown(rows: tuple[Row, ...], role: Role | None = None) -> str:
     """Format the chart as Markdown: a summary, then one table per area."""
     roles = ROLES if role is None else (role,)
-    lines = [f"## {_title(role)}", "", f"From {UPSTREAM}.", ""]
+    lines = [f"## {_title(role)}", "", SOURCE, ""]
     lines += markdown_table(
         ["Role", "In a namespace"], [[f"`kubeflow-{n}`", SUMMARY[n]] for n in roles]
     )
@@ -791,6 +801,7 @@ def to_json(rows: tuple[Row, ...], role: Role | None = None) -> dict[str, object
     roles = ROLES if role is None else (role,)
     return {
         "upstream": UPSTREAM,
+        "release": RELEASE,
         "roles": {
             f"kubeflow-{name}": {
                 "summary": SUMMARY[name],

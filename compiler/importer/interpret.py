@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
-from compiler.model import names
+from compiler.model import names, releases
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import email_key, sort_key_for_email
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Role, Settings
@@ -77,6 +77,9 @@ _EMAIL: Final = re.compile(EMAIL_PATTERN).fullmatch
 _MAX_EMAIL: Final = 254
 _LIMIT_FIELDS: Final = ("default", "defaultRequest", "max", "min", "maxLimitRequestRatio")
 _MAX_LABEL: Final = 63
+# The two shapes of KFAM's contributor policies: 1.7 writes no `from` clause.
+_SHAPE_1_7: Final = "that of Kubeflow 1.7 (no from clause)"
+_SHAPE_LATER: Final = "that of Kubeflow 1.8 and later (from the gateway and Pipelines UI)"
 
 
 @dataclass
@@ -147,6 +150,7 @@ class _State:
     prefixes: _Evidence = field(default_factory=_Evidence)
     principals: _Evidence = field(default_factory=_Evidence)
     labels: _Evidence = field(default_factory=_Evidence)
+    shapes: _Evidence = field(default_factory=_Evidence)  # of contributor policies, by release
     # Contributor AuthorizationPolicies by (namespace, name), waiting for their RoleBinding.
     policies: dict[tuple[str, str], ClusterObject] = field(default_factory=dict)
     contributor_bindings: dict[tuple[str, str], ClusterObject] = field(default_factory=dict)
@@ -580,6 +584,7 @@ def _read_policy(obj: ClusterObject, state: _State) -> None:
         return
     if _KFAM_NAME(obj.name) or "user" in obj.annotations():
         state.policies[(obj.namespace, obj.name)] = obj
+        state.shapes.add(_shape_of(obj), obj)
         return
     header, values, _principals = match
     state.note(
@@ -607,6 +612,13 @@ def _header_match(obj: ClusterObject) -> _HeaderMatch | None:
             if matched and isinstance(values, list):
                 return matched.group(1), [str(v) for v in values], _principals(rule)
     return None
+
+
+def _shape_of(policy: ClusterObject) -> str:
+    """Return which release's shape a contributor policy has: _SHAPE_1_7 or _SHAPE_LATER."""
+    rules = mapping_of(policy.body.get("spec")).get("rules")
+    first = mapping_of(rules[0]) if isinstance(rules, list) and rules else {}
+    return _SHAPE_1_7 if releases.version_of_policy("from" in first) else _SHAPE_LATER
 
 
 def _principals(rule: Mapping[str, Any]) -> list[str]:
@@ -907,9 +919,15 @@ def _settings(
         settings["ingressGatewayPrincipal"] = ingress
     if pipelines_ui != default.pipelines_ui_principal:
         settings["pipelinesUiPrincipal"] = pipelines_ui
+    # The roster keeps KFAM 1.7's looser shape only when every contributor policy has it:
+    # import never drops a `from` clause.
+    shape = _SHAPE_1_7 if set(state.shapes.seen) == {_SHAPE_1_7} else _SHAPE_LATER
+    if shape == _SHAPE_1_7:
+        settings["kubeflowVersion"] = releases.version_of_policy(has_from=False)
     _disagreements(state, "user-id header", state.headers, header)
     _disagreements(state, "user-id prefix", state.prefixes, prefix)
     _disagreements(state, "principals (ingress gateway, pipelines UI)", state.principals, both)
+    _disagreements(state, "shape of contributor AuthorizationPolicies", state.shapes, shape)
     # A cluster kfroster already manages, whose profile namespaces kfroster did not apply,
     # was compiled with manageNamespaces: false.
     if state.kfroster_managed and state.namespaces and not state.managed_namespaces:
@@ -934,6 +952,7 @@ def _settings(
         ("ingressGatewayPrincipal", state.principals, both),
         ("pipelinesUiPrincipal", state.principals, both),
         ("namespaceLabels", state.labels, json.dumps(settings.get("namespaceLabels"))),
+        ("kubeflowVersion", state.shapes, shape),
     ):
         if evidence.seen.get(value):
             sources[key] = evidence.seen[value][0]

@@ -9,17 +9,25 @@ from compiler.model.roster import ContributorRole, Role
 # Kubernetes object names (DNS-1123 subdomains) are at most this long.
 MAX_OBJECT_NAME = 253
 
-_NON_ALPHANUMERIC_RUN = re.compile(r"[^a-z0-9]+")
+# KFAM's separator class: ASCII letters and digits survive, every other run becomes one '-'.
+_NON_ALPHANUMERIC_RUN = re.compile(r"[^a-zA-Z0-9]+")
 
 
 def kfam_name(email: str, role: ContributorRole) -> str:
     """Return the name KFAM gives a contributor's RoleBinding and AuthorizationPolicy.
 
-    The dashboard recognises a contributor only under this exact name:
-    `user-<email lower-cased, each run of non-alphanumerics replaced by '-'>-clusterrole-<role>`.
+    KFAM (`getBindingName`, kubeflow/dashboard components/access-management/kfam/bindings.go
+    L61-78 @d84246482d86, the same in kubeflow/kubeflow v1.7.0-v1.10.0) replaces each run
+    of non-alphanumerics in the email by '-', joins `User-<that>-ClusterRole-<role>`,
+    lower-cases it, then replaces each run again. That second pass merges a '-' left at
+    either end of the email with the joiner: `_alice@x.io` and `alice@x.io` get one name.
+    KFAM deletes by this recomputed name, so the dashboard recognises (and removes) a
+    contributor only under it. (Its url.QueryEscape between the passes changes nothing:
+    only letters, digits and '-' are left by then.)
     """
-    slug = _NON_ALPHANUMERIC_RUN.sub("-", email.lower())
-    return f"user-{slug}-clusterrole-{role}"
+    escaped = _NON_ALPHANUMERIC_RUN.sub("-", email)
+    joined = "-".join(("User", escaped, "ClusterRole", role)).lower()
+    return _NON_ALPHANUMERIC_RUN.sub("-", joined)
 
 
 def cluster_role_binding_name(user: str, role: Role) -> str:

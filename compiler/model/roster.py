@@ -29,8 +29,12 @@ from compiler.problems import quoted
 DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # No '*' in an email, the user-id prefix or a principal: Istio reads a leading or
 # trailing '*' in an AuthorizationPolicy value as a wildcard (`*@example.com`).
+# The local part is an RFC 5321 dot-string (section 4.1.2: atoms of RFC 5322 `atext`
+# joined by single dots), without quoted strings and '*': `.a`, `a.` and `a..b` are
+# addresses no identity provider issues.
+_EMAIL_ATOM_CHARACTER = r"[A-Za-z0-9!#$%&'+/=?^_`{|}~-]"
 EMAIL_PATTERN = (
-    r"^[A-Za-z0-9.!#$%&'+/=?^_`{|}~-]+"
+    rf"^{_EMAIL_ATOM_CHARACTER}+(\.{_EMAIL_ATOM_CHARACTER}+)*"
     r"@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 DOMAIN_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
@@ -59,6 +63,9 @@ GCP_SERVICE_ACCOUNT_PATTERN = (
     r"^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9.]+\.iam\.gserviceaccount\.com$"
 )
 AWS_IAM_ROLE_PATTERN = r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[-A-Za-z0-9_+=,.@/]{1,512}$"
+# The Kubeflow releases whose behaviour kfroster knows (see releases.py), with an
+# optional patch level: "1.10", "1.10.2".
+KUBEFLOW_VERSION_PATTERN = r"^1\.(7|8|9|10|11)(\.(0|[1-9][0-9]{0,2}))?$"
 
 _LABEL_PREFIX_MAX = 253
 # kustomize build is quadratic in objects: 999 units (the most three digits can name) of
@@ -135,6 +142,8 @@ CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["g
 
 Role = Literal["admin", "edit", "view"]
 ContributorRole = Literal["edit", "view"]
+# Istio serves both for AuthorizationPolicy from 1.17 on; KFAM itself writes v1beta1.
+AuthorizationPolicyApiVersion = Literal["security.istio.io/v1beta1", "security.istio.io/v1"]
 
 DEFAULT_NAMESPACE_LABELS: dict[str, str] = {
     "app.kubernetes.io/part-of": "kubeflow-profile",
@@ -192,6 +201,15 @@ class Settings(Model):
     """The profile controller's `-workload-identity` (its default WorkloadIdentity): written
     into every Profile that has no WorkloadIdentity plugin of its own, as the controller
     would append it, so GitOps and the controller agree on `spec.plugins`."""
+    kubeflow_version: (
+        Annotated[StrictStr, Field(pattern=KUBEFLOW_VERSION_PATTERN, max_length=16), Trimmed] | None
+    ) = None
+    """The cluster's Kubeflow release, "1.7" to "1.11" (a patch level such as "1.10.2" too):
+    it decides the shape of contributor AuthorizationPolicies (1.7: no `from` clause) and
+    which emails the dashboard can add or remove. Unset: 1.8 or later."""
+    authorization_policy_api_version: AuthorizationPolicyApiVersion = "security.istio.io/v1beta1"
+    """The apiVersion of contributor AuthorizationPolicies: v1beta1 (what KFAM writes) or v1
+    (served from Istio 1.17 on)."""
 
 
 class Policy(Model):

@@ -51,6 +51,8 @@ version: 1
 #~  userIdPrefix: ""                 # e.g. "accounts.google.com:" behind Google IAP
 #~  manageNamespaces: true           # emit each profile's Namespace before what lives in it
 #~  applyUnits: 1                    # split out/ into this many directories (huge rosters)
+#~  kubeflowVersion: "1.10"          # your Kubeflow release: policy shape, dashboard email checks
+#~  authorizationPolicyApiVersion: security.istio.io/v1beta1   # or security.istio.io/v1
 #~  defaultWorkloadIdentity: kf-default@my-project.iam.gserviceaccount.com  # controller's default
 
 #~policy:                            # rules the roster must obey

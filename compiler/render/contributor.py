@@ -2,13 +2,15 @@
 
 KFAM lists, adds and removes contributors as a RoleBinding plus an Istio
 AuthorizationPolicy of the same name, annotated with `user` and `role`; any other
-shape is invisible to the dashboard, which then cannot remove the contributor.
+shape is invisible to the dashboard, which then cannot remove the contributor. The
+policy's rule has the shape KFAM writes in the roster's Kubeflow release (releases.py).
 """
 
 from __future__ import annotations
 
 from compiler.model import names
 from compiler.model.keys import Manifest
+from compiler.model.releases import release
 from compiler.model.roster import ContributorRole, Settings, User
 from compiler.render.common import RBAC_GROUP, metadata, user_subject
 
@@ -31,33 +33,23 @@ def render_contributor(
         # Exactly one subject: an annotated binding with more breaks the dashboard's list.
         "subjects": [user_subject(user.email)],
     }
+    rule: Manifest = {}
+    if release(settings.kubeflow_version).contributor_policy_from:
+        # Requests reach a namespace's apps through the gateway or the Pipelines UI only.
+        principals = [settings.ingress_gateway_principal, settings.pipelines_ui_principal]
+        rule["from"] = [{"source": {"principals": principals}}]
+    rule["when"] = [
+        {
+            "key": f"request.headers[{settings.user_id_header}]",
+            "values": [settings.user_id_prefix + user.email],
+        }
+    ]
     policy = {
-        "apiVersion": "security.istio.io/v1beta1",
+        "apiVersion": settings.authorization_policy_api_version,
         "kind": "AuthorizationPolicy",
         "metadata": metadata(
             name, namespace=namespace, annotations={"role": role, "user": user.email}
         ),
-        "spec": {
-            "rules": [
-                {
-                    "from": [
-                        {
-                            "source": {
-                                "principals": [
-                                    settings.ingress_gateway_principal,
-                                    settings.pipelines_ui_principal,
-                                ]
-                            }
-                        }
-                    ],
-                    "when": [
-                        {
-                            "key": f"request.headers[{settings.user_id_header}]",
-                            "values": [settings.user_id_prefix + user.email],
-                        }
-                    ],
-                }
-            ],
-        },
+        "spec": {"rules": [rule]},
     }
     return binding, policy

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from compiler.model import names
+from compiler.model.dashboard import CLUSTER_WIDE_VISIBILITY, contributor_visibility
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import (
     Grant,
@@ -353,7 +354,9 @@ def profile_facts(delta: ProfileDelta, base: View, head: View) -> tuple[Fact, ..
         old_via = before.sources if before else ()
         new_via = after.sources if after else ()
         if old_role != new_role or old_via != new_via:
-            facts.append(Fact(("contributor", user), old_role, new_role, new_via or old_via))
+            shown = _shown(after.role, after.user.email, head) if after else ""
+            fact = Fact(("contributor", user), old_role, new_role, new_via or old_via, shown)
+            facts.append(fact)
     old_flag = old.namespace_owned_by_profile if old else None
     new_flag = new.namespace_owned_by_profile if new else None
     if old is not None and new is not None and old_flag != new_flag:
@@ -371,7 +374,17 @@ def profile_facts(delta: ProfileDelta, base: View, head: View) -> tuple[Fact, ..
     return tuple(facts)
 
 
-def user_facts(delta: UserDelta) -> tuple[Fact, ...]:
+def _shown(role: str, email: str, head: View) -> str:
+    """Say in a few words where the dashboard shows an access granted on the head side."""
+    if role == "owner":
+        return ""  # the owner's own namespace: nothing to point out
+    if role not in ("edit", "view"):
+        return CLUSTER_WIDE_VISIBILITY.label
+    version = head.roster.settings.kubeflow_version
+    return contributor_visibility("edit" if role == "edit" else "view", email, version).label
+
+
+def user_facts(delta: UserDelta, head: View) -> tuple[Fact, ...]:
     """Describe what changes for a user: identity, cluster role, groups, access."""
     old, new = delta.old, delta.new
     facts: list[Fact] = []
@@ -381,7 +394,8 @@ def user_facts(delta: UserDelta) -> tuple[Fact, ...]:
     old_role = old.cluster_role if old else None
     new_role = new.cluster_role if new else None
     if old_role != new_role:
-        facts.append(Fact(("clusterRole",), old_role, new_role))
+        shown = CLUSTER_WIDE_VISIBILITY.label if new_role is not None else ""
+        facts.append(Fact(("clusterRole",), old_role, new_role, shown=shown))
     for group in sorted(set(delta.old_groups) ^ set(delta.new_groups)):
         facts.append(
             Fact(
@@ -393,12 +407,14 @@ def user_facts(delta: UserDelta) -> tuple[Fact, ...]:
     for profile in sorted(delta.old_access.keys() | delta.new_access.keys()):
         before, after = delta.old_access.get(profile), delta.new_access.get(profile)
         if before != after:
+            email = new.email if new else ""
             facts.append(
                 Fact(
                     ("access", profile),
                     before.role if before else None,
                     after.role if after else None,
                     (after or before or Access("")).via,
+                    _shown(after.role, email, head) if after else "",
                 )
             )
     return tuple(facts)

@@ -187,7 +187,7 @@ def subjects(comparison: Comparison) -> tuple[SubjectChange, ...]:
         for section, facts in comparison.sections.items()
     ]
     for name, user in comparison.users.items():
-        facts = user_facts(user)
+        facts = user_facts(user, comparison.head)
         objects = tuple(owned.pop(("user", name), ()))
         if facts or objects:
             found.append(SubjectChange("user", name, _status(user.old, user.new), facts, objects))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import string
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +14,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from compiler.model import characters, roster
-from compiler.problems import Problem, path_text, quoted
+from compiler.problems import Problem, did_you_mean, path_text, quoted
 from compiler.roster.source import Source
 
 SCHEMA_PATH = "schemas/users.schema.json"
@@ -67,6 +66,11 @@ _PATTERN_MEANINGS: dict[str, tuple[str, str]] = {
     roster.AWS_IAM_ROLE_PATTERN: (
         "aws-iam-role",
         "an AWS IAM role ARN such as arn:aws:iam::123456789012:role/name",
+    ),
+    roster.KUBEFLOW_VERSION_PATTERN: (
+        "kubeflow-version",
+        'a Kubeflow release kfroster knows, "1.7" to "1.11", with or without its patch '
+        'level (such as "1.10.2")',
     ),
 }
 
@@ -170,6 +174,8 @@ def _type_fix(path: Sequence[str | int], expected: Any, instance: Any) -> str:
         return "; write the item after its '-', or remove the '-'"
     if instance is None:
         return "; write a value after the ':', or remove the key"
+    if expected == "string" and isinstance(instance, int | float) and path[-1] == _VERSION_KEY:
+        return '; write the release in quotes, like "1.10": unquoted, YAML reads 1.10 as 1.1'
     if expected == "string" and isinstance(instance, int | float):
         return "; put it in quotes if it is meant as text"
     return ""
@@ -200,6 +206,7 @@ class Locate(Protocol):
     ) -> Problem: ...
 
 
+_VERSION_KEY = "kubeflowVersion"  # a release number, which YAML reads as a float unquoted
 _ROOT_FIX = (
     "a roster is a mapping of sections that starts with 'version: 1' at the left margin, "
     "followed by users:, profiles: and the other sections"
@@ -286,10 +293,27 @@ def _email_reason(_rule: str, email: str) -> str | None:
     odd = next((char for char in local if char not in _EMAIL_LOCAL_CHARS), None)
     if odd is not None:
         return f"contains {odd!r}, which is not allowed before the '@'"
+    dots = _misplaced_dots(local)
+    if dots is not None:
+        return (
+            f"{dots}; before the '@' a '.' only joins two words (an RFC 5321 dot-atom), so "
+            "no identity provider sends this address: write it as yours does"
+        )
     odd = next((char for char in domain if char not in _EMAIL_DOMAIN_CHARS), None)
     if odd is not None:
         return f"has {odd!r} in its domain, which is not allowed there"
     return _domain_parts_reason(domain)
+
+
+def _misplaced_dots(local: str) -> str | None:
+    """Say where the local part of an email has a '.' it cannot have, or return None."""
+    if local.startswith("."):
+        return "starts with '.'"
+    if local.endswith("."):
+        return "has a '.' right before the '@'"
+    if ".." in local:
+        return "has '..' before the '@'"
+    return None
 
 
 def _domain_reason(_rule: str, domain: str) -> str | None:
@@ -372,8 +396,7 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
     if validator == "additionalProperties" and schema.get("additionalProperties") is False:
         allowed = sorted(schema.get("properties", {}))
         for unknown in sorted(set(instance) - set(allowed)):
-            hint = difflib.get_close_matches(unknown, allowed, n=1, cutoff=0.6)
-            fix = f"did you mean {hint[0]!r}?" if hint else "remove it"
+            fix = did_you_mean(unknown, allowed) or "remove it"
             yield at(
                 "unknown-key",
                 f"unknown key {quoted(unknown)} in {where}; {fix} (allowed: {', '.join(allowed)})",

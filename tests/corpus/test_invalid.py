@@ -34,6 +34,7 @@ from compiler.output import tree
 from compiler.problems import format_text
 from compiler.roster.rules import RULES, rule_id
 from tests.conftest import CASES, INVALID, REPO, golden_cases, updating_golden
+from tests.kfam import binding_name
 
 WARNINGS = CASES / "warnings"
 MINIMUM_INVALID_CASES = 60  # what the issue asks the corpus to hold at least
@@ -293,7 +294,7 @@ ACCEPTED = {
     "punycode-domain": _ALICE % "alice@xn--bcher-kva.example",
     "upper-case-domain": _ALICE % "Alice.Smith@Example.COM",
     "email-punctuation": _ALICE % '"o\'brien+ml=1{x}|~`#^!&%$/?@example.com"',
-    "leading-dot-email": _ALICE % ".alice..smith@example.com",
+    "edge-separators-email": _ALICE % "_alice-@example.com",
     "prefix-punctuation": 'settings: {userIdPrefix: "\'\\"]}#:&!|>%@`{,"}\n'
     + _ALICE % "alice@example.com",
 }
@@ -423,6 +424,18 @@ def test_one_character_more_is_refused() -> None:
     for roster, rule in ((longer_email, "name-too-long"), (longer_name, "too-long")):
         checked = pipeline.check_text(roster, "users.yaml")
         assert {p.rule for p in checked.problems if p.level == "error"} == {rule}
+
+
+def test_a_separator_at_the_end_of_the_longest_email_costs_no_character(tmp_path: Path) -> None:
+    # KFAM's second pass merges the '-' that '_' becomes with the joiner: the name stays 253
+    # characters long, so the roster is valid (one pass would have made it 254 and refused it).
+    edged = "_" + _LONGEST_EMAIL
+    roster = tmp_path / "users.yaml"
+    roster.write_text(BOUNDARY_ROSTER.replace(_LONGEST_EMAIL, edged), encoding="utf-8")
+    docs = _documents(pipeline.compile_roster(roster).files)
+    (binding,) = [doc for doc in docs if doc["kind"] == "RoleBinding"]
+    assert binding["metadata"]["name"] == binding_name(edged, "edit")
+    assert len(binding["metadata"]["name"]) == 253
 
 
 def test_names_that_become_file_names_hold_no_path_characters() -> None:

@@ -110,6 +110,51 @@ def test_a_stronger_cluster_wide_role_is_the_effective_one(team: Roster) -> None
     assert any("cluster-wide edit role is stronger" in note for note in found.notes)
 
 
+def test_each_grant_says_where_the_dashboard_shows_it(team: Roster) -> None:
+    # Manage Contributors lists edit contributors only (api_workgroup.ts getContributors);
+    # ClusterRoleBindings are never read by the dashboard.
+    bob = explain.explain(team, "bob")
+    shown = {a.namespace: a.visibility.label for a in bob.namespaces}
+    assert shown == {"ann": "in Manage Contributors", "lab": "as owner"}
+    (lab,) = bob.owned
+    assert [(c.user, c.visibility.label) for c in lab.contributors] == [
+        ("ann", "in Manage Contributors"),
+        ("cai", "not in Manage Contributors"),
+    ]
+    cai = explain.explain(team, "cai")
+    assert cai.cluster is not None and cai.cluster.visibility.label == "kubectl only"
+    assert [a.visibility.label for a in cai.namespaces] == [
+        "in Manage Contributors",
+        "not in Manage Contributors",
+    ]
+    assert any(
+        note.startswith("in lab, the person's namespace list shows it") for note in cai.notes
+    )
+    data = json.loads(explain.format_json(cai))
+    assert data["clusterWide"]["visibility"]["label"] == "kubectl only"
+    words = " ".join(explain.format_text(cai).split())  # the text wraps long lines
+    assert "the dashboard shows no ClusterRoleBinding: only kubectl shows this grant" in words
+
+
+def test_an_edit_contributor_the_releases_dashboard_refuses_is_not_removable() -> None:
+    roster = parse(TEAM.replace("version: 1\n", 'version: 1\nsettings: {kubeflowVersion: "1.8"}\n'))
+    ann = explain.explain(roster, "ann")
+    lab = next(a for a in ann.namespaces if a.namespace == "lab")
+    # The 1.7/1.8 check takes 'Ann.Lee@example.com'; a '+' it would refuse.
+    assert lab.visibility.label == "in Manage Contributors"
+    plus = parse(
+        TEAM.replace("Ann.Lee@", "ann+lee@").replace(
+            "version: 1\n", 'version: 1\nsettings: {kubeflowVersion: "1.8"}\n'
+        )
+    )
+    lab = next(a for a in explain.explain(plus, "ann").namespaces if a.namespace == "lab")
+    assert lab.visibility.label == "in Manage Contributors, not removable"
+    assert "'+'" in lab.visibility.detail
+    latest = parse(TEAM.replace("Ann.Lee@", "ann+lee@"))
+    lab = next(a for a in explain.explain(latest, "ann").namespaces if a.namespace == "lab")
+    assert lab.visibility.label == "in Manage Contributors"
+
+
 def test_someone_without_access_is_told_so(team: Roster) -> None:
     found = explain.explain(team, "dee")
     assert found.namespaces == () and found.cluster is None and found.owned == ()
@@ -211,11 +256,15 @@ def test_text_is_aligned_and_plain_unless_coloured(team: Roster) -> None:
     lines = text.splitlines()
     assert lines[0] == "bob <bob@example.com>"
     assert all(line == line.rstrip() for line in lines)
-    header = lines.index("  NAMESPACE  ROLE   CLUSTERROLE     FROM")
+    header = lines.index(
+        "  NAMESPACE  ROLE   CLUSTERROLE     FROM"
+        "                                                      DASHBOARD"
+    )
     assert lines[header + 1 : header + 3] == [
         "  ann        edit   kubeflow-edit   "
-        "direct (view), group readers (view), group vision (edit)",
-        "  lab        owner  kubeflow-admin  owns the profile",
+        "direct (view), group readers (view), group vision (edit)  in Manage Contributors",
+        "  lab        owner  kubeflow-admin  owns the profile"
+        "                                          as owner",
     ]
     coloured = explain.format_text(found, Palette(True))
     assert "\x1b[" in coloured and strip_colour(coloured) == text

@@ -250,3 +250,11 @@ def test_definitions_wrap_under_the_description_column() -> None:
 
 def test_markdown_table_escapes_pipes() -> None:
     assert markdown_table(["h"], [["a|b"]]) == ["| h |", "| --- |", "| a\\|b |"]
+
+
+def test_every_format_names_the_kubeflow_release_of_the_chart() -> None:
+    rows = roles.chart()
+    assert "From Kubeflow 26.03 (kubeflow/manifests " in roles.format_text(rows)
+    assert "Kubeflow 1.7 to 1.11 differ" in " ".join(roles.format_text(rows).split())
+    assert "From Kubeflow 26.03 (kubeflow/manifests " in roles.format_markdown(rows)
+    assert roles.to_json(rows)["release"] == "Kubeflow 26.03"

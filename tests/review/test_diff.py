@@ -18,6 +18,7 @@ from compiler.render.protection import PROTECTION
 from compiler.review import diff
 from compiler.review.compare import diff_objects, field_changes
 from compiler.review.plan.model import ABSENT, Plan, Risk, plain, summary_line
+from compiler.review.plan.text import render_text
 
 BASE: dict[str, Any] = {
     "version": 1,
@@ -242,6 +243,43 @@ def test_contributor_gaining_edit_and_view_to_edit_are_flagged() -> None:
         "bo gains edit in profile ed: it reads the Secrets there, execs into pods and "
         "changes notebooks, pipelines and jobs",
     ]
+
+
+def shown(plan: Plan) -> dict[tuple[str, str, str], str]:
+    """Return where the dashboard shows each access granted: (subject, field, name) -> label."""
+    return {
+        (change.name, str(fact.path[0]), str(fact.path[-1])): fact.shown
+        for change in plan.changes
+        for fact in change.facts
+        if fact.shown
+    }
+
+
+def test_each_access_granted_says_where_the_dashboard_shows_it() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["settings"] = {"kubeflowVersion": "1.8"}
+        user(data, "ed")["email"] = "ed+ml@example.com"  # the 1.7/1.8 check refuses '+'
+        user(data, "di")["clusterRole"] = "edit"
+        profile(data, "bo")["contributors"] = [
+            {"user": "di", "role": "view"},
+            {"user": "ed", "role": "edit"},
+        ]
+        profile(data, "ed")["contributors"] = [{"user": "bo", "role": "edit"}]
+        profile(data, "shared")["contributors"] = [{"user": "ed", "role": "view"}]
+
+    plan = plan_of(changed(edit))
+    assert shown(plan) == {
+        ("bo", "contributor", "ed"): "in Manage Contributors, not removable",
+        ("ed", "contributor", "bo"): "in Manage Contributors",
+        ("shared", "contributor", "ed"): "not in Manage Contributors",
+        ("bo", "access", "ed"): "in Manage Contributors",
+        ("di", "clusterRole", "clusterRole"): "kubectl only",
+        ("ed", "access", "bo"): "in Manage Contributors, not removable",
+        ("ed", "access", "shared"): "not in Manage Contributors",
+    }
+    text = render_text(plan)
+    assert "+ contributor ed: none → view (directly; not in Manage Contributors)" in text
+    assert "+ cluster-wide role: none → edit (kubectl only)" in text
 
 
 def test_group_change_names_everyone_whose_access_widens() -> None:

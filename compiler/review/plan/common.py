@@ -132,14 +132,27 @@ def fact_message(fact: Fact, status: Status) -> Message:
         label = [str(head)]
     else:
         label = [Code(format_path(fact.path))]
+    shown: list[Part] = [fact.shown] if fact.shown and fact.new is not None else []
     if status == "changed" and fact.old == fact.new:  # only where it comes from changed
-        return (*label, ": ", _value(fact.new), " (now ", *via_phrase(fact.via), ")")
+        now = [*via_phrase(fact.via), *(["; ", *shown] if shown else [])]
+        return (*label, ": ", _value(fact.new), " (now ", *now, ")")
     if status == "changed":
         change: list[Part] = [_value(fact.old), " → ", _value(fact.new)]
     else:
         change = [_value(fact.new if status == "added" else fact.old)]
-    via: list[Part] = [" (", *via_phrase(fact.via), ")"] if fact.via else []
-    return (*label, ": ", *change, *via)
+    notes = [via_phrase(fact.via)] if fact.via else []
+    if shown and status != "removed":
+        notes.append(shown)
+    if not notes:
+        return (*label, ": ", *change)
+    return (*label, ": ", *change, " (", *_joined(notes, "; "), ")")
+
+
+def _joined(phrases: Sequence[Sequence[Part]], separator: str) -> list[Part]:
+    parts: list[Part] = []
+    for number, phrase in enumerate(phrases):
+        parts += [separator, *phrase] if number else list(phrase)
+    return parts
 
 
 def fact_sign(fact: Fact, status: Status) -> str:

@@ -5,7 +5,8 @@
                  "objects": {"add", "change", "delete", "orphan"}, "changed": bool,
                  "risks": {"privilege": n, ..., "info": n}},
      "risks": [{"kind", "severity", "subject", "message", "users"}],
-     "changes": [{"type", "name", "status", "facts": [{"path", "old", "new", "via"}],
+     "changes": [{"type", "name", "status",
+                  "facts": [{"path", "old", "new", "via", "shown" (an access granted only)}],
                   "objects": [key, ...]}],
      "objects": [{"action", "apiVersion", "group", "kind", "namespace", "name",
                   "fields": [{"path", "old", "new"}]}],
@@ -25,6 +26,7 @@ from compiler.review.plan.model import (
     ABSENT,
     OBJECT_ACTIONS,
     RISK_KINDS,
+    Fact,
     FieldChange,
     ObjectChange,
     Plan,
@@ -32,6 +34,18 @@ from compiler.review.plan.model import (
 )
 
 FORMAT = "kfroster-plan/1"
+
+
+def _fact(fact: Fact) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "path": list(fact.path),
+        "old": fact.old,
+        "new": fact.new,
+        "via": list(fact.via),
+    }
+    if fact.shown:  # only for an access granted: where the dashboard shows it
+        found["shown"] = fact.shown
+    return found
 
 
 def _key(key: ResourceKey) -> dict[str, str]:
@@ -96,10 +110,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "type": change.type,
                 "name": change.name,
                 "status": change.status,
-                "facts": [
-                    {"path": list(f.path), "old": f.old, "new": f.new, "via": list(f.via)}
-                    for f in change.facts
-                ],
+                "facts": [_fact(f) for f in change.facts],
                 "objects": [_key(obj.key) for obj in change.objects],
             }
             for change in plan.changes

@@ -149,13 +149,15 @@ class Fact:
     """One roster-level change of a subject: a field, its old and new value (None: none).
 
     `path` starts with the field (`email`, `access`, `resourceQuota`, ...); `via` says
-    where an access comes from (`direct`, `group:<name>`).
+    where an access comes from (`direct`, `group:<name>`); `shown`, for an access granted,
+    where the Kubeflow dashboard shows it (`Manage Contributors`, `kubectl only`, ...).
     """
 
     path: tuple[PathPart, ...]
     old: str | None
     new: str | None
     via: tuple[str, ...] = ()
+    shown: str = ""
 
 
 @dataclass(frozen=True)

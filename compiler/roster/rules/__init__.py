@@ -1,7 +1,7 @@
 """Cross-record rules: what each record alone cannot tell (uniqueness, references, policy).
 
 A rule is a function named after its kebab-case id, in the module of its concern
-(records, naming, access, resources, scale). Its docstring shows a roster that breaks
+(records, naming, access, resources, release, scale). Its docstring shows a roster that breaks
 it, and it yields Findings; `RULES` lists every rule explicitly, in the order they run.
 """
 
@@ -29,11 +29,13 @@ from compiler.roster.rules.records import (
     unused_group,
     user_without_access,
 )
+from compiler.roster.rules.release import dashboard_email
 from compiler.roster.rules.resources import (
     limit_range_order,
     limit_range_resource,
     quantity_value,
     quota_above_max,
+    quota_extended_resource,
     quota_resource,
     quota_scope,
     quota_without_limit_range,
@@ -53,6 +55,7 @@ RULES: tuple[Rule, ...] = (
     email_domain,
     quantity_value,
     quota_resource,
+    quota_extended_resource,
     limit_range_resource,
     quota_scope,
     limit_range_order,
@@ -60,6 +63,7 @@ RULES: tuple[Rule, ...] = (
     kfam_name_collision,
     name_too_long,
     namespace_label,
+    dashboard_email,
     cluster_wide_role,
     quota_without_limit_range,
     unused_group,

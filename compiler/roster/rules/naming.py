@@ -62,6 +62,9 @@ def reserved_namespace(facts: Facts) -> Iterator[Finding]:
 def kfam_name_collision(facts: Facts) -> Iterator[Finding]:
     """Two contributors of a profile get the same KFAM object name.
 
+    KFAM's name merges every run of non-alphanumerics, also one at either end of the
+    email (`_alice@example.com` is `alice@example.com`): see names.kfam_name.
+
     users:
       - {name: ab1, email: a.b@example.com}
       - {name: ab2, email: a-b@example.com}
@@ -84,7 +87,9 @@ def kfam_name_collision(facts: Facts) -> Iterator[Finding]:
                     parsed.path_of(profile, "contributors"),
                     f"contributors {first!r} and {grant.user.email!r} of profile "
                     f"{profile.name!r} both map to the object name {name!r}, so one would "
-                    "overwrite the other; the Kubeflow dashboard names contributors this way",
+                    "overwrite the other, and removing either in the Kubeflow dashboard "
+                    "(KFAM finds a contributor by this name) would remove the other's access; "
+                    "keep one of them",
                 )
 
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from compiler.model.resolve import email_key
-from compiler.problems import path_text
+from compiler.problems import did_you_mean, path_text
 from compiler.roster.model_check import Path
 from compiler.roster.rules.facts import Facts, Finding
 
@@ -75,27 +75,29 @@ def unknown_user(facts: Facts) -> Iterator[Finding]:
     def missing(name: str) -> bool:
         return name not in users and not parsed.may_exist("users", name)
 
+    def fix(name: str) -> str:
+        return _fix(name, users, "add the user")
+
     for profile in parsed.roster.profiles:
         if missing(profile.owner):
             yield Finding(
                 parsed.path_of(profile, "owner"),
                 f"profile {profile.name!r} is owned by {profile.owner!r}, who is not in users; "
-                "add the user or fix the name",
+                f"{fix(profile.owner)}",
             )
         for number, contributor in enumerate(profile.contributors):
             if contributor.user is not None and missing(contributor.user):
                 yield Finding(
                     parsed.path_of(profile, "contributors", number, "user"),
                     f"contributor {contributor.user!r} of profile {profile.name!r} is not in "
-                    "users; add the user or fix the name",
+                    f"users; {fix(contributor.user)}",
                 )
     for group in parsed.roster.groups:
         for number, member in enumerate(group.members):
             if missing(member):
                 yield Finding(
                     parsed.path_of(group, "members", number),
-                    f"member {member!r} of group {group.name!r} is not in users; add the user "
-                    "or fix the name",
+                    f"member {member!r} of group {group.name!r} is not in users; {fix(member)}",
                 )
 
 
@@ -119,7 +121,7 @@ def unknown_group(facts: Facts) -> Iterator[Finding]:
                 yield Finding(
                     parsed.path_of(profile, "contributors", number, "group"),
                     f"group {group!r} in the contributors of profile {profile.name!r} is not in "
-                    "groups; add the group or fix the name",
+                    f"groups; {_fix(group, facts.index.groups, 'add the group')}",
                 )
 
 
@@ -193,6 +195,12 @@ def user_without_access(facts: Facts) -> Iterator[Finding]:
                 "contributor); grant something or remove the user",
                 "warning",
             )
+
+
+def _fix(name: str, known: Iterable[str], add: str) -> str:
+    """Say how to resolve an unknown name: the closest known one, else add it or fix it."""
+    hint = did_you_mean(name, known)
+    return f"{hint} If not, {add}" if hint else f"{add} or fix the name"
 
 
 _Record = TypeVar("_Record", bound=BaseModel)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from compiler.model.quantity import QuantityError, may_be_fractional, parse_quantity
 from compiler.model.resolve import effective_limit_range, effective_quota
 from compiler.model.roster import LimitRange, ResourceQuota
-from compiler.problems import clipped, path_text
+from compiler.problems import clipped, did_you_mean, path_text
 from compiler.roster.model_check import Path
 from compiler.roster.rules.facts import Facts, Finding
 
@@ -135,13 +135,65 @@ def quota_resource(facts: Facts) -> Iterator[Finding]:
     for path, resources in quotas:
         for resource in resources:
             if not _is_quota_resource(resource):
+                fix = (
+                    _gpu_hint(resource, "requests.")
+                    or did_you_mean(resource, _STANDARD_QUOTA_RESOURCES)
+                    or (
+                        "use cpu, memory, pods, requests.cpu, limits.memory, "
+                        "persistentvolumeclaims, count/<resource>, requests.<vendor>/<device>, …"
+                    )
+                )
                 yield Finding(
                     (*path, resource),
                     f"{path_text((*path, resource))}: {resource!r} is not a resource a quota can "
-                    "limit; use cpu, memory, pods, requests.cpu, limits.memory, "
-                    "persistentvolumeclaims, count/<resource>, requests.<vendor>/<device>, …",
+                    f"limit; {fix}",
                     key=True,
                 )
+
+
+def _gpu_hint(resource: str, prefix: str) -> str:
+    """Point a bare `gpu` (close to `cpu` in spelling only) at a vendor's device name."""
+    if "gpu" not in resource.lower():
+        return ""
+    return f"did you mean a device such as '{prefix}nvidia.com/gpu' (or another vendor's)?"
+
+
+def quota_extended_resource(facts: Facts) -> Iterator[Finding]:
+    """A quota names an extended resource without `requests.`, which limits nothing.
+
+    The API server accepts any quota name with a '/', but its pod evaluator counts an
+    extended resource only as `requests.<name>` (extended resources cannot be
+    overcommitted): kubernetes/kubernetes pkg/quota/v1/evaluator/core/pods.go,
+    isExtendedResourceNameForQuota, L81-87 @05e7cb29dcda.
+
+    defaults:
+      resourceQuota: {hard: {nvidia.com/gpu: "4"}}
+    """
+    for path, resources in _resource_lists(facts):
+        if "limitRange" in path:
+            continue
+        for resource in resources:
+            if not _is_unprefixed_extended(resource):
+                continue
+            wanted = "requests." + resource.removeprefix("limits.")
+            yield Finding(
+                (*path, resource),
+                f"{path_text((*path, resource))}: {resource!r} limits nothing in a quota "
+                "(Kubernetes counts an extended resource only as requests.<name>, since it "
+                f"cannot be overcommitted), so pods may use as many as they like; write "
+                f"{wanted!r}",
+                "warning",
+                key=True,
+            )
+
+
+def _is_unprefixed_extended(name: str) -> bool:
+    """Tell whether a quota name is a vendor's extended resource not written requests.<name>."""
+    domain, slash, _ = name.partition("/")
+    if not slash or name.startswith(("requests.", "count/")):
+        return False
+    # Kubernetes' own quota names with a '/' (per storage or device class) are no devices.
+    return not domain.endswith(("k8s.io", "kubernetes.io"))
 
 
 def limit_range_resource(facts: Facts) -> Iterator[Finding]:
@@ -155,11 +207,18 @@ def limit_range_resource(facts: Facts) -> Iterator[Finding]:
             continue
         for resource in resources:
             if not _is_container_resource(resource):
+                fix = (
+                    _gpu_hint(resource, "")
+                    or did_you_mean(resource, _CONTAINER_RESOURCES)
+                    or (
+                        "a LimitRange takes cpu, memory, ephemeral-storage, hugepages-<size> or a "
+                        "device such as nvidia.com/gpu"
+                    )
+                )
                 yield Finding(
                     (*path, resource),
                     f"{path_text((*path, resource))}: {resource!r} is not a container resource; "
-                    "a LimitRange takes cpu, memory, ephemeral-storage, hugepages-<size> or a "
-                    "device such as nvidia.com/gpu",
+                    f"{fix}",
                     key=True,
                 )
 
