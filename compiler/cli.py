@@ -143,6 +143,7 @@ def schema(
     ] = False,
 ) -> None:
     """Write the roster's JSON Schema, generated from the models."""
+    from compiler.output.files import write_atomically
     from compiler.roster.schema import dumps_schema
 
     text = dumps_schema()
@@ -159,7 +160,7 @@ def schema(
         return
     if current != text:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(text.encode("utf-8"))
+        write_atomically(output, text)
         _say(f"wrote {output}")
 
 
@@ -508,6 +509,7 @@ def import_(
 ) -> None:
     """Write the roster that grants what a running cluster grants; report what it cannot."""
     from compiler import importer
+    from compiler.output.files import write_atomically
     from compiler.problems import CompilerError
 
     to_stdout = str(output) == "-"
@@ -520,9 +522,9 @@ def import_(
         if to_stdout:
             sys.stdout.write(imported.text)
         else:
-            importer.write_roster(output, imported.text, force=force)
+            write_atomically(output, imported.text, exclusive=not force)
         if report is not None:
-            report.write_text(importer.report_json(imported), encoding="utf-8")
+            write_atomically(report, importer.report_json(imported))
     except importer.ClusterInputInvalid as err:
         _report(err.problems, Format.TEXT)
         _say("nothing written: give kfroster import what kubectl printed")
