@@ -233,18 +233,19 @@ def roles(
     output_format: PresentationOption = Presentation.TEXT,
 ) -> None:
     """Chart what kubeflow-admin, kubeflow-edit and kubeflow-view allow, by area."""
-    from compiler.explain import roles as charts
+    from compiler.explain.roles import presentation
+    from compiler.explain.roles.chart import chart, resolve_role
     from compiler.terminal import palette_for
 
-    chosen = None if role is None else charts.resolve_role(role)
+    chosen = None if role is None else resolve_role(role)
     if role is not None and chosen is None:
         raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
-    rows = charts.chart()
+    rows = chart()
     shown = _present(
         output_format,
-        text=lambda: charts.format_text(rows, chosen, palette_for(sys.stdout)),
-        markdown=lambda: charts.format_markdown(rows, chosen),
-        json=lambda: charts.format_json(rows, chosen),
+        text=lambda: presentation.format_text(rows, chosen, palette_for(sys.stdout)),
+        markdown=lambda: presentation.format_markdown(rows, chosen),
+        json=lambda: presentation.format_json(rows, chosen),
     )
     sys.stdout.write(shown)
 

@@ -322,3 +322,45 @@ def locate(located: Located, path: Sequence[str | int], *, key: bool = False) ->
             break
         located = inner
     return position(located)
+
+
+class _Trusted(Builder):
+    """Reads YAML that kfroster ships or vendors: anything beyond plain data is a mistake."""
+
+    max_depth = 100
+
+    def _refuse(self, event: Any, what: str) -> None:
+        line, col = mark_position(event.start_mark)
+        raise ValueError(f"line {line}, column {col}: {what}")
+
+    def refuse_properties(self, event: ScalarEvent | CollectionStartEvent) -> None:
+        self._refuse(event, "an anchor or tag")
+
+    def refuse_alias(self, event: AliasEvent) -> None:
+        self._refuse(event, "an alias")
+
+    def refuse_duplicate_key(self, event: ScalarEvent, first: Any) -> None:
+        self._refuse(event, f"the key {event.value!r} again")
+
+    def refuse_complex_key(self, event: CollectionStartEvent) -> None:
+        self._refuse(event, "a list or mapping as a key")
+
+    def refuse_depth(self, event: CollectionStartEvent) -> None:
+        self._refuse(event, f"nesting deeper than {self.max_depth} levels")
+
+    def refuse_long_number(self, event: ScalarEvent) -> None:
+        self._refuse(event, "a number too long to read")
+
+    def syntax_error(self, err: YAMLError) -> None:
+        raise ValueError(str(err)) from err
+
+
+def load_all(text: str) -> list[Any]:
+    """Return the data of every non-empty document of text, which must be plain YAML.
+
+    For YAML that kfroster ships or a maintainer vendors, not for user input: the first
+    anchor, tag, alias, duplicate key or syntax error raises ValueError.
+    """
+    builder = _Trusted()
+    builder.run(text)
+    return [document.root for document in builder.documents if document.root is not None]
