@@ -14,9 +14,8 @@ import pytest
 import yaml
 
 from compiler.model.keys import ResourceKey, key_of
-from compiler.render.common import PRUNE_PROTECTION
 from compiler.review import diff
-from compiler.review.compare import PRUNE_ANNOTATION, diff_objects, field_changes
+from compiler.review.compare import diff_objects, field_changes
 from compiler.review.plan.model import ABSENT, Plan, Risk, plain, summary_line
 
 BASE: dict[str, Any] = {
@@ -143,8 +142,28 @@ def test_a_removed_profile_deletes_bindings_and_leaves_namespace_and_profile() -
     }
 
 
-def test_prune_annotation_matches_what_the_renderers_write() -> None:
-    assert PRUNE_PROTECTION[PRUNE_ANNOTATION] == "disabled"
+# Flux's kustomize-controller never prunes an object carrying this annotation
+# (fluxcd/kustomize-controller 186fb3b, internal/controller/kustomization_controller.go:1411,
+# deleteObjects; api/v1/kustomization_types.go:32 DisabledValue). Written out here, not
+# imported, so the plan is checked against Flux rather than against the code's own constant.
+FLUX_PRUNE_DISABLED = ("kustomize.toolkit.fluxcd.io/prune", "disabled")
+
+
+def test_the_plan_orphans_exactly_what_flux_will_not_prune() -> None:
+    head = changed(lambda d: [d.pop(records) for records in ("users", "groups", "profiles")])
+    plan = plan_of(head)
+    rendered = diff.objects_of(diff.load_text(roster_text(BASE), "users.yaml").checked.roster)
+    annotation, disabled = FLUX_PRUNE_DISABLED
+
+    def kept_by_flux(manifest: dict[str, Any]) -> bool:
+        return manifest["metadata"].get("annotations", {}).get(annotation) == disabled
+
+    expected = {key: "orphan" if kept_by_flux(m) else "delete" for key, m in rendered.items()}
+    assert {change.key: change.action for change in plan.objects} == expected
+    assert {key.kind for key, action in expected.items() if action == "orphan"} == {
+        "Namespace",
+        "Profile",
+    }
 
 
 def test_plan_counts_users_profiles_and_objects() -> None:
