@@ -89,6 +89,7 @@ class Imported:
     partly_expressed: frozenset[ResourceKey]  # objects that also grant what was not imported
 
 
+@pipeline.cycle_collection_paused()  # reading a large cluster builds millions of objects
 def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) -> Imported:
     """Read kubectl output, interpret it, write the roster, validate it, plan the switch-over.
 

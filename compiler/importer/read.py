@@ -23,6 +23,9 @@ from compiler.yamlio.events import Located
 # The rules of problems that stop the import: input that cannot be read.
 INPUT_RULES: Final = ("import-unreadable", "import-yaml", "import-not-an-object")
 _MAX_DEPTH: Final = 100
+# Lists and their items sit this deep at most; recording every deeper node's position
+# would double the memory an import of a large cluster takes.
+_LOCATED_DEPTH: Final = 4
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ class _KubectlBuilder(events.Builder):
     """The shared builder, refusing what kubectl output never holds."""
 
     max_depth = _MAX_DEPTH
+    located_depth = _LOCATED_DEPTH
 
     def __init__(self, name: str, problems: list[Problem]) -> None:
         super().__init__()

@@ -8,7 +8,9 @@ reader can `locate` any path later without parsing again.
 
 What a reader refuses (tags, anchors, aliases, duplicate or complex keys, numbers too
 long to read, deep nesting) and how it words that are its own: it subclasses `Builder`,
-sets `max_depth` and implements the hooks. The builder goes on after a refusal, so one
+sets `max_depth` (how deep data may nest) and `located_depth` (how deep positions are
+recorded: deeper nodes are located at their nearest recorded ancestor) and implements
+the hooks. The builder goes on after a refusal, so one
 run finds every problem, and stops only where a hook says so or at a syntax error.
 """
 
@@ -109,6 +111,9 @@ class Builder(ABC):
     """
 
     max_depth: int = 32
+    # Positions of nodes inside this many collections are recorded; a reader that needs
+    # only the first levels saves the memory (and the cycle collector's time) of the rest.
+    located_depth: int = 32
 
     def __init__(self) -> None:
         self.documents: list[Document] = []
@@ -148,7 +153,10 @@ class Builder(ABC):
 
     @abstractmethod
     def refuse_duplicate_key(self, event: ScalarEvent, first: Any) -> None:
-        """A key repeats in one mapping (first: the mark of its first use); the entry is dropped."""
+        """A key repeats in one mapping; the entry is dropped.
+
+        first: the mark of its first use, or None deeper than located_depth.
+        """
 
     @abstractmethod
     def refuse_complex_key(self, event: CollectionStartEvent) -> None:
@@ -186,7 +194,8 @@ class Builder(ABC):
             self.check_double_quoted(event)
         stack = self.stack
         if stack and stack[-1].key is _EXPECT_KEY:
-            self._add_key(stack[-1], text, event)
+            located = len(stack) <= self.located_depth
+            self._add_key(stack[-1], text, event.start_mark if located else None, event)
             return False
         value: Any = text
         if not style:  # quoted and block scalars are always strings
@@ -196,7 +205,8 @@ class Builder(ABC):
                 self.refuse_long_number(event)
                 value = None
         if stack:
-            _place(stack[-1], event.start_mark)
+            if len(stack) <= self.located_depth:
+                _place(stack[-1], event.start_mark)
             _attach(stack[-1], value)
         else:
             document = self.documents[-1]
@@ -216,7 +226,8 @@ class Builder(ABC):
             self.refuse_complex_key(event)
         frame = Frame({} if isinstance(event, MappingStartEvent) else [], event.start_mark)
         if stack:
-            _place(stack[-1], frame)
+            if len(stack) <= self.located_depth:
+                _place(stack[-1], frame)
         else:
             document = self.documents[-1]
             document.located = frame
@@ -235,9 +246,11 @@ class Builder(ABC):
 
     def _alias(self, event: AliasEvent) -> bool:
         self.refuse_alias(event)
-        if self.stack:
-            _place(self.stack[-1], event.start_mark)
-            _attach(self.stack[-1], None)
+        stack = self.stack
+        if stack:
+            if len(stack) <= self.located_depth:
+                _place(stack[-1], event.start_mark)
+            _attach(stack[-1], None)
         else:
             document = self.documents[-1]
             document.located = event.start_mark
@@ -248,13 +261,13 @@ class Builder(ABC):
         self.documents.append(Document(event.start_mark))
         return self.start_document(event)
 
-    def _add_key(self, frame: Frame, key: str, event: ScalarEvent) -> None:
-        first = frame.key_starts.get(key)
-        if first is None:
-            frame.key_starts[key] = event.start_mark
+    def _add_key(self, frame: Frame, key: str, mark: Any, event: ScalarEvent) -> None:
+        key_starts = frame.key_starts
+        if key not in key_starts:
+            key_starts[key] = mark
             frame.key = key
             return
-        self.refuse_duplicate_key(event, first)
+        self.refuse_duplicate_key(event, key_starts[key])
         frame.key = _NO_KEY
 
 

@@ -1046,15 +1046,17 @@ def test_every_problem_of_the_input_is_listed_in_one_run() -> None:
     assert [(p.line, p.col) for p in raised.value.problems] == [(1, 4), (2, 3), (4, 4), (5, 1)]
 
 
-def test_items_of_nested_lists_are_located_at_their_own_line() -> None:
-    inner = "    - {apiVersion: v1, kind: Namespace, metadata: {name: deep}}\n"
+def test_items_of_a_list_in_a_list_are_located_at_their_own_line() -> None:
     text = (
         "apiVersion: v1\nkind: List\nitems:\n"
         "- apiVersion: v1\n  kind: List\n  items:\n"
-        "  - apiVersion: v1\n    kind: List\n    items:\n" + inner
+        "  - {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n"
+        "  - {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n"
     )
-    [found] = read_objects(text, "cluster.yaml")
-    assert (found.name, found.line) == ("deep", 10)
+    assert [(found.name, found.line) for found in read_objects(text, "cluster.yaml")] == [
+        ("a", 7),
+        ("b", 8),
+    ]
 
 
 def test_invalid_utf8_is_located() -> None:

@@ -29,7 +29,7 @@ class Recorder(events.Builder):
         self.note("alias", event)
 
     def refuse_duplicate_key(self, event: ScalarEvent, first: Any) -> None:
-        self.note(f"duplicate of line {first.line + 1}", event)
+        self.note(f"duplicate of line {first.line + 1 if first else None}", event)
 
     def refuse_complex_key(self, event: CollectionStartEvent) -> None:
         self.note("complex key", event)
@@ -100,3 +100,14 @@ def test_positions_are_recorded_for_every_node_and_key() -> None:
     assert events.locate(root, ("top", "missing", 3)) == (2, 3)  # the deepest that exists
     assert events.locate(None, ("top",)) == (1, 1)
     assert events.child(events.child(root, "top"), 0) is None  # a mapping has no items
+
+
+def test_positions_deeper_than_located_depth_fall_back_to_their_ancestor() -> None:
+    builder = Recorder(max_depth=32)
+    builder.located_depth = 1
+    builder.run("top:\n  inner:\n    x: 1\n    x: 2\n")
+    root = builder.documents[0].located
+    assert events.locate(root, ("top",)) == (2, 3)
+    assert events.locate(root, ("top", "inner", "x")) == (2, 3)  # not recorded below top
+    assert builder.calls == [("duplicate of line None", 4, 5)]
+    assert builder.documents[0].root == {"top": {"inner": {"x": 1}}}
