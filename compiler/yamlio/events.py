@@ -80,13 +80,14 @@ class Frame:
     parser made them, and turned into a line and column only when asked.
     """
 
-    __slots__ = ("items", "key", "key_starts", "start", "starts")
+    __slots__ = ("items", "key", "key_starts", "records", "start", "starts")
 
-    def __init__(self, items: dict[str, Any] | list[Any], start: Any) -> None:
+    def __init__(self, items: dict[str, Any] | list[Any], start: Any, records: bool) -> None:
         self.items = items
         self.start = start
+        self.records = records  # whether the positions of its keys and items are kept
         self.key: object = _EXPECT_KEY if isinstance(items, dict) else None  # of the next value
-        self.key_starts: dict[str, Any] = {}
+        self.key_starts: dict[str, Any] = {}  # the mark of each key (None when not recorded)
         # Parallel to items: where each scalar starts (its mark), or each collection (its frame).
         self.starts: dict[str, Located] | list[Located] = {} if isinstance(items, dict) else []
 
@@ -193,9 +194,9 @@ class Builder(ABC):
         if style == '"':
             self.check_double_quoted(event)
         stack = self.stack
-        if stack and stack[-1].key is _EXPECT_KEY:
-            located = len(stack) <= self.located_depth
-            self._add_key(stack[-1], text, event.start_mark if located else None, event)
+        frame = stack[-1] if stack else None
+        if frame is not None and frame.key is _EXPECT_KEY:
+            self._add_key(frame, text, event)
             return False
         value: Any = text
         if not style:  # quoted and block scalars are always strings
@@ -204,10 +205,10 @@ class Builder(ABC):
             except NumberTooLong:
                 self.refuse_long_number(event)
                 value = None
-        if stack:
-            if len(stack) <= self.located_depth:
-                _place(stack[-1], event.start_mark)
-            _attach(stack[-1], value)
+        if frame is not None:
+            if frame.records:
+                _place(frame, event.start_mark)
+            _attach(frame, value)
         else:
             document = self.documents[-1]
             document.root = value
@@ -224,9 +225,10 @@ class Builder(ABC):
             self.refuse_properties(event)
         if stack and stack[-1].key is _EXPECT_KEY:
             self.refuse_complex_key(event)
-        frame = Frame({} if isinstance(event, MappingStartEvent) else [], event.start_mark)
+        items: dict[str, Any] | list[Any] = {} if isinstance(event, MappingStartEvent) else []
+        frame = Frame(items, event.start_mark, len(stack) < self.located_depth)
         if stack:
-            if len(stack) <= self.located_depth:
+            if stack[-1].records:
                 _place(stack[-1], frame)
         else:
             document = self.documents[-1]
@@ -248,7 +250,7 @@ class Builder(ABC):
         self.refuse_alias(event)
         stack = self.stack
         if stack:
-            if len(stack) <= self.located_depth:
+            if stack[-1].records:
                 _place(stack[-1], event.start_mark)
             _attach(stack[-1], None)
         else:
@@ -261,10 +263,10 @@ class Builder(ABC):
         self.documents.append(Document(event.start_mark))
         return self.start_document(event)
 
-    def _add_key(self, frame: Frame, key: str, mark: Any, event: ScalarEvent) -> None:
+    def _add_key(self, frame: Frame, key: str, event: ScalarEvent) -> None:
         key_starts = frame.key_starts
         if key not in key_starts:
-            key_starts[key] = mark
+            key_starts[key] = event.start_mark if frame.records else None
             frame.key = key
             return
         self.refuse_duplicate_key(event, key_starts[key])
