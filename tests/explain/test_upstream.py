@@ -51,7 +51,8 @@ def test_the_chart_names_the_source_and_commit_of_the_vendored_file() -> None:
     assert re.fullmatch(r"[0-9a-f]{40}", fields["commit"])
     runner = CliRunner()
     text = runner.invoke(app, ["roles"], catch_exceptions=False).stdout
-    assert f"From kubeflow/manifests {fields['commit']}." in text.splitlines()[1]
+    before_the_tables = " ".join(text.split("\n\n", 1)[0].split())  # the title and source
+    assert f"kubeflow/manifests {fields['commit']}" in before_the_tables
     data = json.loads(runner.invoke(app, ["roles", "-f", "json"], catch_exceptions=False).stdout)
     assert data["upstream"] == f"kubeflow/manifests {fields['commit']}"
 
