@@ -31,7 +31,9 @@ REPOSITORY = "https://github.com/kubeflow/manifests"
 TARGET = Path(__file__).resolve().parents[1] / "compiler/explain/roles/kubeflow-roles.yaml"
 LABEL_PREFIX = "rbac.authorization.kubeflow.org/aggregate-to-"
 
-# The files of a default install that hold aggregated roles, in the order they are written.
+# The files holding the aggregated roles the chart shows, in the order they are written.
+# example/kustomization.yaml installs them all except training-operator, which it leaves
+# commented out (line 91 at 009c88084074); the chart keeps its roles, as it always has.
 SOURCES = (
     "common/kubeflow-roles/base/cluster-roles.yaml",
     "applications/admission-webhook/upstream/base/cluster-role.yaml",
