@@ -143,6 +143,7 @@ def schema(
     ] = False,
 ) -> None:
     """Write the roster's JSON Schema, generated from the models."""
+    from compiler.output.files import write_atomically
     from compiler.roster.schema import dumps_schema
 
     text = dumps_schema()
@@ -159,7 +160,7 @@ def schema(
         return
     if current != text:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_bytes(text.encode("utf-8"))
+        write_atomically(output, text)
         _say(f"wrote {output}")
 
 
@@ -247,18 +248,19 @@ def roles(
     output_format: PresentationOption = Presentation.TEXT,
 ) -> None:
     """Chart what kubeflow-admin, kubeflow-edit and kubeflow-view allow, by area."""
-    from compiler.explain import roles as charts
+    from compiler.explain.roles import presentation
+    from compiler.explain.roles.chart import chart, resolve_role
     from compiler.terminal import palette_for
 
-    chosen = None if role is None else charts.resolve_role(role)
+    chosen = None if role is None else resolve_role(role)
     if role is not None and chosen is None:
         raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
-    rows = charts.chart()
+    rows = chart()
     shown = _present(
         output_format,
-        text=lambda: charts.format_text(rows, chosen, palette_for(sys.stdout)),
-        markdown=lambda: charts.format_markdown(rows, chosen),
-        json=lambda: charts.format_json(rows, chosen),
+        text=lambda: presentation.format_text(rows, chosen, palette_for(sys.stdout)),
+        markdown=lambda: presentation.format_markdown(rows, chosen),
+        json=lambda: presentation.format_json(rows, chosen),
     )
     sys.stdout.write(shown)
 
@@ -523,6 +525,7 @@ def import_(
 ) -> None:
     """Write the roster that grants what a running cluster grants; report what it cannot."""
     from compiler import importer
+    from compiler.output.files import write_atomically
     from compiler.problems import CompilerError
 
     to_stdout = str(output) == "-"
@@ -535,9 +538,9 @@ def import_(
         if to_stdout:
             sys.stdout.write(imported.text)
         else:
-            importer.write_roster(output, imported.text, force=force)
+            write_atomically(output, imported.text, exclusive=not force)
         if report is not None:
-            report.write_text(importer.report_json(imported), encoding="utf-8")
+            write_atomically(report, importer.report_json(imported))
     except importer.ClusterInputInvalid as err:
         _report(err.problems, Format.TEXT)
         _say("nothing written: give kfroster import what kubectl printed")

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from compiler.explain import roles
+from compiler.explain.roles.chart import CLUSTER_WIDE_EXPOSURE
 from compiler.model import names
 from compiler.model.dashboard import (
     CLUSTER_WIDE_VISIBILITY,
@@ -229,7 +229,7 @@ def explain(roster: Roster, who: str, base: Roster | None = None) -> Explanation
         cluster = ClusterAccess(
             user.cluster_role,
             names.cluster_role_binding_name(user.name, user.cluster_role),
-            roles.CLUSTER_WIDE_EXPOSURE[user.cluster_role],
+            CLUSTER_WIDE_EXPOSURE[user.cluster_role],
         )
     namespaces: list[NamespaceAccess] = []
     owned: list[OwnedProfile] = []

@@ -10,8 +10,8 @@ The data flows one way:
   switch.switch_over       the roster compiled again, compared with the objects it replaces
 
 `import_cluster` runs them and validates the roster it writes (dropping, and reporting,
-the records the roster cannot hold); reading files and writing the result stay at the
-edges (`read_inputs`, `write_roster`).
+the records the roster cannot hold); reading files (`read_inputs`) stays at the edge, and
+the command writes the result with output.files.write_atomically.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any, Final
 
 from compiler import pipeline
@@ -90,6 +89,7 @@ class Imported:
     partly_expressed: frozenset[ResourceKey]  # objects that also grant what was not imported
 
 
+@pipeline.cycle_collection_paused()  # reading a large cluster builds millions of objects
 def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) -> Imported:
     """Read kubectl output, interpret it, write the roster, validate it, plan the switch-over.
 
@@ -288,15 +288,3 @@ def _problem_dict(problem: Problem) -> dict[str, Any]:
     found = asdict(problem)
     del found["path"]
     return found
-
-
-def write_roster(path: Path, text: str, *, force: bool) -> None:
-    """Write users.yaml; without force, never replace a file (even one made meanwhile)."""
-    data = text.encode("utf-8")
-    if not force:
-        with path.open("xb") as file:
-            file.write(data)
-        return
-    partial = path.with_name(f".{path.name}.kfroster-import")
-    partial.write_bytes(data)
-    partial.replace(path)

@@ -1,14 +1,13 @@
 """Write the imported roster as users.yaml: sorted, commented, readable.
 
 Sections are blocks; users, contributors and other short records of plain values are
-flow mappings on one line, as a person writes them. Every scalar that a YAML 1.1 or 1.2
-reader would take for something other than the same string is quoted.
+flow mappings on one line, as a person writes them. Scalars are written by
+`yamlio.scalars`, quoted as the manifests are, so YAML 1.1 and 1.2 readers read them alike.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any, Final
 from compiler.importer.interpret import Interpretation, ProfileDraft, UserDraft
 from compiler.model import names
 from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.yamlio.scalars import quote, scalar
 
 
 @dataclass(frozen=True)
@@ -155,10 +155,6 @@ def _drop_empty(roster: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in roster.items() if v or k == "version"}
 
 
-_PLAIN: Final = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_/.@+=-]*").fullmatch
-_NUMBERISH: Final = re.compile(r"[0-9][0-9a-fA-FxXoO_.:+-]*").fullmatch
-_TIMESTAMP: Final = re.compile(r"[0-9]{4}-[0-9]").match
-_WORDS: Final = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _WIDTH: Final = 100
 _HEADER: Final = (
     "# yaml-language-server: $schema=schemas/users.schema.json",
@@ -166,24 +162,6 @@ _HEADER: Final = (
     "# Imported by `kfroster import` from a cluster's Profiles and bindings. Review it with",
     "# the import report (the access it could not express), then `kfroster compile`.",
 )
-
-
-def _scalar(value: object) -> str:
-    """Write a scalar that YAML 1.1 and 1.2 readers, in block or flow context, read alike."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if value is None:
-        return "null"
-    if not isinstance(value, str):
-        raise TypeError(f"cannot write {type(value).__name__} into users.yaml")
-    ambiguous = (
-        value.lower() in _WORDS or _NUMBERISH(value) is not None or _TIMESTAMP(value) is not None
-    )
-    if _PLAIN(value) is not None and not ambiguous:
-        return value
-    return json.dumps(value)  # a JSON string is a valid YAML double-quoted scalar
 
 
 def _is_leaf(value: object) -> bool:
@@ -197,11 +175,17 @@ def _is_leaf(value: object) -> bool:
 
 
 def _flow(value: object) -> str:
+    """Write a value inside `[...]` or `{...}`."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_scalar(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{quote(k, flow=True)}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
-    return _scalar(value)
+    return scalar(value, flow=True)
+
+
+def _inline(value: object) -> str:
+    """Write a value on the line of its key or dash: a scalar, or a collection in flow style."""
+    return _flow(value) if isinstance(value, dict | list) else scalar(value)
 
 
 class _Writer:
@@ -224,7 +208,7 @@ class _Writer:
             for note in self.comments.leading.get(here, ()):
                 for text in textwrap.wrap(note, _WIDTH - len(indent) - 2):
                     self.lines.append(f"{indent}# {text}")
-            head = f"{prefix}{_scalar(key)}:"
+            head = f"{prefix}{quote(key)}:"
             self.value(head, value, indent, here, block=len(path) == 0)
             prefix = indent
 
@@ -232,7 +216,7 @@ class _Writer:
         self, head: str, value: Any, indent: str, path: tuple[Any, ...], *, block: bool
     ) -> None:
         if not isinstance(value, dict | list) or not value:
-            self.line(f"{head} {_flow(value)}", path)
+            self.line(f"{head} {_inline(value)}", path)
             return
         if not block and _is_leaf(value):
             flow = f"{head} {_flow(value)}"
@@ -249,7 +233,7 @@ class _Writer:
         for index, item in enumerate(value):
             here = (*path, index)
             if not isinstance(item, dict):
-                self.line(f"{child}- {_flow(item)}", here)
+                self.line(f"{child}- {_inline(item)}", here)
                 continue
             flow = f"{child}- {_flow(item)}" if items_flow and _is_leaf(item) else ""
             if flow and len(flow) <= _WIDTH:

@@ -10,15 +10,14 @@ Nothing is overwritten unless asked, file by file.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from compiler import pipeline
 from compiler.output import deploy
+from compiler.output.files import write_atomically
 from compiler.problems import CompilerError
 from compiler.roster.schema import dumps_schema
 
@@ -340,21 +339,6 @@ def write(files: dict[str, str], root: Path, paths: tuple[str, ...]) -> None:
         target = root / relative
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(target, files[relative])
+            write_atomically(target, files[relative])
         except OSError as err:
             raise ScaffoldError(f"{target}: cannot write ({err.strerror})") from err
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    # A temporary file next to the target, then a rename: an interrupted init never
-    # leaves a half-written file behind (at worst a stray temporary).
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            os.fchmod(file.fileno(), 0o644)  # mkstemp makes it 0600; repositories share files
-            file.write(text.encode("utf-8"))
-        temporary.replace(target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

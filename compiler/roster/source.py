@@ -11,45 +11,31 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from collections.abc import Callable, Generator, Sequence
-from contextlib import closing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
-    CollectionEndEvent,
     CollectionStartEvent,
     DocumentStartEvent,
     Event,
-    MappingEndEvent,
-    MappingStartEvent,
     ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
 )
 
 from compiler.problems import Problem, RosterInvalid
-
-try:
-    # cyaml re-exports the extension's parser without declaring it.
-    from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
-except ImportError:  # no ruamel.yaml.clib (e.g. PyPy): same events, about 20x slower
-    CParser = None
+from compiler.yamlio import events
+from compiler.yamlio.events import Located, Position, mark_position
 
 MAX_ROSTER_BYTES: Final = 40 * 1024 * 1024
 MAX_DEPTH: Final = 32
 # A rule that fires again and again (a file full of NULs, a page of aliases) is
 # listed this many times, then summed up in one more problem.
 LISTED_PER_RULE: Final = 10
-
-Position = tuple[int, int]
 
 _BOM: Final = "\ufeff"
 # What libyaml refuses to read, plus the C1 controls and Unicode line separators
@@ -71,33 +57,6 @@ _CHAR_NAMES: Final = {
     0xFEFF: "BYTE ORDER MARK",
 }
 _INDENT: Final = re.compile(r"[ \t]*")
-
-# The YAML 1.2 core schema, for plain (unquoted) scalars only.
-_INF: Final = float("inf")
-_NAN: Final = float("nan")
-_KEYWORDS: Final[dict[str, object]] = {
-    **dict.fromkeys(("~", "null", "Null", "NULL")),
-    **dict.fromkeys(("true", "True", "TRUE"), True),
-    **dict.fromkeys(("false", "False", "FALSE"), False),
-    **dict.fromkeys((f"{sign}.{inf}" for sign in ("", "+") for inf in ("inf", "Inf", "INF")), _INF),
-    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -_INF),
-    **dict.fromkeys((".nan", ".NaN", ".NAN"), _NAN),
-}
-_NUMBER_STARTS: Final = frozenset("0123456789+-.")
-_DECIMAL: Final = re.compile(r"[-+]?[0-9]+")
-_OCTAL: Final = re.compile(r"0o[0-7]+")
-_HEX: Final = re.compile(r"0x[0-9a-fA-F]+")
-_FLOAT: Final = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-# Python refuses to convert longer decimal strings (it takes quadratic time); 640
-# is the lowest limit Python can be set to, so shorter numbers skip the check.
-_SHORT_DECIMAL: Final = 640
-_DEFAULT_MAX_DIGITS: Final = 4300
-
-# Markers, never data.
-_EXPECT_KEY: Final = object()  # a mapping waiting for its next key
-_NO_KEY: Final = object()  # a refused key: its value is dropped with it
-_KEY_TAKEN: Final = object()  # a scalar that became a key, not a value
-_TOO_LONG: Final = object()  # a number too long to convert
 
 _SYNTAX_HINTS: Final = (
     (
@@ -140,25 +99,6 @@ _DEFAULT_SYNTAX_HINT: Final = "check the indentation and quoting around here"
 _TAB_HINT: Final = "tabs are not allowed for indentation; use spaces"
 
 
-def _c_events(text: str) -> Generator[Event, None, None]:
-    parser = CParser(text)
-    try:
-        while parser.check_event():
-            yield parser.get_event()
-    finally:
-        parser.dispose()
-
-
-def _pure_events(text: str) -> Generator[Event, None, None]:
-    # ruamel's own Python scanner and parser; parse() stops at events.
-    yield from YAML(typ="safe", pure=True).parse(text)
-
-
-_events: Callable[[str], Generator[Event, None, None]] = (
-    _pure_events if CParser is None else _c_events
-)
-
-
 @dataclass(frozen=True)
 class Source:
     """One roster file: its display name, text and plain data, able to locate any node."""
@@ -166,36 +106,16 @@ class Source:
     name: str
     text: str
     data: Any
-    # Where each node of data starts, recorded while parsing (see _Frame); a Source
+    # Where each node of data starts, recorded while parsing (see events.Frame); a Source
     # made by hand has none, and finds them by parsing text on first use.
-    located: _Located = field(default=None, repr=False, compare=False)
+    located: Located = field(default=None, repr=False, compare=False)
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> Position:
         """Return the (line, col) of the node at path, or of its deepest existing ancestor."""
-        node = self._located
-        if node is None:
-            return 1, 1
-        found = _start(node)
-        last = len(path) - 1
-        for depth, part in enumerate(path):
-            if not isinstance(node, _Frame):
-                break  # a scalar has no children
-            starts = node.starts
-            if isinstance(starts, dict):
-                if not isinstance(part, str) or part not in starts:
-                    break
-                if key and depth == last:
-                    return _mark_position(node.key_starts[part])
-                node = starts[part]
-            else:
-                if not isinstance(part, int) or not 0 <= part < len(starts):
-                    break
-                node = starts[part]
-            found = _start(node)
-        return found
+        return events.locate(self._located, path, key=key)
 
     @cached_property
-    def _located(self) -> _Located:
+    def _located(self) -> Located:
         if self.located is not None:
             return self.located
         # What could be read of the text: its problems were reported when it was loaded.
@@ -342,33 +262,12 @@ def _describe_char(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" ({name})" if name else "")
 
 
-def _build(text: str, report: _Report) -> _Builder:
+def _build(text: str, report: _Report) -> _RosterBuilder:
     """Build plain data from the events of text, reporting all a roster must not contain."""
-    builder = _Builder(report)
-    handlers: dict[type[Event], Callable[[Any], bool]] = {
-        ScalarEvent: builder.scalar,
-        MappingStartEvent: builder.start,
-        SequenceStartEvent: builder.start,
-        MappingEndEvent: builder.end,
-        SequenceEndEvent: builder.end,
-        AliasEvent: builder.alias,
-        DocumentStartEvent: builder.document,
-    }
-    failed = False
-    with closing(_events(text)) as events:
-        try:
-            for event in events:
-                handle = handlers.get(type(event))
-                if handle is not None and handle(event):
-                    break
-        except MarkedYAMLError as err:
-            failed = True
-            _refuse_syntax(err, text, report)
-        except YAMLError as err:
-            # Not expected: what the reader refuses was checked before parsing.
-            failed = True
-            report.add("yaml-syntax", (1, 1), f"YAML error: {_clean(str(err), 200)}")
-    if not failed and (builder.documents == 0 or (builder.documents == 1 and builder.empty)):
+    builder = _RosterBuilder(report, text)
+    builder.run(text)
+    documents = builder.documents
+    if not builder.failed and (not documents or (len(documents) == 1 and documents[0].empty)):
         report.add(
             "yaml-empty",
             (1, 1),
@@ -378,125 +277,101 @@ def _build(text: str, report: _Report) -> _Builder:
     return builder
 
 
-class _Frame:
-    """A mapping or sequence being built, and where it and each of its keys and items start.
+class _RosterBuilder(events.Builder):
+    """The shared builder, refusing what a roster must not contain with located problems."""
 
-    The frames outlive the parse: Source.locate walks them along a path. Marks are
-    kept as the parser made them, and turned into a line and column only when asked.
-    """
+    max_depth = MAX_DEPTH
 
-    __slots__ = ("items", "key", "key_starts", "start", "starts")
-
-    def __init__(self, items: dict[str, Any] | list[Any], start: Any) -> None:
-        self.items = items
-        self.start = start
-        self.key: object = _EXPECT_KEY if isinstance(items, dict) else None  # of the next value
-        self.key_starts: dict[str, Any] = {}
-        # Parallel to items: the mark of each scalar, the frame of each collection.
-        self.starts: dict[str, _Located] | list[_Located] = {} if isinstance(items, dict) else []
-
-
-# Where a node starts: the parser's mark of a scalar, or the _Frame of a collection.
-_Located = Any
-
-
-class _Builder:
-    """Turns events into plain data, one event at a time; each handler returns True to stop.
-
-    Iterative on purpose: nesting is checked as it arrives, so no input gets near
-    Python's recursion limit, and aliases are refused, never expanded.
-    """
-
-    def __init__(self, report: _Report) -> None:
+    def __init__(self, report: _Report, text: str) -> None:
+        super().__init__()
         self.report = report
-        self.root: Any = None
-        self.located: _Located = None  # where root starts
-        self.empty = True  # no document, or one holding only an empty plain scalar
-        self.documents = 0
-        self.stack: list[_Frame] = []
+        self.text = text
 
-    def scalar(self, event: ScalarEvent) -> bool:
+    @property
+    def root(self) -> Any:
+        """The data of the (first) document."""
+        return self.documents[0].root if self.documents else None
+
+    @property
+    def located(self) -> Located:
+        """Where the data of the (first) document starts."""
+        return self.documents[0].located if self.documents else None
+
+    def refuse_properties(self, event: ScalarEvent | CollectionStartEvent) -> None:
         report = self.report
-        # ctag is the slot behind the .tag property, read here without its cost.
-        if event.anchor is not None or event.ctag is not None:
-            _refuse_properties(event, report)
-        text: str = event.value
-        style = event.style
-        if style == '"' and _CONTROL_CHARS.search(text):
-            _refuse_escaped_control(event, report)
-        stack = self.stack
-        if stack and stack[-1].key is _EXPECT_KEY:
-            # Keys stay text as written: the next stage checks the data with JSON Schema.
-            _add_key(stack[-1], text, event, report)
-            return False
-        value: Any = text
-        if not style:  # quoted and block scalars are always strings
-            value = _resolve(text)
-            if value is _TOO_LONG:
-                report.add(
-                    "yaml-number-too-long",
-                    _at(event),
-                    f"this number has {len(text):,} digits, too many to read; "
-                    "shorten it, or put it in quotes if it is text",
-                )
-                value = None
-        if stack:
-            _place(stack[-1], event.start_mark)
-            _attach(stack[-1], value)
-        else:
-            self.root = value
-            self.located = event.start_mark
-            self.empty = text == "" and not style and event.ctag is None
-        return False
-
-    def start(self, event: CollectionStartEvent) -> bool:
-        stack = self.stack
-        if len(stack) >= MAX_DEPTH:
-            _refuse_depth(event, self.report)
-            return True
-        _refuse_properties(event, self.report)
-        if stack and stack[-1].key is _EXPECT_KEY:
-            self.report.add(
-                "yaml-complex-key",
+        if event.anchor is not None:
+            report.add(
+                "yaml-anchor",
                 _at(event),
-                "a list or mapping cannot be a key; a key is plain text followed by ':'",
+                f"the anchor &{_clean(event.anchor)} is not allowed: anchors and aliases hide "
+                "what a roster says; write every value out in full",
             )
-        self.empty = False
-        frame = _Frame({} if isinstance(event, MappingStartEvent) else [], event.start_mark)
-        if stack:
-            _place(stack[-1], frame)
-        else:
-            self.located = frame
-        stack.append(frame)
-        return False
+        tag = event.tag
+        if tag is not None:
+            shown = (
+                "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml") else tag
+            )
+            report.add(
+                "yaml-tag",
+                _at(event),
+                f"the tag {_clean(shown)} is not allowed: a roster is plain data and needs no "
+                "YAML tags; remove it (and put the value in quotes if it must stay text)",
+            )
 
-    def end(self, _event: CollectionEndEvent) -> bool:
-        stack = self.stack
-        items = stack.pop().items
-        if stack:
-            _attach(stack[-1], items)
-        else:
-            self.root = items
-        return False
-
-    def alias(self, event: AliasEvent) -> bool:
+    def refuse_alias(self, event: AliasEvent) -> None:
         self.report.add(
             "yaml-alias",
             _at(event),
             f"the alias *{_clean(event.anchor)} is not allowed: aliases hide what a "
             "roster says and can blow up in size; write the value out in full",
         )
-        self.empty = False
-        if self.stack:
-            _place(self.stack[-1], event.start_mark)
-            _attach(self.stack[-1], None)
-        else:
-            self.located = event.start_mark
-        return False
 
-    def document(self, event: DocumentStartEvent) -> bool:
-        self.documents += 1
-        if self.documents > 1:
+    def refuse_duplicate_key(self, event: ScalarEvent, first: Any) -> None:
+        self.report.add(
+            "yaml-duplicate-key",
+            _at(event),
+            f"the key '{_clean(event.value)}' is already used on line {first.line + 1} of this "
+            "mapping; remove one of them or merge their values",
+        )
+
+    def refuse_complex_key(self, event: CollectionStartEvent) -> None:
+        self.report.add(
+            "yaml-complex-key",
+            _at(event),
+            "a list or mapping cannot be a key; a key is plain text followed by ':'",
+        )
+
+    def refuse_depth(self, event: CollectionStartEvent) -> None:
+        # Reading stops here: libyaml's time grows with the square of the depth
+        # of brackets, and nothing deeper could be a valid roster anyway.
+        self.report.add(
+            "yaml-too-deep",
+            _at(event),
+            f"the data is nested more than {MAX_DEPTH} levels deep here (reading stopped); a "
+            "roster needs only a few levels: look for unclosed brackets or runaway indentation",
+        )
+
+    def refuse_long_number(self, event: ScalarEvent) -> None:
+        self.report.add(
+            "yaml-number-too-long",
+            _at(event),
+            f"this number has {len(event.value):,} digits, too many to read; "
+            "shorten it, or put it in quotes if it is text",
+        )
+
+    def check_double_quoted(self, event: ScalarEvent) -> None:
+        char = _CONTROL_CHARS.search(event.value)
+        if char is None:
+            return
+        self.report.add(
+            "yaml-control-character",
+            _at(event),
+            f"an escape in this quoted text makes {_describe_char(char.group())}, an invisible "
+            "control character a roster must not contain; remove the escape",
+        )
+
+    def start_document(self, event: DocumentStartEvent) -> bool:
+        if len(self.documents) > 1:
             self.report.add(
                 "yaml-multiple-documents",
                 _at(event),
@@ -513,127 +388,22 @@ class _Builder:
             )
         return False
 
-
-def _resolve(text: str) -> object:
-    """Return the value of a plain scalar under the YAML 1.2 core schema."""
-    if not text:
-        return None
-    if text in _KEYWORDS:
-        return _KEYWORDS[text]
-    if text[0] in _NUMBER_STARTS:  # most strings never get further
-        return _number(text)
-    return text
-
-
-def _number(text: str) -> object:
-    if _DECIMAL.fullmatch(text):
-        max_digits = sys.get_int_max_str_digits() or _DEFAULT_MAX_DIGITS
-        if len(text) > _SHORT_DECIMAL and len(text.lstrip("+-")) > max_digits:
-            return _TOO_LONG
-        return int(text)
-    if _OCTAL.fullmatch(text) or _HEX.fullmatch(text):
-        return int(text[2:], 8 if text[1] == "o" else 16)
-    if _FLOAT.fullmatch(text):
-        return float(text)
-    return text
-
-
-def _add_key(frame: _Frame, key: str, event: ScalarEvent, report: _Report) -> None:
-    first = frame.key_starts.get(key)
-    if first is None:
-        frame.key_starts[key] = event.start_mark
-        frame.key = key
-        return
-    report.add(
-        "yaml-duplicate-key",
-        _at(event),
-        f"the key '{_clean(key)}' is already used on line {first.line + 1} of this mapping; "
-        "remove one of them or merge their values",
-    )
-    frame.key = _NO_KEY
-
-
-def _place(frame: _Frame, located: _Located) -> None:
-    """Record where the frame's next value starts (its data is attached when it ends)."""
-    starts = frame.starts
-    if isinstance(starts, list):
-        starts.append(located)
-    elif isinstance(frame.key, str):  # not a refused or complex key
-        starts[frame.key] = located
-
-
-def _attach(frame: _Frame, value: Any) -> None:
-    items = frame.items
-    if isinstance(items, list):
-        items.append(value)
-        return
-    key = frame.key
-    if key is _EXPECT_KEY:
-        # A list, mapping or alias used as a key, already reported: drop the entry.
-        frame.key = _NO_KEY
-        return
-    frame.key = _EXPECT_KEY
-    if isinstance(key, str):  # not _NO_KEY
-        items[key] = value
+    def syntax_error(self, err: YAMLError) -> None:
+        if isinstance(err, MarkedYAMLError):
+            _refuse_syntax(err, self.text, self.report)
+        else:
+            # Not expected: what the reader refuses was checked before parsing.
+            self.report.add("yaml-syntax", (1, 1), f"YAML error: {_clean(str(err), 200)}")
 
 
 def _at(event: Event) -> Position:
-    return _mark_position(event.start_mark)
-
-
-def _mark_position(mark: Any) -> Position:
-    return mark.line + 1, mark.column + 1
-
-
-def _start(located: _Located) -> Position:
-    return _mark_position(located.start if isinstance(located, _Frame) else located)
+    return mark_position(event.start_mark)
 
 
 def _clean(text: str, limit: int = 40) -> str:
     """Shorten text from the roster for a message: one line, no invisible characters."""
     shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:limit])
     return shown + "…" if len(text) > limit else shown
-
-
-def _refuse_properties(event: ScalarEvent | CollectionStartEvent, report: _Report) -> None:
-    if event.anchor is not None:
-        report.add(
-            "yaml-anchor",
-            _at(event),
-            f"the anchor &{_clean(event.anchor)} is not allowed: anchors and aliases hide what "
-            "a roster says; write every value out in full",
-        )
-    tag = event.tag
-    if tag is not None:
-        shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml") else tag
-        report.add(
-            "yaml-tag",
-            _at(event),
-            f"the tag {_clean(shown)} is not allowed: a roster is plain data and needs no "
-            "YAML tags; remove it (and put the value in quotes if it must stay text)",
-        )
-
-
-def _refuse_escaped_control(event: ScalarEvent, report: _Report) -> None:
-    char = _CONTROL_CHARS.search(event.value)
-    shown = _describe_char(char.group()) if char else "a control character"
-    report.add(
-        "yaml-control-character",
-        _at(event),
-        f"an escape in this quoted text makes {shown}, an invisible control character "
-        "a roster must not contain; remove the escape",
-    )
-
-
-def _refuse_depth(event: Event, report: _Report) -> None:
-    # Reading stops here: libyaml's time grows with the square of the depth
-    # of brackets, and nothing deeper could be a valid roster anyway.
-    report.add(
-        "yaml-too-deep",
-        _at(event),
-        f"the data is nested more than {MAX_DEPTH} levels deep here (reading stopped); a roster "
-        "needs only a few levels: look for unclosed brackets or runaway indentation",
-    )
 
 
 def _refuse_syntax(err: MarkedYAMLError, text: str, report: _Report) -> None:

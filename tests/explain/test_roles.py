@@ -9,7 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from compiler.cli import app
-from compiler.explain import roles
+from compiler.explain.roles import chart as roles
+from compiler.explain.roles import presentation
+from compiler.explain.roles.upstream import vendored
 from compiler.terminal import (
     Palette,
     colour_enabled,
@@ -44,7 +46,7 @@ def test_admin_includes_edit_includes_view(row: roles.Row) -> None:
 
 
 def test_every_verb_is_a_kubernetes_verb_or_a_pipelines_api_verb() -> None:
-    for upstream in roles.UPSTREAM_ROLES:
+    for upstream in vendored().roles:
         for rule in upstream.rules:
             extra = set(rule.verbs) - {*roles.KUBERNETES_VERBS, roles.ALL_VERBS}
             assert extra <= set(roles.PIPELINES_VERBS), (upstream.name, extra)
@@ -53,13 +55,15 @@ def test_every_verb_is_a_kubernetes_verb_or_a_pipelines_api_verb() -> None:
             assert rule.verbs and rule.resources and rule.groups, upstream.name
 
 
-def test_aggregation_labels_name_roles_of_the_table() -> None:
-    known = {upstream.name for upstream in roles.UPSTREAM_ROLES}
-    assert len(known) == len(roles.UPSTREAM_ROLES)
-    for upstream in roles.UPSTREAM_ROLES:
-        assert set(upstream.aggregate_to) <= known, upstream.name
+def test_every_aggregation_selects_roles_of_the_data() -> None:
+    upstream_roles = vendored().roles
+    assert len({upstream.name for upstream in upstream_roles}) == len(upstream_roles)
+    for upstream in upstream_roles:
         # A role with an aggregationRule gets its rules from the API server, never its own.
         assert not (upstream.collects and upstream.rules), upstream.name
+        assert upstream.collects == bool(upstream.selectors), upstream.name
+        for selector in upstream.selectors:
+            assert any(other.matches(selector) for other in upstream_roles), upstream.name
 
 
 def test_view_reads_most_objects_but_not_secrets_nor_exec() -> None:
@@ -131,7 +135,7 @@ def test_resolve_role(text: str, expected: str | None) -> None:
 
 
 def test_text_chart_lists_every_area_with_aligned_columns() -> None:
-    text = roles.format_text(ROWS)
+    text = presentation.format_text(ROWS)
     lines = text.splitlines()
     for area in REQUIRED_AREAS:
         assert area in lines
@@ -146,14 +150,14 @@ def test_text_chart_lists_every_area_with_aligned_columns() -> None:
 
 
 def test_one_role_chart_shows_only_what_it_grants() -> None:
-    text = roles.format_text(ROWS, "view")
+    text = presentation.format_text(ROWS, "view")
     resources = {line.split()[0] for line in text.splitlines() if line.startswith("  ")}
     assert "pods" in resources
     assert "secrets" not in resources and "roles" not in resources
 
 
 def test_markdown_chart_has_a_well_formed_table_per_area() -> None:
-    lines = roles.format_markdown(ROWS).splitlines()
+    lines = presentation.format_markdown(ROWS).splitlines()
     assert lines[0] == "## kubeflow-admin ⊇ kubeflow-edit ⊇ kubeflow-view"
     for area in REQUIRED_AREAS:
         assert f"### {area}" in lines
@@ -164,7 +168,7 @@ def test_markdown_chart_has_a_well_formed_table_per_area() -> None:
 
 
 def test_json_chart_carries_full_verb_lists() -> None:
-    data = json.loads(roles.format_json(ROWS, "edit"))
+    data = json.loads(presentation.format_json(ROWS, "edit"))
     assert list(data["roles"]) == ["kubeflow-edit"]
     resources = {
         (item["group"], item["resource"]): item
@@ -184,18 +188,32 @@ def test_json_chart_carries_full_verb_lists() -> None:
     assert resources[("core", "namespaces")]["clusterScoped"] is True
 
 
-def test_cli_roles(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_roles_prints_the_chart_off_a_terminal_without_colour(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     runner = CliRunner()
     result = runner.invoke(app, ["roles"], catch_exceptions=False)
-    assert result.exit_code == 0
-    assert result.stdout == roles.format_text(ROWS)  # not a terminal: no colour
-    assert result.stderr == ""
-    one = runner.invoke(app, ["roles", "kubeflow-admin", "-f", "json"], catch_exceptions=False)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "kubeflow-admin ⊇ kubeflow-edit ⊇ kubeflow-view"
+    secrets = next(line for line in lines if line.split()[:2] == ["secrets", "core"])
+    assert secrets.split()[2:] == ["—", "read", "write", "="]  # view none; edit adds; admin =
+
+
+def test_cli_roles_of_one_role_in_each_format() -> None:
+    runner = CliRunner()
+    one = runner.invoke(app, ["roles", "Kubeflow-Admin", "-f", "json"], catch_exceptions=False)
     assert one.exit_code == 0
-    assert list(json.loads(one.stdout)["roles"]) == ["kubeflow-admin"]
-    markdown = runner.invoke(app, ["roles", "--format", "markdown"], catch_exceptions=False)
-    assert markdown.stdout == roles.format_markdown(ROWS)
+    data = json.loads(one.stdout)
+    assert list(data["roles"]) == ["kubeflow-admin"]
+    assert all(
+        list(r["verbs"]) == ["kubeflow-admin"] for a in data["areas"] for r in a["resources"]
+    )
+    markdown = runner.invoke(app, ["roles", "view", "--format", "markdown"], catch_exceptions=False)
+    assert markdown.stdout.startswith("## kubeflow-view\n")
+    assert "`secrets`" not in markdown.stdout and "`pods`" in markdown.stdout
 
 
 def test_cli_roles_refuses_an_unknown_role() -> None:
@@ -254,7 +272,7 @@ def test_markdown_table_escapes_pipes() -> None:
 
 def test_every_format_names_the_kubeflow_release_of_the_chart() -> None:
     rows = roles.chart()
-    assert "From Kubeflow 26.03 (kubeflow/manifests " in roles.format_text(rows)
-    assert "Kubeflow 1.7 to 1.11 differ" in " ".join(roles.format_text(rows).split())
-    assert "From Kubeflow 26.03 (kubeflow/manifests " in roles.format_markdown(rows)
-    assert roles.to_json(rows)["release"] == "Kubeflow 26.03"
+    assert "From Kubeflow 26.03 (kubeflow/manifests " in presentation.format_text(rows)
+    assert "Kubeflow 1.7 to 1.11 differ" in " ".join(presentation.format_text(rows).split())
+    assert "From Kubeflow 26.03 (kubeflow/manifests " in presentation.format_markdown(rows)
+    assert presentation.to_json(rows)["release"] == "Kubeflow 26.03"

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from typer.testing import CliRunner
 
 from compiler import importer, pipeline
+from compiler.importer.read import read_objects
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import RosterIndex, effective_quota, grants
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, Roster, Settings
@@ -928,7 +929,7 @@ def test_a_kubeflow_1_7_cluster_imports_as_1_7_and_keeps_its_policies() -> None:
     )
     assert findings(imported) == []
     assert imported.roster.settings.kubeflow_version == "1.7"
-    assert 'kubeflowVersion: "1.7"' in imported.text  # quoted: 1.7 alone reads as a number
+    assert "kubeflowVersion: '1.7'" in imported.text  # quoted: 1.7 alone reads as a number
     assert imported.switch.changes == ()  # not one policy gains a `from` clause
 
 
@@ -1240,6 +1241,48 @@ def test_what_is_not_kubectl_output_is_refused_with_its_location(text: str, expe
     with pytest.raises(importer.ClusterInputInvalid) as raised:
         run_import(text)
     assert format_text(raised.value.problems[0]).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "plain",
+    ["0o17", "0x1F", ".inf", "-.Inf", "1234567890123456789012", "0755", "1e3", "", "~", "yes"],
+)
+def test_plain_scalars_read_as_the_roster_loader_reads_them(plain: str) -> None:
+    # One YAML 1.2 core schema for every reader: no capped integers, no dropped forms.
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {{k: {plain}}}\n"
+    [found] = read_objects(text, "cluster.yaml")
+    expected = source.loads(f"k: {plain}\n", "users.yaml").data["k"]
+    assert found.body["data"]["k"] == expected
+    assert type(found.body["data"]["k"]) is type(expected)
+
+
+def test_a_number_too_long_to_read_is_refused_where_it_is() -> None:
+    text = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\ndata: {{k: {'9' * 5000}}}\n"
+    with pytest.raises(importer.ClusterInputInvalid) as raised:
+        read_objects(text, "cluster.yaml")
+    [problem] = raised.value.problems
+    assert (problem.line, problem.col, problem.rule) == (4, 11, "import-yaml")
+    assert "5,000 digits" in problem.message
+
+
+def test_every_problem_of_the_input_is_listed_in_one_run() -> None:
+    text = "a: &x 1\n? [k]\n: v\nb: *x\na: 2\n"
+    with pytest.raises(importer.ClusterInputInvalid) as raised:
+        read_objects(text, "cluster.yaml")
+    assert [(p.line, p.col) for p in raised.value.problems] == [(1, 4), (2, 3), (4, 4), (5, 1)]
+
+
+def test_items_of_a_list_in_a_list_are_located_at_their_own_line() -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: List\n  items:\n"
+        "  - {apiVersion: v1, kind: Namespace, metadata: {name: a}}\n"
+        "  - {apiVersion: v1, kind: Namespace, metadata: {name: b}}\n"
+    )
+    assert [(found.name, found.line) for found in read_objects(text, "cluster.yaml")] == [
+        ("a", 7),
+        ("b", 8),
+    ]
 
 
 def test_invalid_utf8_is_located() -> None:

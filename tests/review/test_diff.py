@@ -170,6 +170,28 @@ def test_a_removed_profile_keeps_its_profile_where_deleting_it_deletes_the_names
     }
 
 
+# Flux's kustomize-controller never prunes an object carrying this annotation
+# (fluxcd/kustomize-controller 186fb3b, internal/controller/kustomization_controller.go:1411,
+# deleteObjects; api/v1/kustomization_types.go:32 DisabledValue). Written out here, not
+# imported, so the plan is checked against Flux rather than against the code's own constant.
+FLUX_PRUNE_DISABLED = ("kustomize.toolkit.fluxcd.io/prune", "disabled")
+
+
+def test_the_plan_orphans_exactly_what_flux_will_not_prune() -> None:
+    head = changed(lambda d: [d.pop(records) for records in ("users", "groups", "profiles")])
+    plan = plan_of(head)
+    rendered = diff.objects_of(diff.load_text(roster_text(BASE), "users.yaml").checked.roster)
+    annotation, disabled = FLUX_PRUNE_DISABLED
+
+    def kept_by_flux(manifest: dict[str, Any]) -> bool:
+        return manifest["metadata"].get("annotations", {}).get(annotation) == disabled
+
+    expected = {key: "orphan" if kept_by_flux(m) else "delete" for key, m in rendered.items()}
+    assert {change.key: change.action for change in plan.objects} == expected
+    # With manageNamespaces on, only the Namespace holds data: the Profile is pruned.
+    assert {key.kind for key, action in expected.items() if action == "orphan"} == {"Namespace"}
+
+
 def test_plan_counts_users_profiles_and_objects() -> None:
     def edit(data: dict[str, Any]) -> None:
         data["users"].append({"name": "fay", "email": "fay@example.com"})

@@ -1,4 +1,4 @@
-"""Tests for compiler.source: what a roster may contain, the data it gives, and locations."""
+"""Tests for compiler.roster.source: what a roster may contain, the data it gives, and locations."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from compiler.problems import Problem, RosterInvalid
 from compiler.roster import source
 from compiler.roster.source import MAX_ROSTER_BYTES, Source, load, loads
+from compiler.yamlio import events
 
 Found = tuple[int, int, str]
 
@@ -52,7 +53,7 @@ def roster(users: int) -> str:
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with the C parser and again with the pure-Python fallback."""
     if request.param == "pure":
-        monkeypatch.setattr(source, "_events", source._pure_events)
+        monkeypatch.setattr(events, "parser_events", events.pure_parser_events)
     return str(request.param)
 
 
@@ -60,7 +61,7 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 def test_c_parser_is_used() -> None:
-    assert source._events is source._c_events
+    assert events.parser_events is events.c_parser_events
 
 
 def test_falls_back_to_the_pure_parser_without_the_c_extension() -> None:
@@ -68,7 +69,8 @@ def test_falls_back_to_the_pure_parser_without_the_c_extension() -> None:
         "import sys\n"
         "sys.modules['_ruamel_yaml'] = sys.modules['_ruamel_yaml_clibz'] = None\n"
         "from compiler.roster import source\n"
-        "assert source._events is source._pure_events\n"
+        "from compiler.yamlio import events\n"
+        "assert events.parser_events is events.pure_parser_events\n"
         "print(source.loads('a: [1, x]', 'users.yaml').data)\n"
     )
     done = subprocess.run(

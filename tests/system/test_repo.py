@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -44,10 +48,26 @@ def test_readme_names_every_policy_rule() -> None:
     assert [rule_id(rule) for rule in RULES if f"`{rule_id(rule)}`" not in readme] == []
 
 
-def test_console_script_points_at_the_typer_app() -> None:
+def test_the_installed_kfroster_command_is_this_command_line() -> None:
+    # The script pip generated from [project.scripts] (CI installs the package afresh).
+    script = Path(sys.executable).with_name("kfroster")
+    done = subprocess.run(
+        [str(script), "validate", str(REPO / "users.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, ""), done.stderr
+    assert re.search(r"users\.yaml: valid \([0-9]+ warnings?\)\n\Z", done.stderr), done.stderr
+
+
+def test_the_code_parses_on_the_oldest_python_the_project_supports() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"] == {"kfroster": "compiler.cli:app"}
-    assert project["requires-python"] == ">=3.11"
+    floor = re.fullmatch(r">=3\.([0-9]+)", project["requires-python"])
+    assert floor is not None, project["requires-python"]
+    for path in sorted((REPO / "compiler").rglob("*.py")):
+        # A newer grammar (PEP 695 `type`, PEP 701 f-strings) fails here.
+        ast.parse(path.read_text(encoding="utf-8"), str(path), feature_version=(3, int(floor[1])))
 
 
 def test_no_path_outside_the_repository_is_read_by_the_code() -> None:

@@ -1,8 +1,13 @@
 """Cross-record rules: what each record alone cannot tell (uniqueness, references, policy).
 
 A rule is a function named after its kebab-case id, in the module of its concern
-(records, naming, access, resources, release, scale). Its docstring shows a roster that breaks
-it, and it yields Findings; `RULES` lists every rule explicitly, in the order they run.
+(records, naming, access, resources, release, scale). It yields Findings; `RULES` lists
+every rule explicitly, in the order they run.
+
+A rule's docstring ends with an example: the part of a roster that breaks that rule and
+no other, written on top of EXAMPLE_BASE (its lists extend the base's, its other keys are
+added). A line ending in `# N times` stands for N copies of itself, `{i}` counting 1 to N.
+A test runs every example.
 """
 
 from __future__ import annotations
@@ -42,6 +47,17 @@ from compiler.roster.rules.resources import (
 )
 from compiler.roster.rules.scale import apply_unit_too_large
 from compiler.roster.source import Source
+
+# What every rule's example builds on: two users, each owning a profile of their name.
+EXAMPLE_BASE = """\
+version: 1
+users:
+  - {name: alice, email: alice@example.com}
+  - {name: bob, email: bob@example.com}
+profiles:
+  - {name: alice, owner: alice}
+  - {name: bob, owner: bob}
+"""
 
 RULES: tuple[Rule, ...] = (
     duplicate_user_name,

@@ -14,6 +14,8 @@ def email_domain(facts: Facts) -> Iterator[Finding]:
     policy: {emailDomains: [example.com]}
     users:
       - {name: mallory, email: mallory@example.org}
+    profiles:
+      - {name: mallory, owner: mallory}
     """
     parsed = facts.parsed
     allowed = parsed.roster.policy.email_domains
@@ -35,7 +37,7 @@ def cluster_wide_role(facts: Facts) -> Iterator[Finding]:
 
     policy: {clusterWideRoles: deny}
     users:
-      - {name: bob, email: bob@example.com, clusterRole: edit}
+      - {name: carol, email: carol@example.com, clusterRole: edit}
     """
     parsed = facts.parsed
     mode = parsed.roster.policy.cluster_wide_roles

@@ -94,15 +94,21 @@ def kfam_name_collision(facts: Facts) -> Iterator[Finding]:
 
 
 def name_too_long(facts: Facts) -> Iterator[Finding]:
-    """An object name derived from an email exceeds the Kubernetes limit of 253 characters.
+    r"""An object name derived from an email exceeds the Kubernetes limit of 253 characters.
 
     Of the names kfroster derives, only the contributor name can: a Namespace or Profile
     is the profile's name (a DNS label, at most 63 characters), a ClusterRoleBinding is
     `kubeflow-<role>-<user>` (at most 78), and label values come from the roster as
     written, checked by the schema.
 
-    users:
-      - {name: long, email: <a 250-character address>@example.com}
+    users:  # a 243-character email; in double quotes '\' joins the lines
+      - name: long
+        email: "a@dddddddddddddddddddddddddddddddddddddddddddddddddddddddddd.\
+          dddddddddddddddddddddddddddddddddddddddddddddddddddddddddd.\
+          dddddddddddddddddddddddddddddddddddddddddddddddddddddddddd.\
+          dddddddddddddddddddddddddddddddddddddddddddddddddddd.example.com"
+    profiles:
+      - {name: long, owner: long}
     """
     parsed = facts.parsed
     for user in parsed.roster.users:

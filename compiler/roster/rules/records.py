@@ -17,8 +17,7 @@ def duplicate_user_name(facts: Facts) -> Iterator[Finding]:
     """Two users share a name.
 
     users:
-      - {name: alice, email: alice@example.com}
-      - {name: alice, email: alice.smith@example.com}
+      - {name: alice, email: alice.smith@example.com}  # the base has an alice already
     """
     yield from _duplicates(facts, facts.parsed.roster.users, lambda u: u.name, "user name", "name")
 
@@ -27,8 +26,9 @@ def duplicate_email(facts: Facts) -> Iterator[Finding]:
     """Two users share an email, compared case-insensitively.
 
     users:
-      - {name: alice, email: alice@example.com}
-      - {name: al, email: Alice@Example.com}
+      - {name: al, email: Alice@Example.com}  # the base's alice is alice@example.com
+    profiles:
+      - {name: al, owner: al}
     """
     first: dict[str, tuple[Path, str]] = {}
     for user in facts.parsed.roster.users:
@@ -48,8 +48,12 @@ def duplicate_group(facts: Facts) -> Iterator[Finding]:
     """Two groups share a name.
 
     groups:
-      - {name: vision, members: [alice]}
       - {name: vision, members: [bob]}
+      - {name: vision, members: [bob]}
+    profiles:
+      - name: vision
+        owner: alice
+        contributors: [{group: vision, role: view}]
     """
     yield from _duplicates(facts, facts.parsed.roster.groups, lambda g: g.name, "group", "name")
 
@@ -129,7 +133,7 @@ def owner_is_contributor(facts: Facts) -> Iterator[Finding]:
     """The owner is also listed as a contributor of the same profile.
 
     profiles:
-      - name: alice
+      - name: vision
         owner: alice
         contributors: [{user: alice, role: edit}]
     """

@@ -227,7 +227,7 @@ def quota_scope(facts: Facts) -> Iterator[Finding]:
     """Quota scopes conflict, or do not apply to the resources the quota limits.
 
     defaults:
-      resourceQuota: {hard: {cpu: "1"}, scopes: [BestEffort]}
+      resourceQuota: {hard: {pods: "10"}, scopes: [BestEffort, NotBestEffort]}
     """
     for path, quota in _quotas(facts):
         scopes = set(quota.scopes)
@@ -302,9 +302,9 @@ def limit_range_order(facts: Facts) -> Iterator[Finding]:
 def quota_above_max(facts: Facts) -> Iterator[Finding]:
     """A profile's quota exceeds policy.maxQuota (no quota at all is unlimited).
 
-    policy: {maxQuota: {cpu: "200"}}
+    policy: {maxQuota: {pods: "200"}}
     profiles:
-      - {name: vision, owner: alice, resourceQuota: {hard: {cpu: "500"}}}
+      - {name: vision, owner: alice, resourceQuota: {hard: {pods: "500"}}}
     """
     parsed = facts.parsed
     caps = parsed.roster.policy.max_quota
@@ -351,7 +351,7 @@ def quota_above_max(facts: Facts) -> Iterator[Finding]:
 def quota_without_limit_range(facts: Facts) -> Iterator[Finding]:
     """A cpu or memory quota without a LimitRange default makes Kubernetes reject pods.
 
-    defaults:
+    defaults:  # which the base's profiles take
       resourceQuota: {hard: {cpu: "8"}}
       limitRange: {}
     """

@@ -13,8 +13,8 @@ def apply_unit_too_large(facts: Facts) -> Iterator[Finding]:
     """An apply unit holds more than 1,000 objects, which kustomize builds slowly.
 
     settings: {applyUnits: 1}
-    users:    # 1,001 of them, each a ClusterRoleBinding
-      - {name: u0001, email: u0001@example.com, clusterRole: admin}
+    users:  # each a ClusterRoleBinding
+      - {name: u{i}, email: u{i}@example.com, clusterRole: admin}  # 1,001 times
     """
     parsed = facts.parsed
     if parsed.lost_any("profiles", "users", "groups") or parsed.incomplete & {
