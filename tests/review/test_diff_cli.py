@@ -151,6 +151,10 @@ def test_exit_code_makes_changes_exit_1(runner: CliRunner, repo: Path) -> None:
         (DROPPED, "data", 1),
         (DROPPED, " Privilege , DATA ", 1),
         (DROPPED, "privilege", 0),  # bob only loses access: information, never a failure
+        (HEAD, "privilege:critical", 0),  # edit in one profile is HIGH
+        (HEAD, "high", 1),
+        (DROPPED, "data:high", 1),
+        (DROPPED, "critical", 0),
     ],
 )
 def test_fail_on_exits_1_only_for_the_kinds_asked(
@@ -165,8 +169,8 @@ def test_fail_on_exits_1_only_for_the_kinds_asked(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--fail-on", "danger"], "unknown risk kind danger"),
-        (["--fail-on", ","], "unknown risk kind"),
+        (["--fail-on", "danger"], "unknown risk threshold 'danger'"),
+        (["--fail-on", ","], "unknown risk threshold"),
         (["--max-chars", "100"], "greater than or equal to 2000"),
         (["--format", "yaml"], "'yaml' is not one of"),
         (["a.yaml"], "give --base REF [ROSTER], or OLD NEW"),
