@@ -215,10 +215,10 @@ def test_contributor_gaining_edit_and_view_to_edit_are_flagged() -> None:
 
     messages = blocking(plan_of(changed(edit)), "privilege")
     assert messages == [
-        "di gains edit in profile bo (was view): it reads the Secrets there, execs into pods "
-        "and changes notebooks, pipelines and jobs",
-        "bo gains edit in profile ed: it reads the Secrets there, execs into pods and "
-        "changes notebooks, pipelines and jobs",
+        "di <di@example.com> gains edit in profile bo (was view): it reads the Secrets there, "
+        "execs into pods and changes notebooks, pipelines and jobs",
+        "bo <bo@example.com> gains edit in profile ed: it reads the Secrets there, execs into "
+        "pods and changes notebooks, pipelines and jobs",
     ]
 
 
@@ -230,8 +230,9 @@ def test_group_change_names_everyone_whose_access_widens() -> None:
     plan = plan_of(changed(edit))
     gained = [plain(r.message).split(":")[0] for r in risks(plan, "privilege") if r.blocking]
     assert gained == [
-        "bo gains edit in profile shared (was view), through group team",
-        "di and ed gain edit in profile shared, through group team",
+        "bo <bo@example.com> gains edit in profile shared (was view), through group team",
+        "di <di@example.com> and ed <ed@example.com> gain edit in profile shared, through "
+        "group team",
     ]
     assert [r.users for r in risks(plan, "privilege")] == [("bo",), ("di", "ed")]
 
@@ -253,9 +254,9 @@ def test_privilege_lost_is_information_only() -> None:
     assert plan.blocking_kinds() == ()
     lost = sorted(plain(r.message) for r in risks(plan, "privilege"))
     assert lost == [
-        "ana loses cluster-wide admin, keeping cluster-wide view",
-        "cy loses cluster-wide view",
-        "di loses view in profile bo",
+        "ana <ana@example.com> loses cluster-wide admin, keeping cluster-wide view",
+        "cy <cy@example.com> loses cluster-wide view",
+        "di <di@example.com> loses view in profile bo",
     ]
     assert {risk.severity for risk in plan.risks} == {"info"}
 
@@ -273,9 +274,9 @@ def test_unrelated_changes_raise_no_privilege_risk() -> None:
 def test_profile_leaving_says_data_is_kept_and_how_to_delete_it() -> None:
     plan = plan_of(changed(lambda d: d["profiles"].remove(profile(d, "bo"))))
     (message,) = blocking(plan, "data")
-    assert "the access of di is revoked (their bindings are pruned)" in message
+    assert "the access of di <di@example.com> is revoked (their bindings are pruned)" in message
     assert "the namespace bo are kept, with all their data, because prune is disabled" in message
-    assert "its owner bo keeps access through the profile controller" in message
+    assert "its owner bo <bo@example.com> keeps access through the profile controller" in message
     assert "kubectl delete profile bo" in message
 
 
@@ -303,7 +304,7 @@ def test_owner_change_says_what_to_do_by_hand(manage: bool) -> None:
     base = changed(lambda d: d.update({"settings": {"manageNamespaces": manage}}))
     plan = plan_of(changed(lambda d: profile(d, "shared").update({"owner": "ana"}), base), base)
     (message,) = blocking(plan, "owner")
-    assert "changes owner from cy (cy@example.com) to ana (ana@example.com)" in message
+    assert "changes owner from cy <cy@example.com> to ana <ana@example.com>" in message
     assert "kubectl -n shared delete rolebinding namespaceAdmin" in message
     assert "kubectl -n shared delete authorizationpolicy ns-owner-access-istio" in message
     annotate = "kubectl annotate namespace shared owner=ana@example.com --overwrite"

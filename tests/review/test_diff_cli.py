@@ -126,7 +126,9 @@ def test_diff_base_prints_the_plan_and_exits_0(runner: CliRunner, repo: Path) ->
         "Plan: 0 users added, 1 changed, 0 removed · 0 profiles added, 1 changed, 0 removed"
         " · 2 objects to add, 0 to change, 2 to delete."
     )
-    assert "HIGH     privilege bob gains edit in profile alice (was view)" in result.stdout
+    assert "HIGH     privilege bob <bob@example.com> gains edit in profile alice (was view)" in (
+        result.stdout
+    )
     assert "\x1b[" not in result.stdout
 
 

@@ -4,7 +4,7 @@
      "summary": {"users": {"added", "changed", "removed"}, "groups": {...}, "profiles": {...},
                  "objects": {"add", "change", "delete", "orphan"}, "changed": bool,
                  "risks": {"privilege": n, ..., "info": n}},
-     "risks": [{"kind", "severity", "subject", "message", "users"}],
+     "risks": [{"kind", "severity", "subject", "message", "users", "people": [{"name", "email"}]}],
      "changes": [{"type", "name", "status", "facts": [{"path", "old", "new", "via"}],
                   "objects": [key, ...]}],
      "objects": [{"action", "apiVersion", "group", "kind", "namespace", "name",
@@ -27,7 +27,9 @@ from compiler.review.plan.model import (
     RISK_KINDS,
     FieldChange,
     ObjectChange,
+    People,
     Plan,
+    Risk,
     plain,
 )
 
@@ -54,6 +56,17 @@ def _object(change: ObjectChange) -> dict[str, Any]:
         **_key(change.key),
         "fields": [_field(field) for field in change.fields],
     }
+
+
+def _people(risk: Risk) -> list[dict[str, str]]:
+    """Return everyone a risk names, in its order, with their emails."""
+    found = {
+        person.label(): {"name": person.name, "email": person.email}
+        for part in risk.message
+        if isinstance(part, People)
+        for person in part.people
+    }
+    return list(found.values())
 
 
 def plan_data(plan: Plan) -> dict[str, Any]:
@@ -88,6 +101,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "subject": risk.subject,
                 "message": plain(risk.message),
                 "users": list(risk.users),
+                "people": _people(risk),
             }
             for risk in plan.risks
         ],

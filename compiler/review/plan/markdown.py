@@ -24,11 +24,13 @@ from compiler.review.plan.common import (
 )
 from compiler.review.plan.model import (
     Code,
+    Message,
     Part,
     Plan,
     Risk,
     RiskKind,
     SubjectChange,
+    people_parts,
     plain,
     summary_line,
 )
@@ -39,6 +41,7 @@ DEFAULT_MAX_CHARS = 65_536
 MIN_MAX_CHARS = 2_000
 
 _MAX_NAME = 120  # a side's name (a path, a git revision) in the title
+PEOPLE_PER_RISK = 8  # people a risk names in a comment; the job summary names everyone
 _MAX_LISTED = 5  # cut sections named in the closing note
 _ALERTS = (
     ("CAUTION", ("critical", "high")),
@@ -79,15 +82,30 @@ def prose(text: str) -> str:
     return _PROSE_SPECIALS.sub(r"\\\1", text)
 
 
-def inline(message: Iterable[Part]) -> str:
-    """Render a message as Markdown: roster values as code, prose escaped."""
-    return "".join(code(part.text) if isinstance(part, Code) else prose(part) for part in message)
+def inline(message: Iterable[Part], names: int | None = None, where: Message = ()) -> str:
+    """Render a message as Markdown: roster values as code, prose escaped.
+
+    A list of people names at most `names` of them (None: all), saying `where` the rest are.
+    """
+    return "".join(
+        code(part.text)
+        if isinstance(part, Code)
+        else prose(part)
+        if isinstance(part, str)
+        else inline(people_parts(part, names, where))
+        for part in message
+    )
 
 
 def in_html(message: Iterable[Part]) -> str:
     """Render a message inside raw HTML."""
     return "".join(
-        html_code(part.text) if isinstance(part, Code) else html.escape(part) for part in message
+        html_code(part.text)
+        if isinstance(part, Code)
+        else html.escape(part)
+        if isinstance(part, str)
+        else in_html(people_parts(part))
+        for part in message
     )
 
 
@@ -125,13 +143,13 @@ class _Writer:
         return kept
 
 
-def _risk_line(risk: Risk) -> str:
+def _risk_line(risk: Risk, names: int | None, where: Message) -> str:
     label: str = risk.kind
     if risk.severity == "critical":
         label += " · CRITICAL"
     elif risk.severity == "info":
         label += " (information)"
-    return f"> - **{label}** · {inline(risk.message)}\n"
+    return f"> - **{label}** · {inline(risk.message, names, where)}\n"
 
 
 def _cut_lines(count: int) -> str:
@@ -192,7 +210,10 @@ def render_markdown(
         _add_invalid(plan, writer, command)
     else:
         writer.add(f"**{summary_line(plan)}**\n\n")
-        shown_risks = _add_risks(plan, writer)
+        # A comment names a few people per risk (the rarest changes first); a job summary, all.
+        names = PEOPLE_PER_RISK if max_chars <= DEFAULT_MAX_CHARS else None
+        where: Message = ("the job summary of the check and ", Code(command), " name everyone")
+        shown_risks = _add_risks(plan, writer, names, where)
         shown = 0
         if shown_risks == len(plan.risks):
             _add_warnings(plan, writer)
@@ -214,7 +235,7 @@ def render_markdown(
     return text
 
 
-def _add_risks(plan: Plan, writer: _Writer) -> int:
+def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -> int:
     """Add the risks, one alert per severity group; return how many fit."""
     if not plan.risks:
         writer.add(
@@ -227,11 +248,11 @@ def _add_risks(plan: Plan, writer: _Writer) -> int:
         risks = [risk for risk in plan.risks if risk.severity in severities]
         if not risks:
             continue
-        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0])):
+        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0], names, where)):
             return shown
         shown += 1
         for risk in risks[1:]:
-            if not writer.add(_risk_line(risk)):
+            if not writer.add(_risk_line(risk, names, where)):
                 writer.add("\n")
                 return shown
             shown += 1

@@ -22,13 +22,61 @@ class Code(NamedTuple):
     text: str
 
 
-Part = str | Code
+class Person(NamedTuple):
+    """Someone a risk names: the roster name, the email, and where their access comes from."""
+
+    name: str
+    email: str
+    via: tuple[str, ...] = ()  # "direct", "group:<name>": shown when the people differ in it
+
+    def label(self) -> str:
+        """Write the person as `name <email>`, or the email alone when it is no roster name."""
+        return f"{self.name} <{self.email}>" if self.name != self.email else self.email
+
+
+class People(NamedTuple):
+    """The people a risk names, rarest change first.
+
+    A renderer may show the first few and count the rest (a pull-request comment); plain
+    text and JSON name everyone.
+    """
+
+    people: tuple[Person, ...]
+
+
+Part = str | Code | People
 Message = tuple[Part, ...]
 
 
 def plain(message: Iterable[Part]) -> str:
-    """Join a message into plain text, roster values as they are."""
-    return "".join(part.text if isinstance(part, Code) else part for part in message)
+    """Join a message into plain text, roster values as they are, every person named."""
+    return "".join(
+        part.text
+        if isinstance(part, Code)
+        else part
+        if isinstance(part, str)
+        else plain(people_parts(part))
+        for part in message
+    )
+
+
+def people_parts(
+    people: People, limit: int | None = None, where: Sequence[Part] = ()
+) -> list[Part]:
+    """Spell out people as `a <a@x>, b <b@x> (through group g) and 3 more`.
+
+    At most `limit` are named (None: everyone); `where` says where the rest are listed.
+    """
+    items: list[list[Part]] = []
+    for person in people.people:
+        item: list[Part] = [Code(person.label())]
+        if person.via:
+            item += [" (", *via_phrase(person.via), ")"]
+        items.append(item)
+    parts = enumeration(items, len(items) if limit is None else limit)
+    if limit is not None and len(items) > limit and where:
+        parts += [" (", *where, ")"]
+    return parts
 
 
 def listing(values: Sequence[str], limit: int = 8) -> list[Part]:
@@ -47,7 +95,7 @@ def enumeration(items: Sequence[Sequence[Part]], limit: int = 8) -> list[Part]:
             parts.append(" and " if last else ", ")
         parts.extend(item)
     if rest:
-        parts.append(f" and {rest} more")
+        parts.append(f" and {rest:,} more")
     return parts
 
 

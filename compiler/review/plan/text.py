@@ -17,7 +17,7 @@ from compiler.review.plan.common import (
     subject_title,
     visible,
 )
-from compiler.review.plan.model import Code, Part, Plan, Severity, summary_line
+from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
 
 _SIGN_STYLES = {"+": ("green",), "-": ("red",), "~": ("yellow",), "=": ("dim",)}
@@ -30,7 +30,14 @@ _SEVERITY_STYLES: dict[Severity, tuple[str, ...]] = {
 
 
 def _plain(message: Iterable[Part]) -> str:
-    return "".join(visible(part.text) if isinstance(part, Code) else part for part in message)
+    return "".join(
+        visible(part.text)
+        if isinstance(part, Code)
+        else part
+        if isinstance(part, str)
+        else _plain(people_parts(part))
+        for part in message
+    )
 
 
 def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
