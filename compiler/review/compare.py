@@ -36,6 +36,7 @@ from compiler.review.plan.model import (
     PathPart,
     SubjectType,
 )
+from compiler.review.reach import Reach, reach_of
 
 # Flux's prune switch, which the renderers put on Namespaces and Profiles next to Argo CD's.
 PRUNE_ANNOTATION = "kustomize.toolkit.fluxcd.io/prune"
@@ -74,6 +75,16 @@ class View:
     def groups(self) -> Mapping[str, Group]:
         """Groups by name."""
         return self.index.groups
+
+    @cached_property
+    def reach(self) -> Reach:
+        """Return what this side's objects grant, read back from the objects."""
+        return reach_of(self.objects.values())
+
+    @cached_property
+    def by_email(self) -> Mapping[str, User]:
+        """Return users by their email exactly as written (RBAC and Istio compare it so)."""
+        return {user.email: user for user in self.users.values()}
 
     @cached_property
     def memberships(self) -> Mapping[str, tuple[str, ...]]:

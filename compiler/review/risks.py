@@ -38,6 +38,7 @@ from compiler.review.plan.model import (
     listing,
     via_phrase,
 )
+from compiler.review.reach_risks import cloud_identity, header_trust, sidecar
 
 _CLUSTER_REACH = {
     "admin": (
@@ -520,6 +521,8 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
         old, new = fact.old, fact.new
         subject = f"settings.{field}"
         change: list[Part] = [" changes from ", Code(old or ""), " to ", Code(new or "")]
+        if field in _SETTINGS_WHY and policies:
+            continue  # reach_risks.header_trust says who could then impersonate whom
         if field in _SETTINGS_WHY:
             message: Message = (
                 "settings ",
@@ -527,8 +530,8 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
                 *change,
                 ": ",
                 _SETTINGS_WHY[field],
-                f" ({policies} AuthorizationPolicies change); if it does not match the "
-                "installation, every contributor loses access to every profile at once",
+                "; no contributor's AuthorizationPolicy uses it yet, every new one will: if it "
+                "does not match the installation, those contributors get no access",
             )
         elif field == "namespaceLabels":
             labels.append(_label_change(str(fact.path[1]), old, new))
@@ -665,7 +668,16 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
 
 
 Rule = Callable[[Comparison], Iterator[Risk]]
-RULES: tuple[Rule, ...] = (privilege, data, owner, quota, settings)
+RULES: tuple[Rule, ...] = (
+    privilege,
+    data,
+    owner,
+    quota,
+    settings,
+    cloud_identity,
+    header_trust,
+    sidecar,
+)
 
 
 def assess(comparison: Comparison) -> tuple[Risk, ...]:

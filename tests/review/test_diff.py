@@ -408,10 +408,6 @@ def test_quota_and_limit_increases_are_not_flagged(edit: Edit) -> None:
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [
-        ({"userIdHeader": "x-email"}, "settings userIdHeader changes from kubeflow-userid"),
-        ({"userIdPrefix": "oidc:"}, "settings userIdPrefix changes from  to oidc:"),
-        ({"ingressGatewayPrincipal": "cluster.local/ns/gw/sa/gw"}, "ingressGatewayPrincipal"),
-        ({"pipelinesUiPrincipal": "cluster.local/ns/kf/sa/ui"}, "pipelinesUiPrincipal"),
         ({"namespaceLabels": {"istio-injection": "enabled"}}, "app.kubernetes.io/part-of removed"),
         ({"manageNamespaces": False}, "manageNamespaces turns off: 3 Namespaces leave out/"),
         ({"applyUnits": 3}, "applyUnits changes from 1 to 3: 3 of 3 profiles"),
@@ -422,6 +418,56 @@ def test_settings_that_touch_every_profile_are_flagged(
 ) -> None:
     messages = blocking(plan_of(changed(lambda d: d.update({"settings": settings}))), "settings")
     assert len(messages) == 1 and expected in messages[0], messages
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            {"userIdHeader": "x-email"},
+            "now trust the header x-email instead of kubeflow-userid: unless the ingress sets it",
+        ),
+        (
+            {"userIdPrefix": "oidc:"},
+            "now let in kubeflow-userid: oidc:<email> instead of <email>: whoever the ingress "
+            "passes on as oidc:<email> can impersonate",
+        ),
+        (
+            {"ingressGatewayPrincipal": "cluster.local/ns/gw/sa/gw"},
+            "now admit requests from cluster.local/ns/gw/sa/gw: any pod running as "
+            "ServiceAccount gw in namespace gw can send kubeflow-userid: <email> and "
+            "impersonate",
+        ),
+        (
+            {"pipelinesUiPrincipal": "cluster.local/ns/ed/sa/default-editor"},
+            "any pod running as ServiceAccount default-editor in profile ed, which ed "
+            "<ed@example.com> can start, can send kubeflow-userid: <email> and impersonate",
+        ),
+    ],
+)
+def test_who_may_send_the_user_id_header_is_a_high_privilege_risk(
+    settings: dict[str, Any], expected: str
+) -> None:
+    plan = plan_of(changed(lambda d: d.update({"settings": settings})))
+    (risk,) = [risk for risk in plan.risks if risk.severity == "high"]
+    message = plain(risk.message)
+    assert risk.kind == "privilege" and expected in message, message
+    assert "profiles bo and shared" in message
+    assert "bo <bo@example.com> and di <di@example.com>" in message
+    assert risk.users == ("bo", "di")
+    assert risks(plan, "settings") == []
+
+
+def test_a_trust_setting_without_contributors_is_a_settings_warning() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["settings"] = {"userIdHeader": "x-email"}
+        for record in data["profiles"]:
+            record.pop("contributors", None)
+
+    base = changed(lambda d: [p.pop("contributors", None) for p in d["profiles"]])
+    plan = plan_of(changed(edit), base)
+    assert [(r.kind, r.severity) for r in plan.risks] == [("settings", "warning")]
+    assert "no contributor's AuthorizationPolicy uses it yet" in plain(plan.risks[0].message)
 
 
 @pytest.mark.parametrize(

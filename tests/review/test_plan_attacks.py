@@ -71,7 +71,124 @@ def risk_lines(result: Result) -> str:
             risks.append(line.strip())
         else:
             risks[-1] += " " + line.strip()
-    return "\n".join(risks)
+    return "\n".join(" ".join(risk.split()) for risk in risks)
+
+
+# --------------------------------------------------------------------------------------------
+# Item 3: plugins give every workload of a namespace a cloud identity
+# --------------------------------------------------------------------------------------------
+
+WORKLOAD_IDENTITY = (
+    "    plugins:\n"
+    "      - kind: WorkloadIdentity\n"
+    "        spec: {gcpServiceAccount: ml-prod@proj-123.iam.gserviceaccount.com}\n"
+)
+AWS_ROLE = (
+    "    plugins:\n"
+    "      - kind: AwsIamForServiceAccount\n"
+    "        spec: {{awsIamRole: 'arn:aws:iam::123456789012:role/{role}'}}\n"
+)
+
+
+def with_plugin(text: str, plugin: str) -> str:
+    return text.replace(
+        "    contributors: [{user: bob, role: edit}, {user: carol, role: view}]\n",
+        "    contributors: [{user: bob, role: edit}, {user: carol, role: view}]\n" + plugin,
+    )
+
+
+def test_a_new_workload_identity_is_a_high_privilege_risk(runner: CliRunner, repo: Path) -> None:
+    commit_roster(repo, with_plugin(BASE, WORKLOAD_IDENTITY), "give alice's profile GCP access")
+    result = plan(runner, repo, "--fail-on", "privilege:high")
+    assert result.exit_code == 1, result.stdout
+    risks = risk_lines(result)
+    assert "HIGH privilege" in risks
+    assert "ml-prod@proj-123.iam.gserviceaccount.com" in risks
+    assert "profile alice" in risks
+    assert "No risks" not in result.stdout
+
+
+def test_a_changed_aws_role_is_high_and_a_removed_plugin_is_a_warning(
+    runner: CliRunner, repo: Path
+) -> None:
+    commit_roster(repo, with_plugin(BASE, AWS_ROLE.format(role="reader")), "aws reader")
+    git(repo, "branch", "-f", "main")
+    commit_roster(repo, with_plugin(BASE, AWS_ROLE.format(role="admin")), "aws admin")
+    changed = plan(runner, repo, "--fail-on", "high")
+    assert changed.exit_code == 1
+    assert "arn:aws:iam::123456789012:role/admin" in risk_lines(changed)
+    assert "arn:aws:iam::123456789012:role/reader" in risk_lines(changed)
+    commit_roster(repo, BASE, "drop the plugin")
+    removed = plan(runner, repo, "--fail-on", "high")
+    assert removed.exit_code == 0
+    assert "WARNING privilege" in risk_lines(removed)
+    assert plan(runner, repo, "--fail-on", "privilege").exit_code == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Item 5: settings every AuthorizationPolicy depends on
+# --------------------------------------------------------------------------------------------
+
+
+def with_settings(text: str, settings: str) -> str:
+    return text.replace("version: 1\n", f"version: 1\nsettings:\n{settings}")
+
+
+def test_a_workload_principal_lets_that_workload_impersonate_contributors(
+    runner: CliRunner, repo: Path
+) -> None:
+    principal = "  pipelinesUiPrincipal: cluster.local/ns/bob/sa/default-editor\n"
+    commit_roster(repo, with_settings(BASE, principal), "pipelines ui")
+    result = plan(runner, repo, "--fail-on", "privilege:high")
+    assert result.exit_code == 1, result.stdout
+    risks = risk_lines(result)
+    assert "HIGH privilege" in risks
+    assert "cluster.local/ns/bob/sa/default-editor" in risks
+    assert "impersonate" in risks
+    assert "bob <bob@example.com>" in risks and "carol <carol@example.com>" in risks
+
+
+@pytest.mark.parametrize(
+    "settings",
+    ["  userIdHeader: x-forwarded-email\n", "  userIdPrefix: 'oidc:'\n"],
+    ids=["header", "prefix"],
+)
+def test_a_header_or_prefix_change_is_a_high_privilege_risk(
+    runner: CliRunner, repo: Path, settings: str
+) -> None:
+    commit_roster(repo, with_settings(BASE, settings), "settings")
+    result = plan(runner, repo, "--fail-on", "high")
+    assert result.exit_code == 1
+    assert "HIGH privilege" in risk_lines(result)
+    assert "impersonate" in risk_lines(result)
+
+
+LABELS_WITHOUT_INJECTION = """\
+  namespaceLabels:
+    app.kubernetes.io/part-of: kubeflow-profile
+    pipelines.kubeflow.org/enabled: "true"
+"""
+
+
+def test_dropping_sidecar_injection_is_warned_like_disabling_it(
+    runner: CliRunner, repo: Path
+) -> None:
+    commit_roster(repo, with_settings(BASE, LABELS_WITHOUT_INJECTION), "labels")
+    validated = invoke(runner, "validate", repo / "users.yaml")
+    assert "[namespace-label]" in validated.stderr
+    assert "without an Istio sidecar" in validated.stderr
+    result = plan(runner, repo, "--fail-on", "settings")
+    assert result.exit_code == 1
+    assert "without an Istio sidecar" in risk_lines(result)
+    assert "not enforced" in risk_lines(result)
+
+
+def test_ambient_mode_needs_no_sidecar_injection(runner: CliRunner, repo: Path) -> None:
+    ambient = LABELS_WITHOUT_INJECTION + "    istio.io/dataplane-mode: ambient\n"
+    commit_roster(repo, with_settings(BASE, ambient), "ambient")
+    validated = invoke(runner, "validate", repo / "users.yaml")
+    assert "[namespace-label]" not in validated.stderr
+    assert "not enforced" not in risk_lines(plan(runner, repo))
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compiler.model import names
+from compiler.model import mesh, names
 from compiler.model.resolve import grants
 from compiler.problems import path_text, quoted
 from compiler.roster.rules.facts import Facts, Finding
@@ -116,8 +116,11 @@ def name_too_long(facts: Facts) -> Iterator[Finding]:
 def namespace_label(facts: Facts) -> Iterator[Finding]:
     """A namespace label is Kubernetes' or kfroster's own, or weakens every profile's namespace.
 
+    Leaving out `istio-injection: enabled` is warned like writing `disabled`, unless the
+    namespaces are in Istio's ambient mode.
+
     settings:
-      namespaceLabels: {pod-security.kubernetes.io/enforce: privileged}
+      namespaceLabels: {istio-injection: enabled, pod-security.kubernetes.io/enforce: privileged}
     """
     parsed = facts.parsed
     path = ("settings", "namespaceLabels")
@@ -145,12 +148,17 @@ def namespace_label(facts: Facts) -> Iterator[Finding]:
                 "namespace run privileged, with full access to their node; remove the label, "
                 "or use baseline or restricted",
             )
-        elif key == "istio-injection" and value == "disabled":
-            yield Finding(
-                (*path, key),
-                f"{path_text((*path, key))}: disabled leaves the pods of every profile "
-                "namespace without an Istio sidecar, so the AuthorizationPolicies that limit "
-                "who reaches a profile are not enforced at its pods; remove the label unless "
-                "the mesh enforces them another way (ambient mode)",
-                "warning",
-            )
+    labels = parsed.roster.settings.namespace_labels
+    if not mesh.enforced(labels):
+        # Writing `disabled` and leaving the label out do the same: no sidecar.
+        written = labels.get(mesh.INJECTION_LABEL)
+        where = (*path, mesh.INJECTION_LABEL) if written is not None else path
+        what = written if written is not None else f"leaving out {mesh.INJECTION_LABEL}: enabled"
+        yield Finding(
+            where,
+            f"{path_text(where)}: {what} leaves the pods of every profile namespace without "
+            "an Istio sidecar, so the AuthorizationPolicies that limit who reaches a profile "
+            f"are not enforced at its pods; set {mesh.INJECTION_LABEL}: enabled, unless the "
+            f"namespaces are in ambient mode ({mesh.DATAPLANE_MODE_LABEL}: {mesh.AMBIENT})",
+            "warning",
+        )
