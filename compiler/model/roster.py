@@ -198,6 +198,9 @@ class Policy(Model):
     """No profile's resource quota may exceed these."""
     reserved_namespaces: tuple[DnsLabel, ...] = ()
     """Namespaces that may never be a profile, in addition to the built-in list."""
+    allow_namespaces: tuple[DnsLabel, ...] = ()
+    """Namespaces reserved by default (monitoring, kserve, every `*-system`, ...) that a
+    profile may take on purpose; Kubernetes', Kubeflow's and Istio's own never can."""
 
 
 QuotaScope = Literal[

@@ -27,6 +27,7 @@ from compiler.review.compare import (
     profile_facts,
     user_facts,
 )
+from compiler.review.history import NO_HISTORY, RosterHistory, past_profiles
 from compiler.review.plan.model import ObjectChange, Plan, Status, SubjectChange, SubjectType
 from compiler.review.risks import assess
 
@@ -149,8 +150,11 @@ def render_pair(base: Roster, head: Roster) -> tuple[Objects, Objects]:
     return partial(base), partial(head)
 
 
-def make_plan(base: Side, head: Side) -> Plan:
-    """Compare two checked sides and judge the change; report invalid sides instead."""
+def make_plan(base: Side, head: Side, history: RosterHistory = NO_HISTORY) -> Plan:
+    """Compare two checked sides and judge the change; report invalid sides instead.
+
+    `history` says which profiles the head adds were in the roster before.
+    """
     invalid = tuple(side.name for side in (base, head) if side.checked.roster is None)
     if invalid:
         problems = [
@@ -166,7 +170,7 @@ def make_plan(base: Side, head: Side) -> Plan:
         head.name,
         changes=subjects(comparison),
         objects=comparison.objects,
-        risks=assess(comparison),
+        risks=assess(comparison, history),
         problems=head.checked.problems,
     )
 
@@ -218,7 +222,16 @@ def _object_status(objects: Iterable[ObjectChange]) -> Status:
 def plan_against(roster: Path, ref: str) -> Plan:
     """Plan the change from `roster` at git revision `ref` to the working-tree `roster`."""
     base = load_text(gitrev.read_at(roster, ref), f"{roster}@{ref}")
-    return make_plan(base, load_file(roster))
+    head = load_file(roster)
+    return make_plan(base, head, past_profiles(roster, ref, added_profiles(base, head)))
+
+
+def added_profiles(base: Side, head: Side) -> set[str]:
+    """Name the profiles the head adds; none when a side is invalid."""
+    old, new = base.checked.roster, head.checked.roster
+    if old is None or new is None:
+        return set()
+    return {p.name for p in new.profiles} - {p.name for p in old.profiles}
 
 
 def plan_between(old: Path, new: Path) -> Plan:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.problems import CompilerError
@@ -87,3 +89,78 @@ def read_at(path: Path, ref: str) -> bytes:
     if blob.returncode != 0:
         raise GitError(f"cannot read {path} at {ref}: {_first_line(blob.stderr)}")
     return blob.stdout
+
+
+@dataclass(frozen=True)
+class Version:
+    """The file at one commit of its history; None where the commit does not hold it."""
+
+    commit: str
+    content: bytes | None
+
+
+@dataclass(frozen=True)
+class History:
+    """Past versions of a file whose changes matched a pattern, newest first."""
+
+    versions: tuple[Version, ...]
+    shallow: bool  # the clone lacks older commits, so older versions were not read
+
+
+def history_at(path: Path, ref: str, pattern: str, *, commits: int = 200) -> History:
+    """Read the versions of `path` in the history of `ref` around changes matching `pattern`.
+
+    For each of the newest `commits` commits whose diff of `path` adds or removes a line
+    matching the extended regular expression `pattern` (git log -G), return the file at
+    that commit and at its first parent: a line removed is in the parent. One `git
+    cat-file --batch` reads them all.
+    """
+    absolute = Path.cwd() / path
+    top = _toplevel(absolute.parent)
+    try:
+        relative = absolute.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        raise GitError(f"{path} is outside the git repository at {top}") from None
+    commit = _commit(top, ref)
+    shallow = _git(top, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
+    log = _git(
+        top,
+        "log",
+        f"--max-count={commits}",
+        "--format=%H",
+        f"-G{pattern}",
+        commit,
+        "--",
+        relative,
+    )
+    if log.returncode != 0:
+        raise GitError(f"cannot read the history of {path}: {_first_line(log.stderr)}")
+    found = log.stdout.decode("ascii").split()
+    specs = [f"{sha}{suffix}:{relative}" for sha in found for suffix in ("", "^")]
+    if not specs:
+        return History((), shallow)
+    batch = subprocess.run(
+        ["git", "-C", str(top), "cat-file", "--batch"],
+        input="".join(f"{spec}\n" for spec in specs).encode(),
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    )
+    return History(tuple(_versions(specs, batch.stdout)), shallow)
+
+
+def _versions(specs: list[str], output: bytes) -> Iterator[Version]:
+    """Split `git cat-file --batch` output into one version per spec asked for."""
+    position = 0
+    for spec in specs:
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        position = end + 1
+        commit = spec.split(":", 1)[0]
+        if len(header) == 3:  # "<id> <type> <size>", then the content
+            size = int(header[2])
+            content = output[position : position + size]
+            position += size + 1
+            yield Version(commit, content if header[1] == b"blob" else None)
+        else:  # "<spec> missing"
+            yield Version(commit, None)

@@ -15,6 +15,7 @@ from typing import Any
 
 from compiler.model.quantity import QuantityError, parse_quantity
 from compiler.model.roster import LimitRange, ResourceQuota
+from compiler.review.adoption import added_profiles
 from compiler.review.compare import (
     ACCESS_RANK,
     CLUSTER_ROLE_RANK,
@@ -26,6 +27,7 @@ from compiler.review.compare import (
     quota_of,
     user_facts,
 )
+from compiler.review.history import NO_HISTORY, RosterHistory
 from compiler.review.plan.model import (
     Code,
     Message,
@@ -655,6 +657,17 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             ": profiles may now ask for more, or without limit",
         )
         yield Risk("settings", "warning", "policy.maxQuota", message)
+    allowed = sorted(set(new.allow_namespaces) - set(old.allow_namespaces))
+    if allowed:
+        message = (
+            "policy ",
+            Code("allowNamespaces"),
+            " now allows ",
+            *listing(allowed),
+            ": a profile may take these namespaces that cluster software runs in, with "
+            "everything in them",
+        )
+        yield Risk("settings", "warning", "policy.allowNamespaces", message)
     freed = sorted(set(old.reserved_namespaces) - set(new.reserved_namespaces))
     if freed:
         message = (
@@ -680,9 +693,13 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def assess(comparison: Comparison) -> tuple[Risk, ...]:
-    """Run every risk rule; return the risks sorted by severity, kind and subject."""
+def assess(comparison: Comparison, history: RosterHistory = NO_HISTORY) -> tuple[Risk, ...]:
+    """Run every risk rule; return the risks sorted by severity, kind and subject.
+
+    `history` says which added profiles were in the roster before.
+    """
     found = [risk for rule in RULES for risk in rule(comparison)]
+    found += added_profiles(comparison, history)
     return tuple(sorted(rarest_first(comparison, found), key=Risk.sort_key))
 
 

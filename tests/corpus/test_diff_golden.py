@@ -36,7 +36,7 @@ EXPECTED_KINDS = {
     "invalid-head": (),
     "limits-and-settings": ("privilege", "quota", "settings"),
     "offboarding": ("data",),
-    "onboarding": ("privilege",),
+    "onboarding": ("privilege", "owner"),
     "unchanged": (),
 }
 

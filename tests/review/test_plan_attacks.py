@@ -126,6 +126,59 @@ def test_a_changed_aws_role_is_high_and_a_removed_plugin_is_a_warning(
 
 
 # --------------------------------------------------------------------------------------------
+# Item 4: handing over a namespace that exists
+# --------------------------------------------------------------------------------------------
+
+
+def test_re_adding_a_removed_profile_with_a_new_owner_is_a_high_owner_risk(
+    runner: CliRunner, repo: Path
+) -> None:
+    git(repo, "checkout", "-q", "main")
+    commit_roster(repo, BASE.replace("  - {name: bob, owner: bob}\n", ""), "bob leaves")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "reset", "-q", "--hard", "main")
+    mallory = with_user(BASE, "mallory").replace(
+        "{name: bob, owner: bob}", "{name: bob, owner: mallory}"
+    )
+    commit_roster(repo, mallory, "a profile for mallory")
+    result = plan(runner, repo, "--fail-on", "owner:high")
+    assert result.exit_code == 1, result.stdout
+    risks = risk_lines(result)
+    assert "HIGH owner profile bob" in risks
+    assert "was in the roster before" in risks
+    assert "mallory <mallory@example.com>" in risks
+
+
+def test_routine_onboarding_passes_the_recommended_setting(runner: CliRunner, repo: Path) -> None:
+    dana = with_user(BASE, "dana") + "  - {name: dana, owner: dana}\n"
+    commit_roster(repo, dana, "onboard dana")
+    result = plan(runner, repo, "--fail-on", "high")
+    assert result.exit_code == 0, result.stdout
+    risks = risk_lines(result)
+    assert "WARNING owner profile dana" in risks
+    assert "everything already in it" in risks
+
+
+def test_a_profile_named_like_a_system_namespace_is_refused(runner: CliRunner, repo: Path) -> None:
+    for name in ("monitoring", "ingress-nginx", "gatekeeper-system", "kserve", "vault-system"):
+        text = BASE + f"  - {{name: {name}, owner: carol}}\n"
+        (repo / "users.yaml").write_text(text, encoding="utf-8")
+        result = invoke(runner, "validate", repo / "users.yaml")
+        assert result.exit_code == 1, name
+        assert "[reserved-namespace]" in result.stderr
+
+
+def test_an_allowed_system_namespace_is_a_high_owner_risk(runner: CliRunner, repo: Path) -> None:
+    allowed = BASE.replace("version: 1\n", "version: 1\npolicy: {allowNamespaces: [monitoring]}\n")
+    commit_roster(repo, allowed + "  - {name: monitoring, owner: carol}\n", "monitoring")
+    result = plan(runner, repo, "--fail-on", "high")
+    assert result.exit_code == 1
+    risks = risk_lines(result)
+    assert "HIGH owner profile monitoring" in risks
+    assert "policy.allowNamespaces" in risks
+
+
+# --------------------------------------------------------------------------------------------
 # Item 5: settings every AuthorizationPolicy depends on
 # --------------------------------------------------------------------------------------------
 

@@ -239,7 +239,7 @@ def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -
     """Add the risks, one alert per severity group; return how many fit."""
     if not plan.risks:
         writer.add(
-            "✅ No risks: nobody gains privilege, no profile leaves, no owner changes, "
+            "✅ No risks: nobody gains privilege, no profile is added or leaves, no owner changes, "
             "no quota or limit is lowered, no setting changes.\n\n"
         )
         return 0

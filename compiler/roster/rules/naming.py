@@ -4,30 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compiler.model import mesh, names
+from compiler.model import mesh, names, namespaces
 from compiler.model.resolve import grants
 from compiler.problems import path_text, quoted
 from compiler.roster.rules.facts import Facts, Finding
-
-RESERVED_NAMESPACES = frozenset(
-    {
-        "argocd",
-        "auth",
-        "cert-manager",
-        "default",
-        "flux-system",
-        "istio-system",
-        "knative-eventing",
-        "knative-serving",
-        "kubeflow",
-        "kubeflow-system",
-        "notebook-controller-system",
-        "oauth2-proxy",
-        "tensorboard-controller-system",
-    }
-)
-
-RESERVED_PREFIX = "kube-"
 
 # Label prefixes the Kubernetes project keeps for itself, and kfroster's own labels.
 _KUBERNETES_LABEL_PREFIXES = frozenset({"kubernetes.io", "k8s.io"})
@@ -36,26 +16,54 @@ _KFROSTER_LABELS = frozenset({"app.kubernetes.io/managed-by"})  # see render/com
 
 
 def reserved_namespace(facts: Facts) -> Iterator[Finding]:
-    """A profile would take over a system namespace.
+    """A profile would take over a namespace that cluster software runs in.
+
+    Names like `monitoring` or `vault-system` may be taken on purpose, by listing them in
+    policy.allowNamespaces; Kubernetes', Kubeflow's, Istio's and the engines' never.
 
     profiles:
       - {name: kube-system, owner: alice}
     """
     parsed = facts.parsed
-    extra = set(parsed.roster.policy.reserved_namespaces)
+    policy = parsed.roster.policy
+    extra, allowed = set(policy.reserved_namespaces), set(policy.allow_namespaces)
     for profile in parsed.roster.profiles:
         name = profile.name
-        if name in RESERVED_NAMESPACES or name.startswith(RESERVED_PREFIX):
+        reserved = namespaces.reservation(name)
+        if reserved == "system":
             yield Finding(
                 parsed.path_of(profile, "name"),
                 f"profile name {name!r} is a reserved system namespace; a profile there would "
                 "hand it to one user; choose another name",
+            )
+        elif reserved == "platform" and name not in allowed:
+            yield Finding(
+                parsed.path_of(profile, "name"),
+                f"profile name {name!r} is a namespace that cluster software runs in (reserved "
+                "by default); a profile there would hand it, with everything in it, to one "
+                "user; choose another name, or list it in policy.allowNamespaces if this "
+                "profile is meant to take it",
             )
         elif name in extra:
             yield Finding(
                 parsed.path_of(profile, "name"),
                 f"profile name {name!r} is listed in policy.reservedNamespaces; choose another "
                 "name",
+            )
+    for position, name in enumerate(policy.allow_namespaces):
+        path = ("policy", "allowNamespaces", position)
+        reserved = namespaces.reservation(name)
+        if reserved == "system":
+            yield Finding(
+                path,
+                f"policy.allowNamespaces cannot allow {name!r}: it is a system namespace, "
+                "never a profile; remove it",
+            )
+        elif reserved is None:
+            yield Finding(
+                path,
+                f"policy.allowNamespaces lists {name!r}, which is not reserved; remove it",
+                "warning",
             )
 
 
