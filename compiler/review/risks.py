@@ -40,7 +40,7 @@ from compiler.review.plan.model import (
     listing,
     via_phrase,
 )
-from compiler.review.reach_risks import cloud_identity, header_trust, sidecar
+from compiler.review.reach_risks import cloud_identity, header_trust, sidecar, unexplained
 
 _CLUSTER_REACH = {
     "admin": (
@@ -700,6 +700,7 @@ def assess(comparison: Comparison, history: RosterHistory = NO_HISTORY) -> tuple
     """
     found = [risk for rule in RULES for risk in rule(comparison)]
     found += added_profiles(comparison, history)
+    found += unexplained(comparison, found)  # last: it reports what no risk above names
     return tuple(sorted(rarest_first(comparison, found), key=Risk.sort_key))
 
 
