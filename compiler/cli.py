@@ -404,6 +404,22 @@ def diff(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything changes.")
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="With --base: the compiled out/ whose committed state at REF the plan compares "
+            "with this compile [default: out next to ROSTER].",
+        ),
+    ] = None,
+    deploy: Annotated[
+        Path | None,
+        typer.Option(
+            "--deploy",
+            help="With --base: the deploy/ directory compared at REF and in the worktree "
+            "[default: deploy next to ROSTER].",
+        ),
+    ] = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
@@ -444,10 +460,12 @@ def diff(
     paths = rosters or []
     if (base is not None and len(paths) > 1) or (base is None and len(paths) != 2):
         raise typer.BadParameter("give --base REF [ROSTER], or OLD NEW", param_hint="ROSTERS")
+    if base is None and (out is not None or deploy is not None):
+        raise typer.BadParameter("--out and --deploy compare with REF: give --base REF too")
     try:
         if base is not None:
             roster = paths[0] if paths else Path("users.yaml")
-            plan = planning.plan_against(roster, base)
+            plan = planning.plan_against(roster, base, out, deploy)
             command = shlex.join(["kfroster", "diff", "--base", base, str(roster)])
         else:
             plan = planning.plan_between(paths[0], paths[1])

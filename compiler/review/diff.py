@@ -8,7 +8,7 @@ yields a plan that says so, with that side's problems, and no changes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,8 +27,16 @@ from compiler.review.compare import (
     profile_facts,
     user_facts,
 )
+from compiler.review.engine import engine_change
 from compiler.review.history import NO_HISTORY, RosterHistory, past_profiles
-from compiler.review.plan.model import ObjectChange, Plan, Status, SubjectChange, SubjectType
+from compiler.review.plan.model import (
+    ObjectChange,
+    Plan,
+    Risk,
+    Status,
+    SubjectChange,
+    SubjectType,
+)
 from compiler.review.risks import assess
 
 # The problem source.load reports for a file it cannot open: a usage error, not a roster's.
@@ -219,11 +227,28 @@ def _object_status(objects: Iterable[ObjectChange]) -> Status:
     return "removed" if actions == {"delete"} else "changed"
 
 
-def plan_against(roster: Path, ref: str) -> Plan:
-    """Plan the change from `roster` at git revision `ref` to the working-tree `roster`."""
+def plan_against(
+    roster: Path, ref: str, out: Path | None = None, deploy: Path | None = None
+) -> Plan:
+    """Plan the change from `roster` at git revision `ref` to the working-tree `roster`.
+
+    The plan also compares what the engine applies now, `out` and `deploy` (next to the
+    roster unless given) as committed at `ref`, with this compile of the base roster.
+    """
     base = load_text(gitrev.read_at(roster, ref), f"{roster}@{ref}")
     head = load_file(roster)
-    return make_plan(base, head, past_profiles(roster, ref, added_profiles(base, head)))
+    plan = make_plan(base, head, past_profiles(roster, ref, added_profiles(base, head)))
+    if base.checked.roster is None or not plan.valid:
+        return plan
+    found = engine_change(
+        base.checked.roster,
+        roster.name,
+        ref,
+        out if out is not None else roster.parent / "out",
+        deploy if deploy is not None else roster.parent / "deploy",
+    )
+    risks = tuple(sorted((*plan.risks, *found.risks), key=Risk.sort_key))
+    return replace(plan, engine=found.objects, risks=risks, notes=found.notes)
 
 
 def added_profiles(base: Side, head: Side) -> set[str]:

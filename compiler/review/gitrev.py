@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +106,44 @@ class History:
     shallow: bool  # the clone lacks older commits, so older versions were not read
 
 
+def _inside(path: Path) -> tuple[Path, str]:
+    """Return the repository holding a working-tree path, and the path relative to it."""
+    absolute = Path.cwd() / path
+    top = _toplevel(absolute.parent)
+    try:
+        return top, absolute.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        raise GitError(f"{path} is outside the git repository at {top}") from None
+
+
+def _batch(top: Path, specs: list[str]) -> list[bytes | None]:
+    """Read objects (`<rev>:<path>` or ids) with one `git cat-file --batch`; None: no blob."""
+    if not specs:
+        return []
+    done = subprocess.run(
+        ["git", "-C", str(top), "cat-file", "--batch"],
+        input="".join(f"{spec}\n" for spec in specs).encode(),
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    )
+    if done.returncode != 0:
+        raise GitError(f"cannot read objects in {top}: {_first_line(done.stderr)}")
+    output, position, found = done.stdout, 0, []
+    for _spec in specs:
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        position = end + 1
+        if len(header) == 3:  # "<id> <type> <size>", then the content
+            size = int(header[2])
+            content = output[position : position + size]
+            position += size + 1
+            found.append(content if header[1] == b"blob" else None)
+        else:  # "<spec> missing"
+            found.append(None)
+    return found
+
+
 def history_at(path: Path, ref: str, pattern: str, *, commits: int = 200) -> History:
     """Read the versions of `path` in the history of `ref` around changes matching `pattern`.
 
@@ -115,12 +152,7 @@ def history_at(path: Path, ref: str, pattern: str, *, commits: int = 200) -> His
     that commit and at its first parent: a line removed is in the parent. One `git
     cat-file --batch` reads them all.
     """
-    absolute = Path.cwd() / path
-    top = _toplevel(absolute.parent)
-    try:
-        relative = absolute.resolve().relative_to(top.resolve()).as_posix()
-    except ValueError:
-        raise GitError(f"{path} is outside the git repository at {top}") from None
+    top, relative = _inside(path)
     commit = _commit(top, ref)
     shallow = _git(top, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
     log = _git(
@@ -135,32 +167,60 @@ def history_at(path: Path, ref: str, pattern: str, *, commits: int = 200) -> His
     )
     if log.returncode != 0:
         raise GitError(f"cannot read the history of {path}: {_first_line(log.stderr)}")
-    found = log.stdout.decode("ascii").split()
-    specs = [f"{sha}{suffix}:{relative}" for sha in found for suffix in ("", "^")]
-    if not specs:
-        return History((), shallow)
-    batch = subprocess.run(
-        ["git", "-C", str(top), "cat-file", "--batch"],
-        input="".join(f"{spec}\n" for spec in specs).encode(),
-        capture_output=True,
-        check=False,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
-    )
-    return History(tuple(_versions(specs, batch.stdout)), shallow)
+    revisions = [
+        f"{sha}{suffix}" for sha in log.stdout.decode("ascii").split() for suffix in ("", "^")
+    ]
+    contents = _batch(top, [f"{revision}:{relative}" for revision in revisions])
+    return History(tuple(map(Version, revisions, contents)), shallow)
 
 
-def _versions(specs: list[str], output: bytes) -> Iterator[Version]:
-    """Split `git cat-file --batch` output into one version per spec asked for."""
-    position = 0
-    for spec in specs:
-        end = output.index(b"\n", position)
-        header = output[position:end].split()
-        position = end + 1
-        commit = spec.split(":", 1)[0]
-        if len(header) == 3:  # "<id> <type> <size>", then the content
-            size = int(header[2])
-            content = output[position : position + size]
-            position += size + 1
-            yield Version(commit, content if header[1] == b"blob" else None)
-        else:  # "<spec> missing"
-            yield Version(commit, None)
+@dataclass(frozen=True)
+class Entry:
+    """A file in a directory at a revision: its git object id and mode."""
+
+    object_id: str
+    mode: str  # 100644 a file, 120000 a symlink, 160000 a submodule
+
+
+class Tree:
+    """The files under a directory at a revision, read on demand."""
+
+    def __init__(self, top: Path, entries: dict[str, Entry]) -> None:
+        self.top = top
+        self.entries = entries  # path relative to the directory -> entry
+
+    def read(self, paths: list[str]) -> dict[str, bytes | None]:
+        """Return the content of each path (None where it is no file), in one git call."""
+        contents = _batch(self.top, [self.entries[path].object_id for path in paths])
+        return dict(zip(paths, contents, strict=True))
+
+
+def tree_at(directory: Path, ref: str) -> Tree | None:
+    """List the files under a working-tree directory as they are at revision `ref`.
+
+    None when the directory does not exist at `ref`.
+    """
+    absolute = Path.cwd() / directory
+    # The directory may be gone from the working tree; the repository is found above it.
+    existing = next(path for path in (absolute, *absolute.parents) if path.is_dir())
+    top = _toplevel(existing)
+    try:
+        relative = absolute.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        raise GitError(f"{directory} is outside the git repository at {top}") from None
+    relative = "" if relative == "." else relative
+    commit = _commit(top, ref)
+    listed = _git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", relative or ".")
+    if listed.returncode != 0:
+        raise GitError(f"cannot list {directory} at {ref}: {_first_line(listed.stderr)}")
+    entries: dict[str, Entry] = {}
+    prefix = f"{relative}/" if relative else ""
+    for record in listed.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, _kind, object_id = meta.decode("ascii").split()
+        path = name.decode("utf-8", "surrogateescape")
+        if path.startswith(prefix):
+            entries[path[len(prefix) :]] = Entry(object_id, mode)
+    return Tree(top, entries) if entries else None

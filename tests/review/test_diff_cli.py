@@ -178,6 +178,7 @@ def test_fail_on_exits_1_only_for_the_kinds_asked(
         (["a.yaml"], "give --base REF [ROSTER], or OLD NEW"),
         (["a.yaml", "b.yaml", "c.yaml"], "give --base REF [ROSTER], or OLD NEW"),
         (["--base", "main", "a.yaml", "b.yaml"], "give --base REF [ROSTER], or OLD NEW"),
+        (["a.yaml", "b.yaml", "--out", "out"], "--out and --deploy compare with REF"),
     ],
 )
 def test_usage_errors_exit_2(runner: CliRunner, args: list[str], message: str) -> None:
@@ -268,9 +269,11 @@ def test_json_plan_has_the_documented_shape(runner: CliRunner, tmp_path: Path) -
     assert sorted(data) == [
         "base",
         "changes",
+        "engine",
         "format",
         "head",
         "invalid",
+        "notes",
         "objects",
         "problems",
         "risks",

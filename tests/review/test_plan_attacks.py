@@ -269,3 +269,30 @@ def test_one_extra_member_is_named_beside_many_hires(runner: CliRunner, repo: Pa
     assert "carol <carol@example.com>" in comment.split("hire", 1)[0]
     assert "1,493 more" in comment
     assert "job summary" in comment
+
+
+# --------------------------------------------------------------------------------------------
+# Item 10: a change of kfroster shows in the plan
+# --------------------------------------------------------------------------------------------
+
+
+def test_out_that_an_upgrade_changes_is_not_no_changes(runner: CliRunner, repo: Path) -> None:
+    # main's out/ was compiled by a kfroster that admitted any source into the policies.
+    git(repo, "checkout", "-q", "main")
+    policy = repo / "out" / "profiles" / "alice.yaml"
+    old = policy.read_text(encoding="utf-8")
+    lines = old.splitlines(keepends=True)
+    start = lines.index("  - from:\n")
+    del lines[start : start + 5]
+    assert lines[start] == "    when:\n"
+    lines[start] = "  - when:\n"
+    policy.write_text("".join(lines), encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "out/ of an older kfroster")
+    git(repo, "checkout", "-q", "feature")
+    git(repo, "reset", "-q", "--hard", "main")
+    tree.write_tree(pipeline.compile_roster(repo / "users.yaml").files, repo / "out")
+    git(repo, "commit", "-q", "-am", "recompile with this kfroster")
+    result = plan(runner, repo, "--out", str(repo / "out"))
+    assert "No changes." not in result.stdout
+    assert "no roster change explains" in result.stdout
+    assert "AuthorizationPolicy alice/user-bob-example-com-clusterrole-edit" in result.stdout

@@ -261,6 +261,8 @@ def test_scripts_plan_against_the_base_within_each_budget() -> None:
     plans = [options(w) for w in all_invocations() if w[1] == "diff"]
     assert plans
     assert {found["--base"] for found in plans} == {"origin/$BASE_REF"}
+    # The plan compares out/ at the base with this compile: it must read the same out/.
+    assert {found["--out"] for found in plans} == {"$OUT_DIR"}
     assert {found["--format"] for found in plans} == {"markdown"}
     budgets = sorted(int(str(found["--max-chars"])) for found in plans)
     # A comment takes 65,536 characters; a job summary 1 MiB.

@@ -9,6 +9,8 @@
                   "objects": [key, ...]}],
      "objects": [{"action", "apiVersion", "group", "kind", "namespace", "name",
                   "fields": [{"path", "old", "new"}]}],
+     "engine": [the same shape as objects: changes no roster change explains],
+     "notes": [what the engine comparison could not read],
      "problems": [{"file", "line", "col", "rule", "message", "level", "path"}]}
 
 A field that is absent on one side of a change has no "old" (or no "new") key.
@@ -119,6 +121,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             for change in plan.changes
         ],
         "objects": [_object(change) for change in plan.objects],
+        "engine": [_object(change) for change in plan.engine],
+        "notes": list(plan.notes),
         "problems": [{**asdict(p), "path": list(p.path)} for p in plan.problems],
     }
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 from compiler.problems import format_text
 from compiler.review.plan.common import (
+    ENGINE_TITLE,
+    ENGINE_WHY,
     fact_message,
     object_lines,
     shorten,
@@ -217,6 +219,7 @@ def render_markdown(
         shown = 0
         if shown_risks == len(plan.risks):
             _add_warnings(plan, writer)
+            _add_engine(plan, writer)
             for change in plan.changes:
                 if not _add_subject(plan, change, writer):
                     break
@@ -267,6 +270,16 @@ def _add_warnings(plan: Plan, writer: _Writer) -> None:
         summary = f"⚠️ {len(warnings)} validation {noun} in {html_code(plan.head)}"
         lines = [visible(format_text(problem)) for problem in warnings]
         _section(writer, summary, [], lines, "text")
+
+
+def _add_engine(plan: Plan, writer: _Writer) -> None:
+    if not plan.engine and not plan.notes:
+        return
+    count = len(plan.engine)
+    summary = f"⚠️ <b>{ENGINE_TITLE}</b>: {count} object{'' if count == 1 else 's'}"
+    body = [f"{prose(ENGINE_WHY)}."] + [f"- note: {code(note)}" for note in plan.notes]
+    lines = [f"{sign} {text}" for sign, text in object_lines(plan.engine)]
+    _section(writer, summary, body, lines, "diff")
 
 
 def _subject_name(change: SubjectChange) -> str:

@@ -274,6 +274,10 @@ class Plan:
     # The head's warnings; or, when a side is invalid, that side's problems.
     problems: tuple[Problem, ...] = ()
     invalid: tuple[str, ...] = ()  # the names of the sides that failed validation
+    # What the engine applies now (out/, deploy/ at the base) against this compile: object
+    # changes no roster change explains (another kfroster, other defaults, a file edited).
+    engine: tuple[ObjectChange, ...] = ()
+    notes: tuple[str, ...] = ()  # what the comparison could not read
 
     @property
     def valid(self) -> bool:
@@ -283,7 +287,7 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         """Tell whether anything changes: a roster section, a subject or an object."""
-        return bool(self.changes or self.objects)
+        return bool(self.changes or self.objects or self.engine)
 
     def count(self, subject_type: SubjectType, status: Status) -> int:
         """Count the subjects of a type with a status (users added, profiles removed...)."""
@@ -312,7 +316,12 @@ def summary_line(plan: Plan) -> str:
         f"{plan.count('profile', 'changed')} changed, {plan.count('profile', 'removed')} removed"
         f" · {_count(plan.count_objects('add'), 'object')} to add, "
         f"{plan.count_objects('change')} to change, {plan.count_objects('delete')} to delete"
-        + (f", {orphans} to leave in place." if (orphans := plan.count_objects("orphan")) else ".")
+        + (f", {orphans} to leave in place" if (orphans := plan.count_objects("orphan")) else "")
+        + (
+            f" · {_count(len(plan.engine), 'object')} no roster change explains."
+            if plan.engine
+            else "."
+        )
     )
 
 
