@@ -77,11 +77,6 @@ class View:
         return self.index.groups
 
     @cached_property
-    def reach(self) -> Reach:
-        """Return what this side's objects grant, read back from the objects."""
-        return reach_of(self.objects.values())
-
-    @cached_property
     def by_email(self) -> Mapping[str, User]:
         """Return users by their email exactly as written (RBAC and Istio compare it so)."""
         return {user.email: user for user in self.users.values()}
@@ -176,6 +171,20 @@ class Comparison:
     users: Mapping[str, UserDelta]
     groups: Mapping[str, tuple[Group | None, Group | None]]
     profiles: Mapping[str, ProfileDelta]
+
+    @cached_property
+    def reaches(self) -> tuple[Reach, Reach]:
+        """Return what the changed objects grant on each side, read back from the objects.
+
+        Objects equal on both sides grant the same on both, so only the changed ones are
+        read: the cost follows the change, not the roster.
+        """
+        keys = [change.key for change in self.objects]
+        old, new = self.base.objects, self.head.objects
+        return (
+            reach_of(old[key] for key in keys if key in old),
+            reach_of(new[key] for key in keys if key in new),
+        )
 
 
 # --------------------------------------------------------------------------------------------

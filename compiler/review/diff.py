@@ -158,6 +158,7 @@ def render_pair(base: Roster, head: Roster) -> tuple[Objects, Objects]:
     return partial(base), partial(head)
 
 
+@pipeline.cycle_collection_paused()
 def make_plan(base: Side, head: Side, history: RosterHistory = NO_HISTORY) -> Plan:
     """Compare two checked sides and judge the change; report invalid sides instead.
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from compiler import pipeline
 from compiler.importer.read import ClusterInputInvalid, read_objects
 from compiler.model.keys import Manifest, ResourceKey, key_of
 from compiler.model.roster import Roster
@@ -47,6 +48,7 @@ def blob_id(content: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
+@pipeline.cycle_collection_paused()
 def engine_change(
     roster: Roster, roster_name: str, ref: str, out: Path, deploy: Path
 ) -> EngineChange:

@@ -98,7 +98,7 @@ def cloud_identity(comparison: Comparison) -> Iterator[Risk]:
 
     Read from the compiled Profiles' spec.plugins, whatever put them there.
     """
-    old, new = comparison.base.reach, comparison.head.reach
+    old, new = comparison.reaches
     for profile in sorted(new.identities):
         before = old.identities.get(profile, frozenset())
         after = new.identities[profile]
@@ -189,8 +189,8 @@ def header_trust(comparison: Comparison) -> Iterator[Risk]:
     contributors stay the privilege rule's; read from the compiled policies, so a release
     target that drops `from` is caught as surely as a settings change.
     """
-    old = _trust_by_person(comparison.base.reach)
-    new = _trust_by_person(comparison.head.reach)
+    old_reach, new_reach = comparison.reaches
+    old, new = _trust_by_person(old_reach), _trust_by_person(new_reach)
     sources: dict[str, set[tuple[str, str]]] = {}
     headers: dict[tuple[tuple[str, ...], str], set[tuple[str, str]]] = {}
     prefixes: dict[tuple[str, tuple[str, ...], str], set[tuple[str, str]]] = {}
@@ -277,7 +277,7 @@ def _source_risk(comparison: Comparison, source: str, keys: set[tuple[str, str]]
 def _header_of(comparison: Comparison, keys: set[tuple[str, str]]) -> str:
     found = {
         entry.header
-        for entry in comparison.head.reach.entries
+        for entry in comparison.reaches[1].entries
         if (entry.namespace, entry.user) in keys and entry.header
     }
     return sorted(found)[0] if found else "kubeflow-userid"
@@ -345,7 +345,7 @@ def sidecar(comparison: Comparison) -> Iterator[Risk]:
     Removing `istio-injection: enabled` is judged like writing `disabled`; ambient mode
     needs no sidecar (compiler/model/mesh.py).
     """
-    old, new = comparison.base.reach.labels, comparison.head.reach.labels
+    old, new = (reach.labels for reach in comparison.reaches)
     lost = sorted(
         name
         for name, labels in new.items()
@@ -392,7 +392,7 @@ def unexplained(comparison: Comparison, found: Sequence[Risk]) -> Iterator[Risk]
     fail a check and is about that profile (or the cluster-wide role, or the user) and
     names the person.
     """
-    old, new = comparison.base.reach, comparison.head.reach
+    old, new = comparison.reaches
     named: dict[str, set[str]] = {}
     for risk in found:
         if risk.blocking:

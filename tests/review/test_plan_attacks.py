@@ -272,6 +272,36 @@ def test_one_extra_member_is_named_beside_many_hires(runner: CliRunner, repo: Pa
 
 
 # --------------------------------------------------------------------------------------------
+# Item 9: size bombs are refused before they are rendered
+# --------------------------------------------------------------------------------------------
+
+
+def fan_out(users: int, profiles: int) -> str:
+    """A valid roster: `users` people in one group that contributes to `profiles` profiles."""
+    lines = ["version: 1", "users:"]
+    lines += [f"  - {{name: u{i}, email: u{i}@example.com}}" for i in range(users)]
+    lines += ["groups:", "  - name: everyone", "    members:"]
+    lines += [f"      - u{i}" for i in range(users)]
+    lines += ["profiles:"]
+    lines += [
+        f"  - {{name: p{i}, owner: u0, contributors: [{{group: everyone, role: edit}}]}}"
+        for i in range(profiles)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_fan_out_roster_is_refused_at_the_group(runner: CliRunner, tmp_path: Path) -> None:
+    roster = tmp_path / "users.yaml"
+    roster.write_text(fan_out(1000, 1000), encoding="utf-8")
+    result = invoke(runner, "compile", roster, "--check", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if "[max-objects]" in line]
+    assert line.startswith(f"{roster}:1004:")  # the group's name
+    assert "1,000 members" in line and "1,000 profiles" in line
+    assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------------------------
 # Item 10: a change of kfroster shows in the plan
 # --------------------------------------------------------------------------------------------
 

@@ -66,7 +66,7 @@ def kind_of(objects: dict[ResourceKey, Manifest], kind: str) -> list[Manifest]:
 
 
 def test_compiled_objects_read_back_as_the_roster_grants() -> None:
-    reach = roster_view().reach
+    reach = reach_of(roster_view().objects.values())
     assert reach.roles == {
         ("", "ana@example.com"): frozenset({"kubeflow-view"}),
         ("ana", "bo@example.com"): frozenset({"kubeflow-edit"}),

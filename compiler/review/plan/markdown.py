@@ -220,8 +220,9 @@ def render_markdown(
         if shown_risks == len(plan.risks):
             _add_warnings(plan, writer)
             _add_engine(plan, writer)
+            flags = _Flags(plan)
             for change in plan.changes:
-                if not _add_subject(plan, change, writer):
+                if not _add_subject(flags, change, writer):
                     break
                 shown += 1
         if shown_risks < len(plan.risks) or shown < len(plan.changes) or writer.cut_short:
@@ -286,25 +287,39 @@ def _subject_name(change: SubjectChange) -> str:
     return plain(subject_title(change))
 
 
-def _subject_risks(plan: Plan, change: SubjectChange) -> list[RiskKind]:
-    """Return the kinds of blocking risk that concern a section, to flag it when collapsed."""
-    subject = f"{change.type} {change.name}"
-    kinds = set()
-    for risk in plan.risks:
-        if not risk.blocking:
-            continue
-        mine = risk.subject == subject or risk.subject.startswith(f"{change.type}.")
-        if mine or (change.type == "user" and change.name in risk.users):
-            kinds.add(risk.kind)
-    return sorted(kinds)
+class _Flags:
+    """The kinds of blocking risk that concern each section, to flag it when collapsed.
+
+    Indexed once per plan: a plan with thousands of people and risks looks each up.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.by_subject: dict[str, set[RiskKind]] = {}
+        self.by_user: dict[str, set[RiskKind]] = {}
+        for risk in plan.risks:
+            if risk.blocking:
+                self.by_subject.setdefault(risk.subject, set()).add(risk.kind)
+                self.by_subject.setdefault(risk.subject.split(".", 1)[0] + ".", set()).add(
+                    risk.kind
+                )
+                for user in risk.users:
+                    self.by_user.setdefault(user, set()).add(risk.kind)
+
+    def of(self, change: SubjectChange) -> list[RiskKind]:
+        """Return the kinds that concern a section, sorted."""
+        kinds = set(self.by_subject.get(f"{change.type} {change.name}", ()))
+        kinds |= self.by_subject.get(f"{change.type}.", set())
+        if change.type == "user":
+            kinds |= self.by_user.get(change.name, set())
+        return sorted(kinds)
 
 
-def _add_subject(plan: Plan, change: SubjectChange, writer: _Writer) -> bool:
+def _add_subject(flags: _Flags, change: SubjectChange, writer: _Writer) -> bool:
     details = [f"<b>{in_html(subject_title(change))}</b>: {change.status}"]
     if change.objects:
         count = len(change.objects)
         details.append(f"{count} object{'' if count == 1 else 's'}")
-    kinds = _subject_risks(plan, change)
+    kinds = flags.of(change)
     if kinds:
         details.append("⚠️ " + ", ".join(kinds))
     body = [f"- {inline(fact_message(fact, change.status))}" for fact in change.facts]
