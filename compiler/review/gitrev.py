@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,32 +145,46 @@ def _batch(top: Path, specs: list[str]) -> list[bytes | None]:
     return found
 
 
-def history_at(path: Path, ref: str, pattern: str, *, commits: int = 200) -> History:
-    """Read the versions of `path` in the history of `ref` around changes matching `pattern`.
+def history_at(
+    path: Path, ref: str, matches: Callable[[str], bool], *, commits: int = 200
+) -> History:
+    """Read the versions of `path` in the history of `ref` around changes that `matches`.
 
     For each of the newest `commits` commits whose diff of `path` adds or removes a line
-    matching the extended regular expression `pattern` (git log -G), return the file at
-    that commit and at its first parent: a line removed is in the parent. One `git
-    cat-file --batch` reads them all.
+    for which `matches` is true, return the file at that commit and at its first parent
+    (a line removed is in the parent). The diffs are read as one stream, so the cost
+    grows with the history alone; one `git cat-file --batch` then reads the versions.
     """
     top, relative = _inside(path)
     commit = _commit(top, ref)
     shallow = _git(top, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
-    log = _git(
-        top,
-        "log",
-        f"--max-count={commits}",
-        "--format=%H",
-        f"-G{pattern}",
-        commit,
-        "--",
-        relative,
-    )
-    if log.returncode != 0:
-        raise GitError(f"cannot read the history of {path}: {_first_line(log.stderr)}")
-    revisions = [
-        f"{sha}{suffix}" for sha in log.stdout.decode("ascii").split() for suffix in ("", "^")
-    ]
+    argv = ["git", "-C", str(top), "log", "-p", "--unified=0", "--no-color", "--no-ext-diff"]
+    argv += ["--format=%x00%H", commit, "--", relative]
+    found: list[str] = []
+    with subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    ) as log:
+        assert log.stdout is not None
+        current = ""
+        for raw in log.stdout:
+            line = raw.decode("utf-8", "replace")
+            if line.startswith("\0"):
+                current = line[1:].strip()
+            elif (
+                current
+                and line.startswith(("+", "-"))
+                and not line.startswith(("+++", "---"))
+                and matches(line[1:])
+            ):
+                found.append(current)
+                current = ""  # one match is enough for a commit
+                if len(found) == commits:
+                    log.kill()
+                    break
+    revisions = [f"{sha}{suffix}" for sha in found for suffix in ("", "^")]
     contents = _batch(top, [f"{revision}:{relative}" for revision in revisions])
     return History(tuple(map(Version, revisions, contents)), shallow)
 

@@ -43,25 +43,27 @@ def past_profiles(roster: Path, ref: str, names: Iterable[str]) -> RosterHistory
     wanted = set(names)
     if not wanted:
         return RosterHistory(read=True)
-    # Names are DNS labels: nothing in them is special to a regular expression but '-'
-    # outside brackets, which is literal.
-    pattern = f"(^|[^-a-z0-9])({'|'.join(sorted(wanted))})([^-a-z0-9]|$)"
-    found_history = gitrev.history_at(roster, ref, pattern)
+
+    # A changed line that holds one of the names, as a whole DNS label, marks a commit.
+    def mentions(line: str) -> bool:
+        return not wanted.isdisjoint(_LABEL.findall(line))
+
+    found_history = gitrev.history_at(roster, ref, mentions)
     found: dict[str, PastProfile] = {}
     for version in found_history.versions:
-        if version.content is None:
-            continue
         left = wanted - found.keys()
         if not left:
             break
-        if not any(
-            re.search(rf"(?<![-a-z0-9]){n}(?![-a-z0-9])", _text(version.content)) for n in left
-        ):
+        if version.content is None or left.isdisjoint(_LABEL.findall(_text(version.content))):
             continue
         for name, past in _profiles(version.content, version.commit).items():
             if name in left:
                 found[name] = past
     return RosterHistory(found, read=True, shallow=found_history.shallow)
+
+
+# A whole DNS label: what profile names are, and the unit a name is matched in.
+_LABEL = re.compile(r"(?<![-a-z0-9])[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?![-a-z0-9])")
 
 
 def _text(content: bytes) -> str:

@@ -126,11 +126,18 @@ def test_a_shallow_clone_says_the_history_was_not_read(history: Path, tmp_path: 
 
 
 def test_history_at_reads_each_matching_commit_and_its_parent(history: Path) -> None:
-    found = gitrev.history_at(history / "users.yaml", "main", "name: bo, owner")
+    found = gitrev.history_at(
+        history / "users.yaml", "main", lambda line: "name: bo, owner" in line
+    )
     contents = [version.content for version in found.versions]
     with_bo = (BASE + "  - {name: bo, owner: bo}\n").encode()
     # Newest first: the removal (without, then its parent with), then the addition.
     assert contents == [BASE.encode(), with_bo, with_bo, BASE.encode()]
+
+
+def test_history_at_stops_after_the_newest_commits_asked_for(history: Path) -> None:
+    found = gitrev.history_at(history / "users.yaml", "main", lambda line: True, commits=2)
+    assert len(found.versions) == 4  # two commits, each with its parent
 
 
 def test_history_at_of_a_first_commit_has_no_parent(tmp_path: Path) -> None:
@@ -138,5 +145,5 @@ def test_history_at_of_a_first_commit_has_no_parent(tmp_path: Path) -> None:
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     commit(repo, BASE, "ana")
-    found = gitrev.history_at(repo / "users.yaml", "main", "ana")
+    found = gitrev.history_at(repo / "users.yaml", "main", lambda line: "ana" in line)
     assert [v.content is None for v in found.versions] == [False, True]
