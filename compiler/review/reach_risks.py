@@ -123,6 +123,8 @@ def _gained(
         else []
     )
     replaced: list[Part] = []
+    # An identity that stays but changes how it is bound (annotateOnly) replaces nothing.
+    dropped = [i for i in dropped if i.name not in {g.name for g in gained}]
     if dropped:
         old = enumeration([_identity_phrase(i) for i in dropped], len(dropped))
         replaced = [

@@ -148,7 +148,16 @@ def test_a_role_that_mutates_its_trust_policy_now_is_a_changed_identity() -> Non
     message = plain(risk.message)
     assert "also adds that ServiceAccount to the role's trust policy" in message
     assert "ana <ana@example.com> and bo <bo@example.com> can do" in message  # owner, editor
-    assert "It replaces the AWS IAM role" in message
+    assert "It replaces" not in message  # the same role, now with its trust policy edited
+
+
+def test_another_identity_says_the_old_one_is_not_revoked() -> None:
+    old = roster_view()
+    new = roster_view(ROSTER.replace("role/ana'", "role/ana-admin'"))
+    (risk,) = list(cloud_identity(compare(old, new)))
+    message = plain(risk.message)
+    assert "act as the AWS IAM role arn:aws:iam::123456789012:role/ana-admin" in message
+    assert "It replaces the AWS IAM role arn:aws:iam::123456789012:role/ana, which" in message
 
 
 def test_a_dropped_plugin_is_a_warning_that_says_nothing_is_revoked() -> None:
