@@ -9,6 +9,12 @@ reads its wall time and peak memory (ru_maxrss, from os.wait4):
 - the straightforward way (benchmarks/straightforward.py: ruamel.yaml round-trip load,
   round-trip dump of every file) on the same rosters, and the ratio of the two.
 
+Then the size bombs: the fan-out roster (1,000 users in one group that edits 1,000
+profiles: 2,001,000 objects) must be refused by every command within 2 s; allowed
+fan-outs of twice the people and profiles (four times the objects) must take at most
+1.5 times four as long to compile and diff; an import of one binding of 20,000 subjects
+that share a local part must take at most 1.5 times twice as long as one of 10,000.
+
 Then it builds the largest apply unit of the 10,000-user roster with `kubectl kustomize`,
 as Flux does on every reconcile, and the whole roster as one unit for contrast (capped).
 
@@ -71,8 +77,11 @@ class Row:
     theirs: dict[str, Sample | None] = field(default_factory=dict)
 
 
-def run_once(argv: Sequence[str], cwd: Path) -> Sample:
-    """Run a command to completion; return its wall time and the peak memory of its process."""
+def run_once(argv: Sequence[str], cwd: Path, expect: int = 0) -> Sample:
+    """Run a command to completion; return its wall time and the peak memory of its process.
+
+    The command must exit with `expect` (1 for a roster that must be refused).
+    """
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -81,7 +90,7 @@ def run_once(argv: Sequence[str], cwd: Path) -> Sample:
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
+        if process.returncode != expect:
             errors.seek(0)
             tail = errors.read().decode("utf-8", "replace")[-2000:]
             raise StepFailed(f"{' '.join(map(str, argv))} exited {process.returncode}:\n{tail}")
@@ -94,7 +103,11 @@ def summary(samples: Sequence[Sample]) -> Sample:
 
 
 def measure(
-    argv: Sequence[str], cwd: Path, repeat: int, before: Sequence[str] | None = None
+    argv: Sequence[str],
+    cwd: Path,
+    repeat: int,
+    before: Sequence[str] | None = None,
+    expect: int = 0,
 ) -> Sample:
     """Run a command `repeat` times; return the summary of the runs.
 
@@ -104,7 +117,7 @@ def measure(
     for _ in range(repeat):
         if before is not None:
             run_once(before, cwd)
-        samples.append(run_once(argv, cwd))
+        samples.append(run_once(argv, cwd, expect))
     return summary(samples)
 
 
@@ -189,6 +202,161 @@ def bench_startup(work: Path, repeat: int) -> dict[str, Sample]:
             [*KFROSTER, "validate", ROSTER], work, repeat
         ),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Size bombs: a group that multiplies, a binding with 20,000 subjects
+# --------------------------------------------------------------------------------------------
+
+FAN_OUT_REFUSED = 1_000  # the issue's roster: 1,000 users in a group granted to 1,000 profiles
+FAN_OUT_ALLOWED = (150, 300)  # twice the people and profiles: four times the objects
+IMPORT_SUBJECTS = (10_000, 20_000)
+# The issue measured 51 s (quadratic naming); the import validates the roster it writes
+# twice (once to drop what it cannot hold, once as written), which bounds it from below.
+IMPORT_LIMIT = 8.0
+REFUSAL_LIMIT = 2.0  # seconds to refuse the fan-out roster, in every command
+# Growth allowed beyond the growth of the work itself: 4x objects may take at most 6x.
+GROWTH_SLACK = 1.5
+
+
+def fan_out(users: int, profiles: int) -> str:
+    """A valid roster: `users` people in one group that edits `profiles` profiles."""
+    lines = ["version: 1", "users:"]
+    lines += [f"  - {{name: u{i}, email: u{i}@example.com}}" for i in range(users)]
+    lines += ["groups:", "  - name: everyone", "    members:"]
+    lines += [f"      - u{i}" for i in range(users)]
+    lines += ["profiles:"]
+    lines += [
+        f"  - {{name: p{i}, owner: u0, contributors: [{{group: everyone, role: edit}}]}}"
+        for i in range(profiles)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def one_binding(subjects: int) -> str:
+    """A cluster dump: one ClusterRoleBinding of `subjects` people who share a local part."""
+    lines = [
+        "apiVersion: v1",
+        "kind: List",
+        "items:",
+        "- apiVersion: rbac.authorization.k8s.io/v1",
+        "  kind: ClusterRoleBinding",
+        "  metadata: {name: viewers}",
+        "  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kubeflow-view}",
+        "  subjects:",
+    ]
+    lines += [
+        f"  - {{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice@d{i}.example.com}}"
+        for i in range(subjects)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Bombs:
+    """What the size bombs measured: refusals, allowed fan-outs by size, imports by size."""
+
+    refusals: dict[str, Sample] = field(default_factory=dict)
+    fan_bytes: int = 0
+    allowed: dict[int, tuple[int, Sample, Sample]] = field(
+        default_factory=dict
+    )  # n: objects, compile, diff
+    imports: dict[int, Sample] = field(default_factory=dict)
+
+
+def bench_bombs(work: Path, repeat: int) -> Bombs:
+    """Refuse the fan-out roster; compile and diff allowed fan-outs; import one huge binding."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    found = Bombs()
+    bomb = work / "fan-out.yaml"
+    bomb.write_text(fan_out(FAN_OUT_REFUSED, FAN_OUT_REFUSED), encoding="utf-8")
+    (work / "small.yaml").write_text(fan_out(2, 2), encoding="utf-8")
+    found.fan_bytes = bomb.stat().st_size
+    for step, argv in (
+        ("validate", ["validate", "fan-out.yaml"]),
+        ("compile --check", ["compile", "fan-out.yaml", "--check", "--out", "out"]),
+        ("diff", ["diff", "small.yaml", "fan-out.yaml"]),
+    ):
+        found.refusals[step] = measure([*KFROSTER, *argv], work, repeat, expect=1)
+    for n in FAN_OUT_ALLOWED:
+        (work / f"base-{n}.yaml").write_text(fan_out(n, n), encoding="utf-8")
+        (work / f"head-{n}.yaml").write_text(fan_out(n + 1, n), encoding="utf-8")
+        cold = [*KFROSTER, "compile", f"base-{n}.yaml", "--out", f"out-{n}"]
+        compiled = measure(cold, work, repeat, before=["rm", "-rf", f"out-{n}"])
+        diffed = measure([*KFROSTER, "diff", f"base-{n}.yaml", f"head-{n}.yaml"], work, repeat)
+        found.allowed[n] = (count_objects(work / f"out-{n}")[0], compiled, diffed)
+    for subjects in IMPORT_SUBJECTS:
+        (work / f"dump-{subjects}.yaml").write_text(one_binding(subjects), encoding="utf-8")
+        argv = [*KFROSTER, "import", f"dump-{subjects}.yaml", "-o", f"imported-{subjects}.yaml"]
+        found.imports[subjects] = measure(
+            argv, work, repeat, before=["rm", "-f", f"imported-{subjects}.yaml"]
+        )
+    return found
+
+
+def bombs_table(bombs: Bombs) -> str:
+    """Return what the size bombs measured, one line per command."""
+    rows = [
+        (
+            f"fan-out roster ({bombs.fan_bytes / 1e3:.0f} KB, 2,001,000 objects): {step}",
+            "refused",
+            sample,
+        )
+        for step, sample in bombs.refusals.items()
+    ]
+    for n, (objects, compiled, diffed) in bombs.allowed.items():
+        rows.append(
+            (f"fan-out {n} users x {n} profiles: cold compile", f"{objects:,} objects", compiled)
+        )
+        rows.append((f"fan-out {n} users x {n} profiles: diff (one more member)", "", diffed))
+    for subjects, sample in bombs.imports.items():
+        rows.append((f"import: one binding of {subjects:,} subjects", "", sample))
+    cells = [
+        (name, what, _time(sample), f"{sample.peak_mib:,.0f} MiB") for name, what, sample in rows
+    ]
+    header = ("size bomb", "", "time", "peak memory")
+    widths = [max(len(row[i]) for row in [header, *cells]) for i in range(4)]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in [header, *cells]
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines) + "\n"
+
+
+def bomb_targets(bombs: Bombs) -> list[Target]:
+    """Check the size bombs against the issue's targets: fast refusal, linear growth."""
+    found = [
+        Target(
+            f"fan-out roster refused: {step}",
+            f"{REFUSAL_LIMIT:.2f} s",
+            _time(s),
+            s.seconds <= REFUSAL_LIMIT,
+        )
+        for step, s in bombs.refusals.items()
+    ]
+    if len(bombs.allowed) == 2:
+        (small_objects, small_compile, small_diff), (big_objects, big_compile, big_diff) = (
+            bombs.allowed.values()
+        )
+        limit = GROWTH_SLACK * big_objects / small_objects
+        for step, small, big in (
+            ("cold compile", small_compile, big_compile),
+            ("diff", small_diff, big_diff),
+        ):
+            growth = big.seconds / small.seconds
+            name = f"fan-out {step}, {big_objects / small_objects:.1f}x the objects"
+            found.append(Target(name, f"{limit:.1f}x", f"{growth:.1f}x", growth <= limit))
+    if len(bombs.imports) == 2:
+        (small_n, small), (big_n, big) = bombs.imports.items()
+        name = f"import: one binding of {big_n:,} subjects"
+        found.append(Target(name, f"{IMPORT_LIMIT:.2f} s", _time(big), big.seconds <= IMPORT_LIMIT))
+        limit = GROWTH_SLACK * big_n / small_n
+        growth = big.seconds / small.seconds
+        name = f"import, {big_n / small_n:.0f}x the subjects"
+        found.append(Target(name, f"{limit:.1f}x", f"{growth:.1f}x", growth <= limit))
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,6 +631,9 @@ def main() -> None:
     )
     parser.add_argument("--kustomize-timeout", type=float, default=180.0, metavar="SECONDS")
     parser.add_argument("--plot", action="store_true", help="write docs/benchmark.png")
+    parser.add_argument(
+        "--no-bombs", dest="bombs", action="store_false", help="skip the size bombs"
+    )
     parser.add_argument("--work", type=Path, default=None, help="scratch directory")
     args = parser.parse_args()
 
@@ -477,6 +648,11 @@ def main() -> None:
     print("measuring start-up ...", file=sys.stderr, flush=True)
     startup = bench_startup(work / "startup", max(args.repeat, 5))
     found = targets(rows, startup)
+    if args.bombs:
+        print("measuring size bombs ...", file=sys.stderr, flush=True)
+        bombs = bench_bombs(work / "bombs", args.repeat)
+        print(bombs_table(bombs))
+        found += bomb_targets(bombs)
     print(targets_table(found))
     if args.kustomize_users:
         print(f"building apply units, {args.kustomize_users:,} users ...", file=sys.stderr)

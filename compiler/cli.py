@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from compiler.output.tree import TreeDiff
     from compiler.problems import Problem
+    from compiler.review.plan.model import Threshold
 
 app = typer.Typer(
     name="kfroster",
@@ -420,13 +421,30 @@ def diff(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything changes.")
     ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="With --base: the compiled out/ whose committed state at REF the plan compares "
+            "with this compile [default: out next to ROSTER].",
+        ),
+    ] = None,
+    deploy: Annotated[
+        Path | None,
+        typer.Option(
+            "--deploy",
+            help="With --base: the deploy/ directory compared at REF and in the worktree "
+            "[default: deploy next to ROSTER].",
+        ),
+    ] = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
             "--fail-on",
-            metavar="KIND[,KIND]",
-            help="Exit 1 when a risk of these kinds is found: privilege, data, owner, quota, "
-            "settings.",
+            metavar="THRESHOLD[,THRESHOLD]",
+            help="Exit 1 when a risk at a threshold is found: a kind (privilege, data, owner, "
+            "quota, settings: its warnings and above), kind:severity (owner:high) or a severity "
+            "(high: HIGH and CRITICAL of every kind; recommended).",
         ),
     ] = None,
 ) -> None:
@@ -436,9 +454,10 @@ def diff(
     checked out); `kfroster diff OLD NEW` compares two files. Both sides are compiled
     with this kfroster, so only the roster change shows.
 
-    Risk kinds: privilege (new or wider access, an email change), data (a profile
-    leaves), owner (an owner changes), quota (a quota or limit tightens), settings (a
-    setting every profile reads, a looser policy). Privilege lost is only information.
+    Risk kinds: privilege (new or wider access, a cloud identity, an email change), data
+    (a profile leaves), owner (an owner changes, a profile is added), quota (a quota or
+    limit tightens), settings (a setting every profile reads, a looser policy). Severities:
+    critical, high, warning, info; privilege lost is only information and never fails.
 
     Exit codes: 0 the plan was made; 1 a side is invalid (its problems are printed and
     the plan says so), or --exit-code and something changes, or --fail-on and such a
@@ -454,14 +473,16 @@ def diff(
     from compiler.review.plan.text import render_text
     from compiler.terminal import PLAIN, palette_for
 
-    kinds = _risk_kinds(fail_on)
+    thresholds = _thresholds(fail_on)
     paths = rosters or []
     if (base is not None and len(paths) > 1) or (base is None and len(paths) != 2):
         raise typer.BadParameter("give --base REF [ROSTER], or OLD NEW", param_hint="ROSTERS")
+    if base is None and (out is not None or deploy is not None):
+        raise typer.BadParameter("--out and --deploy compare with REF: give --base REF too")
     try:
         if base is not None:
             roster = paths[0] if paths else Path("users.yaml")
-            plan = planning.plan_against(roster, base)
+            plan = planning.plan_against(roster, base, out, deploy)
             command = shlex.join(["kfroster", "diff", "--base", base, str(roster)])
         else:
             plan = planning.plan_between(paths[0], paths[1])
@@ -482,27 +503,25 @@ def diff(
     except (CompilerError, OSError) as err:
         _say(f"error: {err}")
         raise typer.Exit(2) from None
-    found = [kind for kind in plan.blocking_kinds() if kind in kinds]
+    failing = plan.failing(thresholds)
     if not plan.valid:
         _say(f"no plan: {' and '.join(plan.invalid)} failed validation")
-    elif found:
+    elif failing:
+        found = dict.fromkeys(f"{risk.kind} ({risk.severity.upper()})" for risk in failing)
         _say(f"risks found that --fail-on refuses: {', '.join(found)}")
-    raise typer.Exit(1 if not plan.valid or found or (exit_code and plan.has_changes) else 0)
+    raise typer.Exit(1 if not plan.valid or failing or (exit_code and plan.has_changes) else 0)
 
 
-def _risk_kinds(text: str | None) -> tuple[str, ...]:
-    """Parse --fail-on's comma-separated risk kinds; refuse unknown ones (exit 2)."""
-    from compiler.review.plan.model import RISK_KINDS
+def _thresholds(text: str | None) -> "tuple[Threshold, ...]":
+    """Parse --fail-on; refuse what is no kind or severity (exit 2)."""
+    from compiler.review.plan.model import parse_fail_on
 
-    kinds = tuple(kind.strip().lower() for kind in (text or "").split(",") if kind.strip())
-    unknown = [kind for kind in kinds if kind not in RISK_KINDS]
-    if unknown or (text is not None and not kinds):
-        raise typer.BadParameter(
-            f"unknown risk kind {', '.join(unknown) or repr(text)}; "
-            f"choose from {', '.join(RISK_KINDS)}",
-            param_hint="--fail-on",
-        )
-    return kinds
+    if text is None:
+        return ()
+    try:
+        return parse_fail_on(text)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--fail-on") from None
 
 
 @app.command("import")

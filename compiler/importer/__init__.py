@@ -87,6 +87,7 @@ class Imported:
     left_alone: Mapping[str, tuple[str, ...]]
     read: Mapping[str, int]  # kind -> objects read
     partly_expressed: frozenset[ResourceKey]  # objects that also grant what was not imported
+    derived: Mapping[str, str]  # user name made from the email -> that email, by name
 
 
 @pipeline.cycle_collection_paused()  # reading a large cluster builds millions of objects
@@ -126,7 +127,15 @@ def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) 
         left_alone=interpretation.left_alone,
         read=dict(sorted(Counter(o.kind for o in interpretation.objects.values()).items())),
         partly_expressed=interpretation.partly_expressed,
+        derived=_derived(interpretation, checked.roster),
     )
+
+
+def _derived(interpretation: Interpretation, roster: Roster) -> dict[str, str]:
+    """Return the user names made from emails that the roster keeps, by name."""
+    kept = {user.name for user in roster.users}
+    found = (u for u in interpretation.users.values() if u.derived and u.name in kept)
+    return dict(sorted((user.name, user.email) for user in found))
 
 
 def _drop_invalid(
@@ -203,6 +212,9 @@ def _drop_user(
             )
 
 
+_NAMED = 20  # derived user names the report spells out; --report's JSON holds them all
+
+
 def format_report(imported: Imported, inputs: Sequence[str], output: str) -> list[str]:
     """Return the report's lines: what was read, findings, what was left alone, the switch-over."""
     total = sum(imported.read.values())
@@ -219,6 +231,14 @@ def format_report(imported: Imported, inputs: Sequence[str], output: str) -> lis
         f"{plural(len(imported.findings), 'finding')} above"
     )
     lines.extend(format_text(p) for p in imported.warnings)
+    if imported.derived:
+        named = [f"{name} ({email})" for name, email in list(imported.derived.items())[:_NAMED]]
+        more = len(imported.derived) - len(named)
+        lines.append(
+            "user names derived from emails (check them; --report lists all): "
+            + ", ".join(named)
+            + (f" and {more:,} more" if more else "")
+        )
     switch = imported.switch
     lines.append("")
     lines.append(f"Switch-over: what applying `kfroster compile {output}` changes in the cluster")
@@ -265,6 +285,7 @@ def report_json(imported: Imported) -> str:
         "findings": [_problem_dict(p) for p in imported.findings],
         "validation": [_problem_dict(p) for p in imported.warnings],
         "leftAlone": {k: list(v) for k, v in imported.left_alone.items()},
+        "derivedNames": dict(imported.derived),
         "switchOver": {
             "changes": [
                 {

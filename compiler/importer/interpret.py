@@ -88,6 +88,7 @@ class UserDraft:
     name: str = ""
     cluster_role: Role | None = None
     cluster_sources: list[ClusterObject] = field(default_factory=list)
+    derived: bool = False  # the name was made from the email, not read from a binding
 
 
 @dataclass
@@ -810,12 +811,17 @@ def _users(state: _State) -> dict[str, UserDraft]:
                 f"({', '.join(roles)}); the roster keeps the strongest, kubeflow-"
                 f"{user.cluster_role}; the others stay until you delete them",
             )
-    _name_users(users)
+    _name_users(users, {profile.owner for profile in state.profiles.values()})
     return users
 
 
-def _name_users(users: Mapping[str, UserDraft]) -> None:
-    """Give each user a DNS-label name: the one in a `kubeflow-<role>-<name>` binding, if any."""
+def _name_users(users: Mapping[str, UserDraft], owners: set[str]) -> None:
+    """Give each user a DNS-label name: the one in a `kubeflow-<role>-<name>` binding, if any.
+
+    The others get one made from the email. Owners claim first, then people with a
+    cluster-wide role, then everyone else (each by email): `alice@a.io`, a contributor,
+    must not take `alice` from `alice@b.io`, who owns a profile, and leave it `alice-2`.
+    """
     taken: set[str] = set()
     for user in sorted(users.values(), key=lambda u: sort_key_for_email(u.email)):
         for source in sorted(user.cluster_sources, key=lambda s: -_RANK[role_of(s)]):
@@ -831,9 +837,16 @@ def _name_users(users: Mapping[str, UserDraft]) -> None:
                 user.name = candidate
                 taken.add(candidate)
                 break
-    for user in sorted(users.values(), key=lambda u: sort_key_for_email(u.email)):
+    numbers: dict[str, int] = {}  # a derived base name -> the next number to try after it
+
+    def claim_order(user: UserDraft) -> tuple[int, tuple[str, str]]:
+        rank = 0 if user.email in owners else 1 if user.cluster_role is not None else 2
+        return (rank, sort_key_for_email(user.email))
+
+    for user in sorted(users.values(), key=claim_order):
         if not user.name:
-            user.name = _derive_name(user.email, taken)
+            user.name = _derive_name(user.email, taken, numbers)
+            user.derived = True
             taken.add(user.name)
 
 
@@ -850,15 +863,20 @@ def _is_label(text: str) -> bool:
     return len(text) <= _MAX_LABEL and _LABEL(text) is not None
 
 
-def _derive_name(email: str, taken: set[str]) -> str:
-    """Make a unique DNS label from an email's local part: `Jane.Doe+ml@x` → `jane-doe-ml`."""
+def _derive_name(email: str, taken: set[str], numbers: dict[str, int]) -> str:
+    """Make a unique DNS label from an email's local part: `Jane.Doe+ml@x` → `jane-doe-ml`.
+
+    `numbers` remembers, per base name, where to go on counting (`-2`, `-3`, ...), so
+    20,000 people called alice take linear time, not quadratic.
+    """
     local = email.rpartition("@")[0]
     base = _NOT_LABEL.sub("-", local.lower()).strip("-")[:_MAX_LABEL].strip("-") or "user"
-    name, number = base, 2
+    name, number = base, numbers.get(base, 2)
     while name in taken:
         suffix = f"-{number}"
         name = base[: _MAX_LABEL - len(suffix)].rstrip("-") + suffix
         number += 1
+    numbers[base] = number
     return name
 
 

@@ -72,6 +72,8 @@ _LABEL_PREFIX_MAX = 253
 # at most 1,000 objects carry about 200,000 people, at 5 objects each and units half full.
 MAX_APPLY_UNITS = 999
 _LABEL_NAME_MAX = 63
+# 200,000 people at about 5 objects each; past that, a roster is a mistake or an attack.
+DEFAULT_MAX_OBJECTS = 1_000_000
 
 
 def _check_label_key_parts(key: str) -> str:
@@ -223,6 +225,14 @@ class Policy(Model):
     """No profile's resource quota may exceed these."""
     reserved_namespaces: tuple[DnsLabel, ...] = ()
     """Namespaces that may never be a profile, in addition to the built-in list."""
+    max_objects: Annotated[StrictInt, Field(ge=1), _whole("a whole number such as 1000000")] = (
+        DEFAULT_MAX_OBJECTS
+    )
+    """The most objects the roster may compile to; a group granted to many profiles
+    multiplies fast, and every stage (compile, diff, the engine) pays for each object."""
+    allow_namespaces: tuple[DnsLabel, ...] = ()
+    """Namespaces reserved by default (monitoring, kserve, every `*-system`, ...) that a
+    profile may take on purpose; Kubernetes', Kubeflow's and Istio's own never can."""
 
 
 QuotaScope = Literal[

@@ -112,6 +112,20 @@ def _contributor_count(profile: Profile, index: RosterIndex) -> int:
     return sum(1 for name in names if name in index.users)
 
 
+def count_objects(index: RosterIndex, stop_above: int) -> int:
+    """Count the objects the roster renders to, stopping once the count passes `stop_above`.
+
+    Linear in the roster plus at most `stop_above` objects: a roster that multiplies a
+    large group by many profiles is refused without being counted out.
+    """
+    total = sum(1 for user in index.roster.users if user.cluster_role is not None)
+    for profile in index.roster.profiles:
+        if total > stop_above:
+            break
+        total += profile_objects(profile, index)
+    return total
+
+
 @dataclass(frozen=True)
 class Weighed:
     """A profile or a ClusterRoleBinding: the key that decides its unit, its object count."""

@@ -38,6 +38,7 @@ from compiler.review.plan.model import (
     PathPart,
     SubjectType,
 )
+from compiler.review.reach import Reach, reach_of
 
 # How much each kind of access grants; a move up this scale is privilege gained.
 ACCESS_RANK: Mapping[str | None, int] = {None: 0, "view": 1, "edit": 2, "owner": 3}
@@ -73,6 +74,11 @@ class View:
     def groups(self) -> Mapping[str, Group]:
         """Groups by name."""
         return self.index.groups
+
+    @cached_property
+    def by_email(self) -> Mapping[str, User]:
+        """Return users by their email exactly as written (RBAC and Istio compare it so)."""
+        return {user.email: user for user in self.users.values()}
 
     @cached_property
     def memberships(self) -> Mapping[str, tuple[str, ...]]:
@@ -164,6 +170,20 @@ class Comparison:
     users: Mapping[str, UserDelta]
     groups: Mapping[str, tuple[Group | None, Group | None]]
     profiles: Mapping[str, ProfileDelta]
+
+    @cached_property
+    def reaches(self) -> tuple[Reach, Reach]:
+        """Return what the changed objects grant on each side, read back from the objects.
+
+        Objects equal on both sides grant the same on both, so only the changed ones are
+        read: the cost follows the change, not the roster.
+        """
+        keys = [change.key for change in self.objects]
+        old, new = self.base.objects, self.head.objects
+        return (
+            reach_of(old[key] for key in keys if key in old),
+            reach_of(new[key] for key in keys if key in new),
+        )
 
 
 # --------------------------------------------------------------------------------------------

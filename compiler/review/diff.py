@@ -8,7 +8,7 @@ yields a plan that says so, with that side's problems, and no changes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,7 +27,16 @@ from compiler.review.compare import (
     profile_facts,
     user_facts,
 )
-from compiler.review.plan.model import ObjectChange, Plan, Status, SubjectChange, SubjectType
+from compiler.review.engine import engine_change
+from compiler.review.history import NO_HISTORY, RosterHistory, past_profiles
+from compiler.review.plan.model import (
+    ObjectChange,
+    Plan,
+    Risk,
+    Status,
+    SubjectChange,
+    SubjectType,
+)
 from compiler.review.risks import assess
 
 # The problem source.load reports for a file it cannot open: a usage error, not a roster's.
@@ -149,8 +158,12 @@ def render_pair(base: Roster, head: Roster) -> tuple[Objects, Objects]:
     return partial(base), partial(head)
 
 
-def make_plan(base: Side, head: Side) -> Plan:
-    """Compare two checked sides and judge the change; report invalid sides instead."""
+@pipeline.cycle_collection_paused()
+def make_plan(base: Side, head: Side, history: RosterHistory = NO_HISTORY) -> Plan:
+    """Compare two checked sides and judge the change; report invalid sides instead.
+
+    `history` says which profiles the head adds were in the roster before.
+    """
     invalid = tuple(side.name for side in (base, head) if side.checked.roster is None)
     if invalid:
         problems = [
@@ -166,7 +179,7 @@ def make_plan(base: Side, head: Side) -> Plan:
         head.name,
         changes=subjects(comparison),
         objects=comparison.objects,
-        risks=assess(comparison),
+        risks=assess(comparison, history),
         problems=head.checked.problems,
     )
 
@@ -215,10 +228,36 @@ def _object_status(objects: Iterable[ObjectChange]) -> Status:
     return "removed" if actions == {"delete"} else "changed"
 
 
-def plan_against(roster: Path, ref: str) -> Plan:
-    """Plan the change from `roster` at git revision `ref` to the working-tree `roster`."""
+def plan_against(
+    roster: Path, ref: str, out: Path | None = None, deploy: Path | None = None
+) -> Plan:
+    """Plan the change from `roster` at git revision `ref` to the working-tree `roster`.
+
+    The plan also compares what the engine applies now, `out` and `deploy` (next to the
+    roster unless given) as committed at `ref`, with this compile of the base roster.
+    """
     base = load_text(gitrev.read_at(roster, ref), f"{roster}@{ref}")
-    return make_plan(base, load_file(roster))
+    head = load_file(roster)
+    plan = make_plan(base, head, past_profiles(roster, ref, added_profiles(base, head)))
+    if base.checked.roster is None or not plan.valid:
+        return plan
+    found = engine_change(
+        base.checked.roster,
+        roster.name,
+        ref,
+        out if out is not None else roster.parent / "out",
+        deploy if deploy is not None else roster.parent / "deploy",
+    )
+    risks = tuple(sorted((*plan.risks, *found.risks), key=Risk.sort_key))
+    return replace(plan, engine=found.objects, risks=risks, notes=found.notes)
+
+
+def added_profiles(base: Side, head: Side) -> set[str]:
+    """Name the profiles the head adds; none when a side is invalid."""
+    old, new = base.checked.roster, head.checked.roster
+    if old is None or new is None:
+        return set()
+    return {p.name for p in new.profiles} - {p.name for p in old.profiles}
 
 
 def plan_between(old: Path, new: Path) -> Plan:

@@ -8,31 +8,41 @@ reaches fifty people is one line, not fifty, and still names them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from compiler.model.quantity import QuantityError, parse_quantity
 from compiler.model.roster import LimitRange, Profile, ResourceQuota, Settings
 from compiler.render.protection import offboarding, protects_profile, release_namespace_command
+from compiler.review.adoption import added_profiles
 from compiler.review.compare import (
     ACCESS_RANK,
     CLUSTER_ROLE_RANK,
     Access,
     Comparison,
     ProfileDelta,
+    UserDelta,
+    View,
     limits_of,
     quota_of,
+    user_facts,
 )
+from compiler.review.history import NO_HISTORY, RosterHistory
 from compiler.review.plan.model import (
     Code,
     Message,
     Part,
+    People,
+    Person,
     Risk,
     Severity,
     enumeration,
     listing,
     via_phrase,
 )
+from compiler.review.reach_risks import cloud_identity, header_trust, sidecar, unexplained
 
 _CLUSTER_REACH = {
     "admin": (
@@ -51,22 +61,30 @@ _NAMESPACE_REACH = {
 }
 
 
-def _people(entries: Sequence[tuple[str, tuple[str, ...]]]) -> tuple[list[Part], list[Part]]:
-    """Name people; return the names and, when they all share it, where access comes from.
+def person(comparison: Comparison, name: str, via: tuple[str, ...] = ()) -> Person:
+    """Return a user as a risk names them: name and email (the head's, else the base's)."""
+    user = comparison.head.users.get(name) or comparison.base.users.get(name)
+    return Person(name, user.email if user else name, via)
 
-    When the sources differ, each name carries its own: `amara (through group vision)`.
+
+def people(comparison: Comparison, names: Iterable[str]) -> People:
+    """Return users as a risk names them."""
+    return People(tuple(person(comparison, name) for name in names))
+
+
+def _people(
+    comparison: Comparison, entries: Sequence[tuple[str, tuple[str, ...]]]
+) -> tuple[People, list[Part]]:
+    """Name people; return them and, when they all share it, where their access comes from.
+
+    When the sources differ, each person carries their own: `amara <a@x> (through group vision)`.
     """
     shared = len({via for _name, via in entries}) == 1
-    items: list[list[Part]] = []
-    for name, via in entries:
-        item: list[Part] = [Code(name)]
-        if not shared and via:
-            item += [" (", *via_phrase(via), ")"]
-        items.append(item)
+    named = People(tuple(person(comparison, n, () if shared else via) for n, via in entries))
     # Direct grants are the ordinary case: only a group is worth naming for everyone.
     shared_via = entries[0][1] if shared else ()
     common = via_phrase(shared_via) if shared_via and shared_via != ("direct",) else []
-    return enumeration(items), ([", ", *common] if common else [])
+    return named, ([", ", *common] if common else [])
 
 
 def _verb(count: int, singular: str, plural: str) -> str:
@@ -101,10 +119,10 @@ def privilege(comparison: Comparison) -> Iterator[Risk]:
             via = (after or before or Access("")).via
             namespace.setdefault((profile, was, now), []).append((name, via))
         yield from _identity(comparison, name)
-    for (role_before, role_after), people in sorted(cluster.items(), key=_cluster_order):
-        yield _cluster_risk(role_before, role_after, people)
+    for (role_before, role_after), names in sorted(cluster.items(), key=_cluster_order):
+        yield _cluster_risk(comparison, role_before, role_after, names)
     for (profile, old, new), entries in sorted(namespace.items(), key=_namespace_order):
-        yield _namespace_risk(profile, old, new, entries)
+        yield _namespace_risk(comparison, profile, old, new, entries)
 
 
 def _cluster_order(item: tuple[tuple[str | None, str | None], list[str]]) -> tuple[int, str]:
@@ -119,39 +137,45 @@ def _namespace_order(
     return (profile, -ACCESS_RANK[new], str(old))
 
 
-def _cluster_risk(old: str | None, new: str | None, people: list[str]) -> Risk:
+def _cluster_risk(
+    comparison: Comparison, old: str | None, new: str | None, names: list[str]
+) -> Risk:
     subject = "cluster-wide role"
-    who = listing(people)
+    who = people(comparison, names)
     if CLUSTER_ROLE_RANK[new] > CLUSTER_ROLE_RANK[old]:
         assert new is not None
-        verb = _verb(len(people), "gains", "gain")
+        verb = _verb(len(names), "gains", "gain")
         was: list[Part] = [" (was ", old, ")"] if old else []
         message: Message = (
-            *who,
+            who,
             f" {verb} cluster-wide {new.upper() if new == 'admin' else new}",
             *was,
             ": ",
             _CLUSTER_REACH[new],
         )
         severity: Severity = "critical" if new == "admin" else "high"
-        return Risk("privilege", severity, subject, message, tuple(people))
-    verb = _verb(len(people), "loses", "lose")
+        return Risk("privilege", severity, subject, message, tuple(names))
+    verb = _verb(len(names), "loses", "lose")
     tail: list[Part] = [f", keeping cluster-wide {new}"] if new else []
-    message = (*who, f" {verb} cluster-wide {old}", *tail)
-    return Risk("privilege", "info", subject, message, tuple(people))
+    message = (who, f" {verb} cluster-wide {old}", *tail)
+    return Risk("privilege", "info", subject, message, tuple(names))
 
 
 def _namespace_risk(
-    profile: str, old: str | None, new: str | None, entries: list[tuple[str, tuple[str, ...]]]
+    comparison: Comparison,
+    profile: str,
+    old: str | None,
+    new: str | None,
+    entries: list[tuple[str, tuple[str, ...]]],
 ) -> Risk:
-    people = tuple(name for name, _via in entries)
+    names = tuple(name for name, _via in entries)
     if ACCESS_RANK[new] > ACCESS_RANK[old]:
         assert new is not None
         verb = _verb(len(entries), "gains", "gain")
         was: list[Part] = [f" (was {old})"] if old else []
-        who, via = _people(entries)
+        who, via = _people(comparison, entries)
         message: Message = (
-            *who,
+            who,
             f" {verb} {new} in profile ",
             Code(profile),
             *was,
@@ -159,11 +183,11 @@ def _namespace_risk(
             ": ",
             _NAMESPACE_REACH[new],
         )
-        return Risk("privilege", "high", f"profile {profile}", message, people)
+        return Risk("privilege", "high", f"profile {profile}", message, names)
     verb = _verb(len(entries), "loses", "lose")
     keep: list[Part] = [f", keeping {new}"] if new else []
-    message = (*listing(people), f" {verb} {old} in profile ", Code(profile), *keep)
-    return Risk("privilege", "info", f"profile {profile}", message, people)
+    message = (people(comparison, names), f" {verb} {old} in profile ", Code(profile), *keep)
+    return Risk("privilege", "info", f"profile {profile}", message, names)
 
 
 def _identity(comparison: Comparison, name: str) -> Iterator[Risk]:
@@ -237,8 +261,8 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
     if not leaving.protected:
         message += [
             "the access of its owner ",
-            Code(owner),
-            *_and_contributors(contributors),
+            people(comparison, [owner]),
+            *_and_contributors(comparison, contributors),
             " is revoked on the next apply (the Profile, its LimitRange and the contributors' "
             "bindings are pruned, and the garbage collector deletes what the profile controller "
             "made for the Profile); namespace ",
@@ -257,13 +281,13 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
         if contributors:
             message += [
                 "The access of ",
-                *listing(contributors),
+                people(comparison, contributors),
                 " is revoked on the next apply; the owner ",
             ]
         else:
             message += ["The owner "]
         message += [
-            Code(owner),
+            people(comparison, [owner]),
             " keeps theirs. To offboard for good and keep the data, an administrator runs ",
             Code(release),
             " (removes the ownerReference), then ",
@@ -284,11 +308,11 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
     return Risk("data", severity, f"profile {name}", tuple(message), (owner, *contributors))
 
 
-def _and_contributors(contributors: Sequence[str]) -> list[Part]:
+def _and_contributors(comparison: Comparison, contributors: Sequence[str]) -> list[Part]:
     if not contributors:
         return []
     noun = "contributor" if len(contributors) == 1 else "contributors"
-    return [f" and {len(contributors)} {noun} (", *listing(contributors), ")"]
+    return [f" and {len(contributors)} {noun} (", people(comparison, contributors), ")"]
 
 
 def _why_kept(profile: Profile, settings: Settings) -> list[Part]:
@@ -422,9 +446,9 @@ def owner(comparison: Comparison) -> Iterator[Risk]:
             "profile ",
             Code(name),
             " changes owner from ",
-            Code(base.owner_label(delta.old)),
+            People((Person(delta.old.owner, old_email or delta.old.owner),)),
             " to ",
-            Code(head.owner_label(delta.new)),
+            People((Person(delta.new.owner, new_email),)),
             ". Upstream Kubeflow does not support this (kubeflow/dashboard#33): the profile "
             "controller leaves the old owner on RoleBinding namespaceAdmin and "
             "AuthorizationPolicy ns-owner-access-istio, so the dashboard keeps the old owner. "
@@ -459,10 +483,8 @@ def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
     plugins = [plugin.kind for plugin in profile.plugins]
     if plugins or comparison.base.roster.settings.default_workload_identity:
         held.append(["the cloud identity its plugins give the namespace's default-editor"])
-    identity: list[Part] = [" (", Code(email), ")"] if email else []
     message: Message = (
-        Code(person),
-        *identity,
+        People((Person(person, email or person),)),
         " keeps ",
         *enumeration(held),
         " after profile ",
@@ -689,6 +711,8 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
         old, new = fact.old, fact.new
         subject = f"settings.{field}"
         change: list[Part] = [" changes from ", Code(old or ""), " to ", Code(new or "")]
+        if field in _SETTINGS_WHY and policies:
+            continue  # reach_risks.header_trust says who could then impersonate whom
         if field in _SETTINGS_WHY:
             message: Message = (
                 "settings ",
@@ -696,8 +720,8 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
                 *change,
                 ": ",
                 _SETTINGS_WHY[field],
-                f" ({policies} AuthorizationPolicies change); if it does not match the "
-                "installation, every contributor loses access to every profile at once",
+                "; no contributor's AuthorizationPolicy uses it yet, every new one will: if it "
+                "does not match the installation, those contributors get no access",
             )
         elif field == "namespaceLabels":
             labels.append(_label_change(str(fact.path[1]), old, new))
@@ -847,6 +871,17 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             ": profiles may now ask for more, or without limit",
         )
         yield Risk("settings", "warning", "policy.maxQuota", message)
+    allowed = sorted(set(new.allow_namespaces) - set(old.allow_namespaces))
+    if allowed:
+        message = (
+            "policy ",
+            Code("allowNamespaces"),
+            " now allows ",
+            *listing(allowed),
+            ": a profile may take these namespaces that cluster software runs in, with "
+            "everything in them",
+        )
+        yield Risk("settings", "warning", "policy.allowNamespaces", message)
     freed = sorted(set(old.reserved_namespaces) - set(new.reserved_namespaces))
     if freed:
         message = (
@@ -860,10 +895,64 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
 
 
 Rule = Callable[[Comparison], Iterator[Risk]]
-RULES: tuple[Rule, ...] = (privilege, data, owner, quota, settings)
+RULES: tuple[Rule, ...] = (
+    privilege,
+    data,
+    owner,
+    quota,
+    settings,
+    cloud_identity,
+    header_trust,
+    sidecar,
+)
 
 
-def assess(comparison: Comparison) -> tuple[Risk, ...]:
-    """Run every risk rule; return the risks sorted by severity, kind and subject."""
+def assess(comparison: Comparison, history: RosterHistory = NO_HISTORY) -> tuple[Risk, ...]:
+    """Run every risk rule; return the risks sorted by severity, kind and subject.
+
+    `history` says which added profiles were in the roster before.
+    """
     found = [risk for rule in RULES for risk in rule(comparison)]
-    return tuple(sorted(found, key=Risk.sort_key))
+    found += added_profiles(comparison, history)
+    found += unexplained(comparison, found)  # last: it reports what no risk above names
+    return tuple(sorted(rarest_first(comparison, found), key=Risk.sort_key))
+
+
+def _signature(delta: UserDelta, head: View) -> Hashable:
+    """Describe exactly what changes for a user, emails left out (they are everyone's own)."""
+    status = "added" if delta.old is None else "removed" if delta.new is None else "changed"
+    facts = [
+        (fact.path, fact.old is None, fact.new is None)
+        if fact.path[0] == "email"
+        else (fact.path, fact.old, fact.new, fact.via)
+        for fact in user_facts(delta, head)
+    ]
+    return (status, tuple(facts))
+
+
+def rarest_first(comparison: Comparison, risks: Iterable[Risk]) -> list[Risk]:
+    """Name first, in every risk, the people whose exact change the fewest others share.
+
+    One person made an administrator beside 1,500 who join a group is named first, so a
+    list cut to fit a comment never hides them.
+    """
+    signatures = {
+        name: _signature(delta, comparison.head) for name, delta in comparison.users.items()
+    }
+    shared = Counter(signatures.values())
+
+    def rank(name: str) -> tuple[int, str]:
+        signature = signatures.get(name)
+        return (0 if signature is None else shared[signature], name)
+
+    ordered: list[Risk] = []
+    for risk in risks:
+        message = tuple(
+            People(tuple(sorted(part.people, key=lambda p: rank(p.name))))
+            if isinstance(part, People)
+            else part
+            for part in risk.message
+        )
+        users = tuple(sorted(risk.users, key=rank))
+        ordered.append(replace(risk, message=message, users=users))
+    return ordered

@@ -34,9 +34,9 @@ RENDERERS: dict[str, Callable[[Plan], str]] = {
 EXPECTED_KINDS = {
     "escalation": ("privilege", "owner"),
     "invalid-head": (),
-    "limits-and-settings": ("quota", "settings"),
+    "limits-and-settings": ("privilege", "quota", "settings"),
     "offboarding": ("data",),
-    "onboarding": ("privilege",),
+    "onboarding": ("privilege", "owner"),
     "unchanged": (),
 }
 

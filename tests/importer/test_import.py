@@ -1217,6 +1217,50 @@ def test_user_names_are_unique_dns_labels_from_the_email() -> None:
     }
 
 
+def test_owners_and_cluster_wide_users_claim_names_first() -> None:
+    """Issue 12: alice@a.io, a contributor in bob's profile, took `alice` from its owner."""
+
+    def in_bob(email: str) -> list[Manifest]:
+        name, annotations = binding_name(email, "edit"), {"role": "edit", "user": email}
+        return [
+            role_binding(
+                name, "kubeflow-edit", user(email), namespace="bob", annotations=annotations
+            ),
+            policy(name, email, namespace="bob", annotations=annotations),
+        ]
+
+    imported = import_objects(
+        profile("alice", "alice@b.example.com"),
+        profile("bob", "bob@example.com"),
+        *in_bob("alice@a.example.com"),
+        cluster_role_binding("x", "kubeflow-view", user("carol@a.example.com")),
+        *in_bob("carol@b.example.com"),
+    )
+    names_by_email = {u.email: u.name for u in imported.roster.users}
+    assert names_by_email == {
+        "alice@b.example.com": "alice",  # owns profile alice
+        "bob@example.com": "bob",
+        "alice@a.example.com": "alice-2",
+        "carol@a.example.com": "carol",  # cluster-wide before the contributor
+        "carol@b.example.com": "carol-2",
+    }
+    assert imported.derived == {name: email for email, name in names_by_email.items()}
+    report = importer.format_report(imported, ["cluster.yaml"], "users.yaml")
+    (line,) = [line for line in report if line.startswith("user names derived from emails")]
+    assert "alice (alice@b.example.com), alice-2 (alice@a.example.com)" in line
+    assert json.loads(importer.report_json(imported))["derivedNames"]["alice-2"] == (
+        "alice@a.example.com"
+    )
+
+
+def test_many_people_of_one_local_part_get_numbers_in_order() -> None:
+    emails = [f"alice@d{number}.example.com" for number in range(30)]
+    imported = import_objects(cluster_role_binding("v", "kubeflow-view", *map(user, emails)))
+    names = {u.email: u.name for u in imported.roster.users}
+    ordered = sorted(emails, key=str.lower)
+    assert [names[email] for email in ordered] == ["alice"] + [f"alice-{n}" for n in range(2, 31)]
+
+
 # --------------------------------------------------------------------------------------------
 # Input that is not kubectl output
 # --------------------------------------------------------------------------------------------

@@ -187,6 +187,15 @@ def test_unit_sizes_count_exactly_the_rendered_objects(data: dict[str, Any], cou
     assert units.unit_sizes(units.weigh(index), count) == expected
 
 
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(data=rosters(), stop=st.integers(min_value=0, max_value=40))
+def test_the_object_count_is_exact_up_to_where_it_stops(data: dict[str, Any], stop: int) -> None:
+    roster = roster_of(data, 1)
+    total = sum(len(manifests) for manifests in render_all(roster).values())
+    counted = units.count_objects(RosterIndex.build(roster), stop_above=stop)
+    assert counted == total if total <= stop else counted > stop
+
+
 def test_one_unit_is_todays_layout_byte_for_byte(tmp_path: Path) -> None:
     text = (REPO / "users.yaml").read_text(encoding="utf-8")
     explicit = text.replace("settings:\n", "settings:\n  applyUnits: 1\n", 1)

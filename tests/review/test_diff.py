@@ -260,10 +260,10 @@ def test_contributor_gaining_edit_and_view_to_edit_are_flagged() -> None:
 
     messages = blocking(plan_of(changed(edit)), "privilege")
     assert messages == [
-        "di gains edit in profile bo (was view): it reads the Secrets there, execs into pods "
-        "and changes notebooks, pipelines and jobs",
-        "bo gains edit in profile ed: it reads the Secrets there, execs into pods and "
-        "changes notebooks, pipelines and jobs",
+        "di <di@example.com> gains edit in profile bo (was view): it reads the Secrets there, "
+        "execs into pods and changes notebooks, pipelines and jobs",
+        "bo <bo@example.com> gains edit in profile ed: it reads the Secrets there, execs into "
+        "pods and changes notebooks, pipelines and jobs",
     ]
 
 
@@ -312,8 +312,9 @@ def test_group_change_names_everyone_whose_access_widens() -> None:
     plan = plan_of(changed(edit))
     gained = [plain(r.message).split(":")[0] for r in risks(plan, "privilege") if r.blocking]
     assert gained == [
-        "bo gains edit in profile shared (was view), through group team",
-        "di and ed gain edit in profile shared, through group team",
+        "bo <bo@example.com> gains edit in profile shared (was view), through group team",
+        "di <di@example.com> and ed <ed@example.com> gain edit in profile shared, through "
+        "group team",
     ]
     assert [r.users for r in risks(plan, "privilege")] == [("bo",), ("di", "ed")]
 
@@ -335,9 +336,9 @@ def test_privilege_lost_is_information_only() -> None:
     assert plan.blocking_kinds() == ()
     lost = sorted(plain(r.message) for r in risks(plan, "privilege"))
     assert lost == [
-        "ana loses cluster-wide admin, keeping cluster-wide view",
-        "cy loses cluster-wide view",
-        "di loses view in profile bo",
+        "ana <ana@example.com> loses cluster-wide admin, keeping cluster-wide view",
+        "cy <cy@example.com> loses cluster-wide view",
+        "di <di@example.com> loses view in profile bo",
     ]
     assert {risk.severity for risk in plan.risks} == {"info"}
 
@@ -375,7 +376,8 @@ def test_profile_leaving_revokes_owner_and_contributors_and_keeps_the_namespace(
     (risk,) = risks(plan, "data")
     assert risk.severity == "high"
     assert plain(risk.message) == (
-        "profile bo leaves the roster: the access of its owner bo and 1 contributor (di) is "
+        "profile bo leaves the roster: the access of its owner bo <bo@example.com> and 1 "
+        "contributor (di <di@example.com>) is "
         "revoked on the next apply (the Profile, its LimitRange and the contributors' bindings "
         "are pruned, and the garbage collector deletes what the profile controller made for "
         "the Profile); namespace bo and its data stay. To delete them: kubectl delete namespace bo"
@@ -404,7 +406,10 @@ def test_profile_leaving_with_its_profile_kept_is_critical_and_says_how_to_keep_
     message = plain(risk.message)
     assert why in message
     assert "so the Profile and its LimitRange are kept (prune is disabled on them)" in message
-    assert "The access of di is revoked on the next apply; the owner bo keeps theirs." in message
+    assert (
+        "The access of di <di@example.com> is revoked on the next apply; the owner "
+        "bo <bo@example.com> keeps theirs." in message
+    )
     # The commands, in the order that keeps the data.
     release = "kubectl patch namespace bo --type=json -p "
     release += """'[{"op":"remove","path":"/metadata/ownerReferences"}]'"""
@@ -417,7 +422,7 @@ def test_profile_leaving_with_its_profile_kept_is_critical_and_says_how_to_keep_
     (owner_risk,) = risks(plan, "owner")
     assert owner_risk.severity == "high" and owner_risk.users == ("bo",)
     assert plain(owner_risk.message) == (
-        "bo (bo@example.com) keeps kubeflow-admin in namespace bo (RoleBinding namespaceAdmin) "
+        "bo <bo@example.com> keeps kubeflow-admin in namespace bo (RoleBinding namespaceAdmin) "
         "and its web apps (AuthorizationPolicy ns-owner-access-istio) after profile bo leaves "
         "the roster: its Profile is kept, and the profile controller recreates these for the "
         "owner for as long as it exists. kubectl delete profile bo revokes them (first keep "
@@ -506,7 +511,7 @@ def test_owner_change_says_what_to_do_by_hand(manage: bool) -> None:
     base = changed(lambda d: d.update({"settings": {"manageNamespaces": manage}}))
     plan = plan_of(changed(lambda d: profile(d, "shared").update({"owner": "ana"}), base), base)
     (message,) = blocking(plan, "owner")
-    assert "changes owner from cy (cy@example.com) to ana (ana@example.com)" in message
+    assert "changes owner from cy <cy@example.com> to ana <ana@example.com>" in message
     assert "kubectl -n shared delete rolebinding namespaceAdmin" in message
     assert "kubectl -n shared delete authorizationpolicy ns-owner-access-istio" in message
     annotate = "kubectl annotate namespace shared owner=ana@example.com --overwrite"
@@ -610,10 +615,6 @@ def test_quota_and_limit_increases_are_not_flagged(edit: Edit) -> None:
 @pytest.mark.parametrize(
     ("settings", "expected"),
     [
-        ({"userIdHeader": "x-email"}, "settings userIdHeader changes from kubeflow-userid"),
-        ({"userIdPrefix": "oidc:"}, "settings userIdPrefix changes from  to oidc:"),
-        ({"ingressGatewayPrincipal": "cluster.local/ns/gw/sa/gw"}, "ingressGatewayPrincipal"),
-        ({"pipelinesUiPrincipal": "cluster.local/ns/kf/sa/ui"}, "pipelinesUiPrincipal"),
         ({"namespaceLabels": {"istio-injection": "enabled"}}, "app.kubernetes.io/part-of removed"),
         ({"manageNamespaces": False}, "manageNamespaces turns off: 3 Namespaces leave out/"),
         ({"applyUnits": 3}, "applyUnits changes from 1 to 3: 3 of 3 profiles"),
@@ -665,6 +666,56 @@ def test_a_profile_protected_in_the_change_that_moves_it_is_critical() -> None:
     assert [r.severity for r in flagged_only] == ["warning"]
     base = flagged("bo", base=TWO_UNITS)
     assert risks(plan_of(changed(four_units, base), base), "data") == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            {"userIdHeader": "x-email"},
+            "now trust the header x-email instead of kubeflow-userid: unless the ingress sets it",
+        ),
+        (
+            {"userIdPrefix": "oidc:"},
+            "now let in kubeflow-userid: oidc:<email> instead of <email>: whoever the ingress "
+            "passes on as oidc:<email> can impersonate",
+        ),
+        (
+            {"ingressGatewayPrincipal": "cluster.local/ns/gw/sa/gw"},
+            "now admit requests from cluster.local/ns/gw/sa/gw: any pod running as "
+            "ServiceAccount gw in namespace gw can send kubeflow-userid: <email> and "
+            "impersonate",
+        ),
+        (
+            {"pipelinesUiPrincipal": "cluster.local/ns/ed/sa/default-editor"},
+            "any pod running as ServiceAccount default-editor in profile ed, which ed "
+            "<ed@example.com> can start, can send kubeflow-userid: <email> and impersonate",
+        ),
+    ],
+)
+def test_who_may_send_the_user_id_header_is_a_high_privilege_risk(
+    settings: dict[str, Any], expected: str
+) -> None:
+    plan = plan_of(changed(lambda d: d.update({"settings": settings})))
+    (risk,) = [risk for risk in plan.risks if risk.severity == "high"]
+    message = plain(risk.message)
+    assert risk.kind == "privilege" and expected in message, message
+    assert "profiles bo and shared" in message
+    assert "bo <bo@example.com> and di <di@example.com>" in message
+    assert risk.users == ("bo", "di")
+    assert risks(plan, "settings") == []
+
+
+def test_a_trust_setting_without_contributors_is_a_settings_warning() -> None:
+    def edit(data: dict[str, Any]) -> None:
+        data["settings"] = {"userIdHeader": "x-email"}
+        for record in data["profiles"]:
+            record.pop("contributors", None)
+
+    base = changed(lambda d: [p.pop("contributors", None) for p in d["profiles"]])
+    plan = plan_of(changed(edit), base)
+    assert [(r.kind, r.severity) for r in plan.risks] == [("settings", "warning")]
+    assert "no contributor's AuthorizationPolicy uses it yet" in plain(plan.risks[0].message)
 
 
 @pytest.mark.parametrize(

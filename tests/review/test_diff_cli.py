@@ -126,7 +126,9 @@ def test_diff_base_prints_the_plan_and_exits_0(runner: CliRunner, repo: Path) ->
         "Plan: 0 users added, 1 changed, 0 removed · 0 profiles added, 1 changed, 0 removed"
         " · 2 objects to add, 0 to change, 2 to delete."
     )
-    assert "HIGH     privilege bob gains edit in profile alice (was view)" in result.stdout
+    assert "HIGH     privilege bob <bob@example.com> gains edit in profile alice (was view)" in (
+        result.stdout
+    )
     assert "\x1b[" not in result.stdout
 
 
@@ -151,6 +153,10 @@ def test_exit_code_makes_changes_exit_1(runner: CliRunner, repo: Path) -> None:
         (DROPPED, "data", 1),
         (DROPPED, " Privilege , DATA ", 1),
         (DROPPED, "privilege", 0),  # bob only loses access: information, never a failure
+        (HEAD, "privilege:critical", 0),  # edit in one profile is HIGH
+        (HEAD, "high", 1),
+        (DROPPED, "data:high", 1),
+        (DROPPED, "critical", 0),
     ],
 )
 def test_fail_on_exits_1_only_for_the_kinds_asked(
@@ -165,13 +171,14 @@ def test_fail_on_exits_1_only_for_the_kinds_asked(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--fail-on", "danger"], "unknown risk kind danger"),
-        (["--fail-on", ","], "unknown risk kind"),
+        (["--fail-on", "danger"], "unknown risk threshold 'danger'"),
+        (["--fail-on", ","], "unknown risk threshold"),
         (["--max-chars", "100"], "greater than or equal to 2000"),
         (["--format", "yaml"], "'yaml' is not one of"),
         (["a.yaml"], "give --base REF [ROSTER], or OLD NEW"),
         (["a.yaml", "b.yaml", "c.yaml"], "give --base REF [ROSTER], or OLD NEW"),
         (["--base", "main", "a.yaml", "b.yaml"], "give --base REF [ROSTER], or OLD NEW"),
+        (["a.yaml", "b.yaml", "--out", "out"], "--out and --deploy compare with REF"),
     ],
 )
 def test_usage_errors_exit_2(runner: CliRunner, args: list[str], message: str) -> None:
@@ -262,9 +269,11 @@ def test_json_plan_has_the_documented_shape(runner: CliRunner, tmp_path: Path) -
     assert sorted(data) == [
         "base",
         "changes",
+        "engine",
         "format",
         "head",
         "invalid",
+        "notes",
         "objects",
         "problems",
         "risks",

@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 
 from compiler import __version__
 from compiler.cli import app
+from compiler.review.plan.model import RECOMMENDED_FAIL_ON, parse_fail_on
 from compiler.review.pr_comment import MARKER
 from tests.conftest import REPO
 from tests.fake_github import NUMBER, REPOSITORY, FakeGitHub, serve
@@ -216,6 +217,15 @@ def test_the_template_runs_the_same_scripts_as_the_action() -> None:
     assert scripts(TEMPLATE_WORKFLOW) == scripts(ACTION)
 
 
+def test_the_template_fails_on_the_recommended_threshold() -> None:
+    """Routine onboarding passes, HIGH and CRITICAL risks fail; the README says the same."""
+    [job] = load(TEMPLATE_WORKFLOW)["jobs"].values()
+    assert job["env"]["FAIL_ON"] == RECOMMENDED_FAIL_ON
+    parse_fail_on(job["env"]["FAIL_ON"])
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"fail-on: {RECOMMENDED_FAIL_ON}\n" in readme
+
+
 def test_scripts_call_existing_commands_and_options() -> None:
     """Every option exists (options() asserts it); the end-to-end tests run the values."""
     group = command_group()
@@ -251,6 +261,8 @@ def test_scripts_plan_against_the_base_within_each_budget() -> None:
     plans = [options(w) for w in all_invocations() if w[1] == "diff"]
     assert plans
     assert {found["--base"] for found in plans} == {"origin/$BASE_REF"}
+    # The plan compares out/ at the base with this compile: it must read the same out/.
+    assert {found["--out"] for found in plans} == {"$OUT_DIR"}
     assert {found["--format"] for found in plans} == {"markdown"}
     budgets = sorted(int(str(found["--max-chars"])) for found in plans)
     # A comment takes 65,536 characters; a job summary 1 MiB.
@@ -490,7 +502,8 @@ def github() -> Iterator[FakeGitHub]:
 
 
 def test_review_of_a_pull_request_end_to_end(pull_request: Path, github: FakeGitHub) -> None:
-    job = Job(pull_request, github.url, {})
+    # Every step succeeds when no risk is refused (dana's admin role fails FAIL_ON=high).
+    job = Job(pull_request, github.url, {"FAIL_ON": ""})
     for name in (
         "Fetch the base branch",
         "Validate the roster",
@@ -512,7 +525,10 @@ def test_review_of_a_pull_request_end_to_end(pull_request: Path, github: FakeGit
     assert posted["body"].startswith(comment.rstrip("\n"))
 
 
-@pytest.mark.parametrize(("fail_on", "status"), [("", 0), ("quota", 0), ("privilege", 1)])
+@pytest.mark.parametrize(
+    ("fail_on", "status"),
+    [("", 0), ("quota", 0), ("privilege", 1), ("high", 1), ("owner:high", 0)],
+)
 def test_fail_on_fails_the_plan_step_yet_the_summary_is_written(
     pull_request: Path, github: FakeGitHub, fail_on: str, status: int
 ) -> None:
@@ -532,7 +548,8 @@ def test_an_invalid_roster_fails_the_checks_and_still_gets_a_summary(
     roster = pull_request / "users.yaml"
     broken = "".join(f"  - {{name: team-{n}, owner: nobody-{n}}}\n" for n in range(12))
     roster.write_text(roster.read_text(encoding="utf-8") + broken, encoding="utf-8")
-    job = Job(pull_request, github.url, {})
+    # Without fail-on, only validate fails for an invalid pull request (with it, the plan too).
+    job = Job(pull_request, github.url, {"FAIL_ON": ""})
     assert job.run("Fetch the base branch").returncode == 0
 
     validate = job.run("Validate the roster")

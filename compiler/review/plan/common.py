@@ -162,3 +162,10 @@ def fact_sign(fact: Fact, status: Status) -> str:
     if fact.old is None:
         return "+"
     return "-" if fact.new is None else "~"
+
+
+ENGINE_TITLE = "Changes no roster change explains"
+ENGINE_WHY = (
+    "what the engine applies now (out/ and deploy/ at the base revision) against this compile "
+    "of the same roster: kfroster, its defaults or a committed file changed"
+)

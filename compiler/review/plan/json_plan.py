@@ -4,12 +4,14 @@
      "summary": {"users": {"added", "changed", "removed"}, "groups": {...}, "profiles": {...},
                  "objects": {"add", "change", "delete", "orphan"}, "changed": bool,
                  "risks": {"privilege": n, ..., "info": n}},
-     "risks": [{"kind", "severity", "subject", "message", "users"}],
+     "risks": [{"kind", "severity", "subject", "message", "users", "people": [{"name", "email"}]}],
      "changes": [{"type", "name", "status",
                   "facts": [{"path", "old", "new", "via", "shown" (an access granted only)}],
                   "objects": [key, ...]}],
      "objects": [{"action", "apiVersion", "group", "kind", "namespace", "name",
                   "fields": [{"path", "old", "new"}]}],
+     "engine": [the same shape as objects: changes no roster change explains],
+     "notes": [what the engine comparison could not read],
      "problems": [{"file", "line", "col", "rule", "message", "level", "path"}]}
 
 A field that is absent on one side of a change has no "old" (or no "new") key.
@@ -29,7 +31,9 @@ from compiler.review.plan.model import (
     Fact,
     FieldChange,
     ObjectChange,
+    People,
     Plan,
+    Risk,
     plain,
 )
 
@@ -70,6 +74,17 @@ def _object(change: ObjectChange) -> dict[str, Any]:
     }
 
 
+def _people(risk: Risk) -> list[dict[str, str]]:
+    """Return everyone a risk names, in its order, with their emails."""
+    found = {
+        person.label(): {"name": person.name, "email": person.email}
+        for part in risk.message
+        if isinstance(part, People)
+        for person in part.people
+    }
+    return list(found.values())
+
+
 def plan_data(plan: Plan) -> dict[str, Any]:
     """Return the plan as plain JSON-ready data."""
     risks: dict[str, int] = dict.fromkeys(RISK_KINDS, 0)
@@ -102,6 +117,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "subject": risk.subject,
                 "message": plain(risk.message),
                 "users": list(risk.users),
+                "people": _people(risk),
             }
             for risk in plan.risks
         ],
@@ -116,6 +132,8 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             for change in plan.changes
         ],
         "objects": [_object(change) for change in plan.objects],
+        "engine": [_object(change) for change in plan.engine],
+        "notes": list(plan.notes),
         "problems": [{**asdict(p), "path": list(p.path)} for p in plan.problems],
     }
 

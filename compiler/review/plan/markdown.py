@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 from compiler.problems import format_text
 from compiler.review.plan.common import (
+    ENGINE_TITLE,
+    ENGINE_WHY,
     fact_message,
     object_lines,
     shorten,
@@ -24,11 +26,13 @@ from compiler.review.plan.common import (
 )
 from compiler.review.plan.model import (
     Code,
+    Message,
     Part,
     Plan,
     Risk,
     RiskKind,
     SubjectChange,
+    people_parts,
     plain,
     summary_line,
 )
@@ -39,6 +43,7 @@ DEFAULT_MAX_CHARS = 65_536
 MIN_MAX_CHARS = 2_000
 
 _MAX_NAME = 120  # a side's name (a path, a git revision) in the title
+PEOPLE_PER_RISK = 8  # people a risk names in a comment; the job summary names everyone
 _MAX_LISTED = 5  # cut sections named in the closing note
 _ALERTS = (
     ("CAUTION", ("critical", "high")),
@@ -79,15 +84,30 @@ def prose(text: str) -> str:
     return _PROSE_SPECIALS.sub(r"\\\1", text)
 
 
-def inline(message: Iterable[Part]) -> str:
-    """Render a message as Markdown: roster values as code, prose escaped."""
-    return "".join(code(part.text) if isinstance(part, Code) else prose(part) for part in message)
+def inline(message: Iterable[Part], names: int | None = None, where: Message = ()) -> str:
+    """Render a message as Markdown: roster values as code, prose escaped.
+
+    A list of people names at most `names` of them (None: all), saying `where` the rest are.
+    """
+    return "".join(
+        code(part.text)
+        if isinstance(part, Code)
+        else prose(part)
+        if isinstance(part, str)
+        else inline(people_parts(part, names, where))
+        for part in message
+    )
 
 
 def in_html(message: Iterable[Part]) -> str:
     """Render a message inside raw HTML."""
     return "".join(
-        html_code(part.text) if isinstance(part, Code) else html.escape(part) for part in message
+        html_code(part.text)
+        if isinstance(part, Code)
+        else html.escape(part)
+        if isinstance(part, str)
+        else in_html(people_parts(part))
+        for part in message
     )
 
 
@@ -125,13 +145,13 @@ class _Writer:
         return kept
 
 
-def _risk_line(risk: Risk) -> str:
+def _risk_line(risk: Risk, names: int | None, where: Message) -> str:
     label: str = risk.kind
     if risk.severity == "critical":
         label += " · CRITICAL"
     elif risk.severity == "info":
         label += " (information)"
-    return f"> - **{label}** · {inline(risk.message)}\n"
+    return f"> - **{label}** · {inline(risk.message, names, where)}\n"
 
 
 def _cut_lines(count: int) -> str:
@@ -192,12 +212,17 @@ def render_markdown(
         _add_invalid(plan, writer, command)
     else:
         writer.add(f"**{summary_line(plan)}**\n\n")
-        shown_risks = _add_risks(plan, writer)
+        # A comment names a few people per risk (the rarest changes first); a job summary, all.
+        names = PEOPLE_PER_RISK if max_chars <= DEFAULT_MAX_CHARS else None
+        where: Message = ("the job summary of the check and ", Code(command), " name everyone")
+        shown_risks = _add_risks(plan, writer, names, where)
         shown = 0
         if shown_risks == len(plan.risks):
             _add_warnings(plan, writer)
+            _add_engine(plan, writer)
+            flags = _Flags(plan)
             for change in plan.changes:
-                if not _add_subject(plan, change, writer):
+                if not _add_subject(flags, change, writer):
                     break
                 shown += 1
         if shown_risks < len(plan.risks) or shown < len(plan.changes) or writer.cut_short:
@@ -214,11 +239,11 @@ def render_markdown(
     return text
 
 
-def _add_risks(plan: Plan, writer: _Writer) -> int:
+def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -> int:
     """Add the risks, one alert per severity group; return how many fit."""
     if not plan.risks:
         writer.add(
-            "✅ No risks: nobody gains privilege, no profile leaves, no owner changes, "
+            "✅ No risks: nobody gains privilege, no profile is added or leaves, no owner changes, "
             "no quota or limit is lowered, no setting changes.\n\n"
         )
         return 0
@@ -227,11 +252,11 @@ def _add_risks(plan: Plan, writer: _Writer) -> int:
         risks = [risk for risk in plan.risks if risk.severity in severities]
         if not risks:
             continue
-        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0])):
+        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0], names, where)):
             return shown
         shown += 1
         for risk in risks[1:]:
-            if not writer.add(_risk_line(risk)):
+            if not writer.add(_risk_line(risk, names, where)):
                 writer.add("\n")
                 return shown
             shown += 1
@@ -248,29 +273,53 @@ def _add_warnings(plan: Plan, writer: _Writer) -> None:
         _section(writer, summary, [], lines, "text")
 
 
+def _add_engine(plan: Plan, writer: _Writer) -> None:
+    if not plan.engine and not plan.notes:
+        return
+    count = len(plan.engine)
+    summary = f"⚠️ <b>{ENGINE_TITLE}</b>: {count} object{'' if count == 1 else 's'}"
+    body = [f"{prose(ENGINE_WHY)}."] + [f"- note: {code(note)}" for note in plan.notes]
+    lines = [f"{sign} {text}" for sign, text in object_lines(plan.engine)]
+    _section(writer, summary, body, lines, "diff")
+
+
 def _subject_name(change: SubjectChange) -> str:
     return plain(subject_title(change))
 
 
-def _subject_risks(plan: Plan, change: SubjectChange) -> list[RiskKind]:
-    """Return the kinds of blocking risk that concern a section, to flag it when collapsed."""
-    subject = f"{change.type} {change.name}"
-    kinds = set()
-    for risk in plan.risks:
-        if not risk.blocking:
-            continue
-        mine = risk.subject == subject or risk.subject.startswith(f"{change.type}.")
-        if mine or (change.type == "user" and change.name in risk.users):
-            kinds.add(risk.kind)
-    return sorted(kinds)
+class _Flags:
+    """The kinds of blocking risk that concern each section, to flag it when collapsed.
+
+    Indexed once per plan: a plan with thousands of people and risks looks each up.
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        self.by_subject: dict[str, set[RiskKind]] = {}
+        self.by_user: dict[str, set[RiskKind]] = {}
+        for risk in plan.risks:
+            if risk.blocking:
+                self.by_subject.setdefault(risk.subject, set()).add(risk.kind)
+                self.by_subject.setdefault(risk.subject.split(".", 1)[0] + ".", set()).add(
+                    risk.kind
+                )
+                for user in risk.users:
+                    self.by_user.setdefault(user, set()).add(risk.kind)
+
+    def of(self, change: SubjectChange) -> list[RiskKind]:
+        """Return the kinds that concern a section, sorted."""
+        kinds = set(self.by_subject.get(f"{change.type} {change.name}", ()))
+        kinds |= self.by_subject.get(f"{change.type}.", set())
+        if change.type == "user":
+            kinds |= self.by_user.get(change.name, set())
+        return sorted(kinds)
 
 
-def _add_subject(plan: Plan, change: SubjectChange, writer: _Writer) -> bool:
+def _add_subject(flags: _Flags, change: SubjectChange, writer: _Writer) -> bool:
     details = [f"<b>{in_html(subject_title(change))}</b>: {change.status}"]
     if change.objects:
         count = len(change.objects)
         details.append(f"{count} object{'' if count == 1 else 's'}")
-    kinds = _subject_risks(plan, change)
+    kinds = flags.of(change)
     if kinds:
         details.append("⚠️ " + ", ".join(kinds))
     body = [f"- {inline(fact_message(fact, change.status))}" for fact in change.facts]

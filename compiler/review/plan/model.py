@@ -22,13 +22,61 @@ class Code(NamedTuple):
     text: str
 
 
-Part = str | Code
+class Person(NamedTuple):
+    """Someone a risk names: the roster name, the email, and where their access comes from."""
+
+    name: str
+    email: str
+    via: tuple[str, ...] = ()  # "direct", "group:<name>": shown when the people differ in it
+
+    def label(self) -> str:
+        """Write the person as `name <email>`, or the email alone when it is no roster name."""
+        return f"{self.name} <{self.email}>" if self.name != self.email else self.email
+
+
+class People(NamedTuple):
+    """The people a risk names, rarest change first.
+
+    A renderer may show the first few and count the rest (a pull-request comment); plain
+    text and JSON name everyone.
+    """
+
+    people: tuple[Person, ...]
+
+
+Part = str | Code | People
 Message = tuple[Part, ...]
 
 
 def plain(message: Iterable[Part]) -> str:
-    """Join a message into plain text, roster values as they are."""
-    return "".join(part.text if isinstance(part, Code) else part for part in message)
+    """Join a message into plain text, roster values as they are, every person named."""
+    return "".join(
+        part.text
+        if isinstance(part, Code)
+        else part
+        if isinstance(part, str)
+        else plain(people_parts(part))
+        for part in message
+    )
+
+
+def people_parts(
+    people: People, limit: int | None = None, where: Sequence[Part] = ()
+) -> list[Part]:
+    """Spell out people as `a <a@x>, b <b@x> (through group g) and 3 more`.
+
+    At most `limit` are named (None: everyone); `where` says where the rest are listed.
+    """
+    items: list[list[Part]] = []
+    for person in people.people:
+        item: list[Part] = [Code(person.label())]
+        if person.via:
+            item += [" (", *via_phrase(person.via), ")"]
+        items.append(item)
+    parts = enumeration(items, len(items) if limit is None else limit)
+    if limit is not None and len(items) > limit and where:
+        parts += [" (", *where, ")"]
+    return parts
 
 
 def listing(values: Sequence[str], limit: int = 8) -> list[Part]:
@@ -47,7 +95,7 @@ def enumeration(items: Sequence[Sequence[Part]], limit: int = 8) -> list[Part]:
             parts.append(" and " if last else ", ")
         parts.extend(item)
     if rest:
-        parts.append(f" and {rest} more")
+        parts.append(f" and {rest:,} more")
     return parts
 
 
@@ -65,11 +113,52 @@ def via_phrase(via: Sequence[str]) -> list[Part]:
 RiskKind = Literal["privilege", "data", "owner", "quota", "settings"]
 RISK_KINDS: tuple[RiskKind, ...] = ("privilege", "data", "owner", "quota", "settings")
 
-# critical: someone becomes a cluster administrator; high: anything else a privileged
-# reviewer must approve (privilege, data, owner); warning: quota and settings; info:
-# privilege lost, reported so a reviewer sees who loses access, never a reason to fail.
+# critical: someone becomes a cluster administrator; high: what a privileged reviewer must
+# approve (access gained, a cloud identity, data at stake, an owner change, a namespace that
+# may already hold data); warning: what a routine change brings (a new profile, a quota, a
+# setting); info: privilege lost, reported so a reviewer sees who loses access, never a
+# reason to fail. Most severe first.
 Severity = Literal["critical", "high", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "warning", "info")
+# What `--fail-on` recommends: routine onboarding passes, HIGH and CRITICAL risks fail.
+RECOMMENDED_FAIL_ON = "high"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One `--fail-on` entry: risks of a kind (None: any kind) at a severity or above."""
+
+    kind: RiskKind | None
+    severity: Severity
+
+    def catches(self, risk: Risk) -> bool:
+        """Tell whether this entry fails on the risk."""
+        at_least = SEVERITIES.index(risk.severity) <= SEVERITIES.index(self.severity)
+        return (self.kind is None or risk.kind == self.kind) and at_least
+
+
+def parse_fail_on(text: str) -> tuple[Threshold, ...]:
+    """Read `--fail-on`: comma-separated `kind`, `kind:severity` or `severity`, any case.
+
+    A kind alone fails on its warnings and above (information never fails a check);
+    `owner:high` on HIGH and CRITICAL owner risks; `high` on HIGH and CRITICAL of any kind.
+    Raise ValueError, saying what is accepted, for anything else.
+    """
+    thresholds: list[Threshold] = []
+    entries = [entry.strip().lower() for entry in text.split(",")]
+    for entry in entries:
+        kind, colon, severity = entry.partition(":")
+        if entry in SEVERITIES:
+            kind, severity = "", entry
+        elif not colon:
+            severity = "warning"
+        if (kind and kind not in RISK_KINDS) or severity not in SEVERITIES[:-1] or not entry:
+            raise ValueError(
+                f"unknown risk threshold {entry!r}; give a kind ({', '.join(RISK_KINDS)}), "
+                f"kind:severity or a severity ({', '.join(SEVERITIES[:-1])}; info never fails)"
+            )
+        thresholds.append(Threshold(kind or None, severity))
+    return tuple(thresholds)
 
 
 @dataclass(frozen=True)
@@ -187,6 +276,10 @@ class Plan:
     # The head's warnings; or, when a side is invalid, that side's problems.
     problems: tuple[Problem, ...] = ()
     invalid: tuple[str, ...] = ()  # the names of the sides that failed validation
+    # What the engine applies now (out/, deploy/ at the base) against this compile: object
+    # changes no roster change explains (another kfroster, other defaults, a file edited).
+    engine: tuple[ObjectChange, ...] = ()
+    notes: tuple[str, ...] = ()  # what the comparison could not read
 
     @property
     def valid(self) -> bool:
@@ -196,7 +289,7 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         """Tell whether anything changes: a roster section, a subject or an object."""
-        return bool(self.changes or self.objects)
+        return bool(self.changes or self.objects or self.engine)
 
     def count(self, subject_type: SubjectType, status: Status) -> int:
         """Count the subjects of a type with a status (users added, profiles removed...)."""
@@ -211,6 +304,10 @@ class Plan:
         present = {risk.kind for risk in self.risks if risk.blocking}
         return tuple(kind for kind in RISK_KINDS if kind in present)
 
+    def failing(self, thresholds: Sequence[Threshold]) -> tuple[Risk, ...]:
+        """Return the risks that one of the `--fail-on` thresholds fails on."""
+        return tuple(r for r in self.risks if any(t.catches(r) for t in thresholds))
+
 
 def summary_line(plan: Plan) -> str:
     """Write the plan's one-line summary, in roster terms first, then objects."""
@@ -221,7 +318,12 @@ def summary_line(plan: Plan) -> str:
         f"{plan.count('profile', 'changed')} changed, {plan.count('profile', 'removed')} removed"
         f" · {_count(plan.count_objects('add'), 'object')} to add, "
         f"{plan.count_objects('change')} to change, {plan.count_objects('delete')} to delete"
-        + (f", {orphans} to leave in place." if (orphans := plan.count_objects("orphan")) else ".")
+        + (f", {orphans} to leave in place" if (orphans := plan.count_objects("orphan")) else "")
+        + (
+            f" · {_count(len(plan.engine), 'object')} no roster change explains."
+            if plan.engine
+            else "."
+        )
     )
 
 

@@ -10,6 +10,8 @@ import textwrap
 from collections.abc import Iterable
 
 from compiler.review.plan.common import (
+    ENGINE_TITLE,
+    ENGINE_WHY,
     STATUS_SIGNS,
     fact_message,
     fact_sign,
@@ -17,7 +19,7 @@ from compiler.review.plan.common import (
     subject_title,
     visible,
 )
-from compiler.review.plan.model import Code, Part, Plan, Severity, summary_line
+from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
 
 _SIGN_STYLES = {"+": ("green",), "-": ("red",), "~": ("yellow",), "=": ("dim",)}
@@ -30,7 +32,14 @@ _SEVERITY_STYLES: dict[Severity, tuple[str, ...]] = {
 
 
 def _plain(message: Iterable[Part]) -> str:
-    return "".join(visible(part.text) if isinstance(part, Code) else part for part in message)
+    return "".join(
+        visible(part.text)
+        if isinstance(part, Code)
+        else part
+        if isinstance(part, str)
+        else _plain(people_parts(part))
+        for part in message
+    )
 
 
 def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
@@ -48,6 +57,7 @@ def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
     if warnings:
         noun = "warning" if warnings == 1 else "warnings"
         lines += [f"{visible(plan.head)} has {warnings} validation {noun} (printed on stderr).", ""]
+    lines += _engine(plan, palette)
     for change in plan.changes:
         title = f"{STATUS_SIGNS[change.status]} {_plain(subject_title(change))}: {change.status}"
         lines.append(palette.bold(title))
@@ -62,6 +72,20 @@ def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
     if not plan.has_changes:
         lines.append("No changes.")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _engine(plan: Plan, palette: Palette) -> list[str]:
+    """List the object changes no roster change explains, and what could not be compared."""
+    if not plan.engine and not plan.notes:
+        return []
+    count = len(plan.engine)
+    lines = [
+        palette.bold(f"{ENGINE_TITLE} ({count} object{'' if count == 1 else 's'}): {ENGINE_WHY}")
+    ]
+    for sign, text in object_lines(plan.engine):
+        lines.append(palette.paint(f"    {sign} {text}", *_SIGN_STYLES[sign]))
+    lines += [f"  note: {visible(note)}" for note in plan.notes]
+    return [*lines, ""]
 
 
 def _risks(plan: Plan, palette: Palette) -> list[str]:

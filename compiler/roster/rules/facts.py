@@ -26,6 +26,13 @@ class Facts:
 
     parsed: Parsed
     index: RosterIndex
+    # The objects the roster compiles to, counted up to one past policy.maxObjects.
+    objects: int = 0
+
+    @property
+    def too_many_objects(self) -> bool:
+        """Tell whether the roster compiles to more objects than policy.maxObjects allows."""
+        return self.objects > self.parsed.roster.policy.max_objects
 
 
 Rule = Callable[[Facts], Iterator[Finding]]

@@ -4,30 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from compiler.model import names
+from compiler.model import mesh, names, namespaces
 from compiler.model.resolve import grants
 from compiler.problems import path_text, quoted
 from compiler.roster.rules.facts import Facts, Finding
-
-RESERVED_NAMESPACES = frozenset(
-    {
-        "argocd",
-        "auth",
-        "cert-manager",
-        "default",
-        "flux-system",
-        "istio-system",
-        "knative-eventing",
-        "knative-serving",
-        "kubeflow",
-        "kubeflow-system",
-        "notebook-controller-system",
-        "oauth2-proxy",
-        "tensorboard-controller-system",
-    }
-)
-
-RESERVED_PREFIX = "kube-"
 
 # Label prefixes the Kubernetes project keeps for itself, and kfroster's own labels.
 _KUBERNETES_LABEL_PREFIXES = frozenset({"kubernetes.io", "k8s.io"})
@@ -36,26 +16,54 @@ _KFROSTER_LABELS = frozenset({"app.kubernetes.io/managed-by"})  # see render/com
 
 
 def reserved_namespace(facts: Facts) -> Iterator[Finding]:
-    """A profile would take over a system namespace.
+    """A profile would take over a namespace that cluster software runs in.
+
+    Names like `monitoring` or `vault-system` may be taken on purpose, by listing them in
+    policy.allowNamespaces; Kubernetes', Kubeflow's, Istio's and the engines' never.
 
     profiles:
       - {name: kube-system, owner: alice}
     """
     parsed = facts.parsed
-    extra = set(parsed.roster.policy.reserved_namespaces)
+    policy = parsed.roster.policy
+    extra, allowed = set(policy.reserved_namespaces), set(policy.allow_namespaces)
     for profile in parsed.roster.profiles:
         name = profile.name
-        if name in RESERVED_NAMESPACES or name.startswith(RESERVED_PREFIX):
+        reserved = namespaces.reservation(name)
+        if reserved == "system":
             yield Finding(
                 parsed.path_of(profile, "name"),
                 f"profile name {name!r} is a reserved system namespace; a profile there would "
                 "hand it to one user; choose another name",
+            )
+        elif reserved == "platform" and name not in allowed:
+            yield Finding(
+                parsed.path_of(profile, "name"),
+                f"profile name {name!r} is a namespace that cluster software runs in (reserved "
+                "by default); a profile there would hand it, with everything in it, to one "
+                "user; choose another name, or list it in policy.allowNamespaces if this "
+                "profile is meant to take it",
             )
         elif name in extra:
             yield Finding(
                 parsed.path_of(profile, "name"),
                 f"profile name {name!r} is listed in policy.reservedNamespaces; choose another "
                 "name",
+            )
+    for position, name in enumerate(policy.allow_namespaces):
+        path = ("policy", "allowNamespaces", position)
+        reserved = namespaces.reservation(name)
+        if reserved == "system":
+            yield Finding(
+                path,
+                f"policy.allowNamespaces cannot allow {name!r}: it is a system namespace, "
+                "never a profile; remove it",
+            )
+        elif reserved is None:
+            yield Finding(
+                path,
+                f"policy.allowNamespaces lists {name!r}, which is not reserved; remove it",
+                "warning",
             )
 
 
@@ -127,8 +135,11 @@ def name_too_long(facts: Facts) -> Iterator[Finding]:
 def namespace_label(facts: Facts) -> Iterator[Finding]:
     """A namespace label is Kubernetes' or kfroster's own, or weakens every profile's namespace.
 
+    Leaving out `istio-injection: enabled` is warned like writing `disabled`, unless the
+    namespaces are in Istio's ambient mode.
+
     settings:
-      namespaceLabels: {pod-security.kubernetes.io/enforce: privileged}
+      namespaceLabels: {istio-injection: enabled, pod-security.kubernetes.io/enforce: privileged}
     """
     parsed = facts.parsed
     path = ("settings", "namespaceLabels")
@@ -156,12 +167,17 @@ def namespace_label(facts: Facts) -> Iterator[Finding]:
                 "namespace run privileged, with full access to their node; remove the label, "
                 "or use baseline or restricted",
             )
-        elif key == "istio-injection" and value == "disabled":
-            yield Finding(
-                (*path, key),
-                f"{path_text((*path, key))}: disabled leaves the pods of every profile "
-                "namespace without an Istio sidecar, so the AuthorizationPolicies that limit "
-                "who reaches a profile are not enforced at its pods; remove the label unless "
-                "the mesh enforces them another way (ambient mode)",
-                "warning",
-            )
+    labels = parsed.roster.settings.namespace_labels
+    if not mesh.enforced(labels):
+        # Writing `disabled` and leaving the label out do the same: no sidecar.
+        written = labels.get(mesh.INJECTION_LABEL)
+        where = (*path, mesh.INJECTION_LABEL) if written is not None else path
+        what = written if written is not None else f"leaving out {mesh.INJECTION_LABEL}: enabled"
+        yield Finding(
+            where,
+            f"{path_text(where)}: {what} leaves the pods of every profile namespace without "
+            "an Istio sidecar, so the AuthorizationPolicies that limit who reaches a profile "
+            f"are not enforced at its pods; set {mesh.INJECTION_LABEL}: enabled, unless the "
+            f"namespaces are in ambient mode ({mesh.DATAPLANE_MODE_LABEL}: {mesh.AMBIENT})",
+            "warning",
+        )

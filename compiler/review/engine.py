@@ -1,0 +1,194 @@
+"""What the GitOps engine applies before and after, beyond what the roster change explains.
+
+`diff --base` compiles both rosters with the kfroster that runs, so a new kfroster or
+new defaults that change out/ would plan "No changes" while the committed out/ changes.
+Here the committed out/ at the base revision (what the engine applies now) is compared
+with this kfroster's compile of the same base roster, and the committed deploy/ at the
+base with the working tree's. Whatever differs is a change no roster change explains:
+its objects are listed in a section of their own and judged like any other change.
+Files whose bytes agree (compared by git object id) are not even read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from compiler import pipeline
+from compiler.importer.read import ClusterInputInvalid, read_objects
+from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.roster import Roster
+from compiler.render import render_all
+from compiler.review import gitrev
+from compiler.review.compare import View, compare, diff_objects
+from compiler.review.plan.common import format_path
+from compiler.review.plan.model import Code, Message, ObjectChange, Part, Risk, Severity
+from compiler.review.risks import assess
+from compiler.yamlio import emitter
+
+# Files GitOps engines read as manifests (Flux: .yaml/.yml; Argo CD also .json).
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+# Fields that differ between the Kustomizations of two apply units and mean nothing else.
+_UNIT_FIELDS = (("metadata", "name"), ("spec", "path"))
+
+
+@dataclass(frozen=True)
+class EngineChange:
+    """Object changes that come from no roster change, their risks, and what could not be read."""
+
+    objects: tuple[ObjectChange, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def blob_id(content: bytes) -> str:
+    """Return git's object id of file content, to compare with a committed file unread."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
+
+
+@pipeline.cycle_collection_paused()
+def engine_change(
+    roster: Roster, roster_name: str, ref: str, out: Path, deploy: Path
+) -> EngineChange:
+    """Compare what the engine applies at `ref` with this compile, for out/ and deploy/."""
+    notes: list[str] = []
+    objects, risks = _out_change(roster, roster_name, ref, out, notes)
+    deploy_objects, deploy_risks = _deploy_change(ref, deploy, out, notes)
+    prefix: Message = (f"{out.name}/ at ", Code(ref), " against this compile: ")
+    judged = tuple(replace(risk, message=(*prefix, *risk.message)) for risk in risks)
+    return EngineChange(
+        tuple(sorted((*objects, *deploy_objects), key=lambda change: change.key)),
+        (*judged, *deploy_risks),
+        tuple(notes),
+    )
+
+
+def _read(
+    tree: gitrev.Tree, paths: list[str], where: str, notes: list[str]
+) -> dict[ResourceKey, Manifest]:
+    """Parse committed manifest files into objects; note what cannot be read as manifests."""
+    found: dict[ResourceKey, Manifest] = {}
+    for path, content in tree.read(paths).items():
+        entry = tree.entries[path]
+        if content is None or entry.mode not in ("100644", "100755"):
+            notes.append(f"{where}/{path} at the base is no file (mode {entry.mode}): not compared")
+            continue
+        try:
+            for obj in read_objects(content, f"{where}/{path}"):
+                found[obj.key] = obj.body
+        except ClusterInputInvalid as err:
+            notes.append(f"{where}/{path} at the base is no manifest ({err.problems[0].message})")
+    return found
+
+
+def _out_change(
+    roster: Roster, roster_name: str, ref: str, out: Path, notes: list[str]
+) -> tuple[tuple[ObjectChange, ...], tuple[Risk, ...]]:
+    committed = gitrev.tree_at(out, ref)
+    if committed is None:
+        if out.is_dir():
+            notes.append(f"{out}/ does not exist at {ref}: the engine applies nothing of it yet")
+        return (), ()
+    manifests = render_all(roster)
+    texts = {
+        path: emitter.dumps_file(found, roster_name).encode() for path, found in manifests.items()
+    }
+    paths = sorted(
+        path
+        for path in committed.entries.keys() | texts.keys()
+        if (committed.entries[path].object_id if path in committed.entries else None)
+        != (blob_id(texts[path]) if path in texts else None)
+    )
+    if not paths:
+        return (), ()
+    before = _read(committed, [p for p in paths if p in committed.entries], out.name, notes)
+    after = {key_of(m): m for path in paths for m in manifests.get(path, ())}
+    comparison = compare(View(roster, before), View(roster, after))
+    return comparison.objects, assess(comparison)
+
+
+def _manifest_files(directory: Path) -> Iterator[Path]:
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.suffix in _MANIFEST_SUFFIXES:
+            yield path
+
+
+def _deploy_change(
+    ref: str, deploy: Path, out: Path, notes: list[str]
+) -> tuple[tuple[ObjectChange, ...], tuple[Risk, ...]]:
+    committed = gitrev.tree_at(deploy, ref)
+    if committed is None and not deploy.is_dir():
+        return (), ()
+    before: dict[ResourceKey, Manifest] = {}
+    if committed is not None:
+        paths = [p for p in committed.entries if p.endswith(_MANIFEST_SUFFIXES)]
+        before = _read(committed, paths, deploy.name, notes)
+    after: dict[ResourceKey, Manifest] = {}
+    for path in _manifest_files(deploy) if deploy.is_dir() else ():
+        try:
+            after.update((obj.key, obj.body) for obj in read_objects(path.read_bytes(), str(path)))
+        except ClusterInputInvalid as err:
+            notes.append(f"{path} is no manifest ({err.problems[0].message})")
+    changes = diff_objects(before, after)
+    return changes, tuple(_deploy_risk(change, before, after, out) for change in changes)
+
+
+def _unit_shape(manifest: Manifest) -> Manifest:
+    """A Kustomization without what tells one apply unit's from another's."""
+    shape = {
+        **manifest,
+        "metadata": dict(manifest.get("metadata") or {}),
+        "spec": dict(manifest.get("spec") or {}),
+    }
+    for section, field in _UNIT_FIELDS:
+        shape[section].pop(field, None)
+    return shape
+
+
+def _is_unit(manifest: Manifest, before: Mapping[ResourceKey, Manifest], out: Path) -> bool:
+    """Tell whether a new Kustomization only points at another apply unit of out/."""
+    path = str((manifest.get("spec") or {}).get("path", "")).removeprefix("./")
+    inside = path == out.name or path.startswith(f"{out.name}/")
+    shape = _unit_shape(manifest)
+    similar = any(
+        key.kind == manifest.get("kind") and _unit_shape(other) == shape
+        for key, other in before.items()
+    )
+    return inside and similar and manifest.get("kind") == "Kustomization"
+
+
+def _deploy_risk(
+    change: ObjectChange,
+    before: Mapping[ResourceKey, Manifest],
+    after: Mapping[ResourceKey, Manifest],
+    out: Path,
+) -> Risk:
+    verb = {"add": "adds", "change": "changes"}.get(change.action, "removes")
+    what: list[Part] = [f"deploy/ {verb} ", Code(change.key.describe())]
+    subject = f"deploy {change.key.describe()}"
+    if change.action in ("delete", "orphan"):
+        message: Message = (
+            *what,
+            ": the engine stops applying what it points at, and with prune on deletes what it "
+            "applied (Namespaces and Profiles are protected from pruning)",
+        )
+        return Risk("settings", "warning", subject, message)
+    manifest = after[change.key]
+    if change.action == "add" and _is_unit(manifest, before, out):
+        message = (
+            *what,
+            ": the engine applies one more apply unit of out/, which compile --check reads",
+        )
+        return Risk("settings", "warning", subject, message)
+    fields = [format_path(field.path) for field in change.fields][:5]
+    detail: list[Part] = [" (", ", ".join(fields), ")"] if fields else []
+    severity: Severity = "high"
+    message = (
+        *what,
+        *detail,
+        ": it changes what the engine applies, or from where; no roster review reads content "
+        "it points at outside out/, and patches it carries change every object it applies",
+    )
+    return Risk("privilege", severity, subject, message)
