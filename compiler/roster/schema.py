@@ -15,8 +15,9 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from compiler.model import characters, roster
-from compiler.problems import Problem, path_text, quoted
+from compiler.problems import Problem, path_text
 from compiler.roster.source import Source
+from compiler.text import clip, quote
 
 SCHEMA_PATH = "schemas/users.schema.json"
 SCHEMA_ID = "https://kfroster.dev/schemas/users.schema.json"
@@ -185,11 +186,10 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return quoted(value)
+        return quote(value)
     if isinstance(value, float):
         return f"the number {value!r}"
-    text = str(value)
-    return f"the number {text if len(text) <= 40 else text[:37] + '...'}"
+    return f"the number {clip(str(value), 40)}"
 
 
 class Locate(Protocol):
@@ -262,7 +262,7 @@ def _character_reason(rule: str, value: str) -> str | None:
     if not value:
         return "is empty"
     if rule in _LOWER_CASE_FORMATS and value != value.lower():
-        return f"has upper-case letters; write {quoted(value.lower())}"
+        return f"has upper-case letters; write {quote(value.lower())}"
     allowed = _ALLOWED_CHARS.get(rule)
     if allowed is not None:
         odd = next((char for char in value if char not in allowed), None)
@@ -301,14 +301,13 @@ def _domain_reason(_rule: str, domain: str) -> str | None:
 def _domain_parts_reason(domain: str) -> str | None:
     if "." not in domain:
         return (
-            f"has the domain {quoted(domain)} without a '.'; write the full domain, "
-            "like example.com"
+            f"has the domain {quote(domain)} without a '.'; write the full domain, like example.com"
         )
     for part in domain.split("."):
         if not part:
             return "has a domain with an empty part (a '.' at either end, or '..'); remove it"
         if part[0] == "-" or part[-1] == "-":
-            return f"has the domain part {quoted(part)}, which starts or ends with '-'"
+            return f"has the domain part {quote(part)}, which starts or ends with '-'"
         if len(part) > 63:
             return f"has a domain part {len(part)} characters long; at most 63 are allowed"
     return None
@@ -331,7 +330,7 @@ def _label_key_reason(rule: str, key: str) -> str | None:
     if slash and not name:
         return "has nothing after the '/'"
     if slash and prefix != prefix.lower():
-        return f"has upper-case letters in its prefix; write {quoted(prefix.lower())}"
+        return f"has upper-case letters in its prefix; write {quote(prefix.lower())}"
     return _character_reason(rule, key)
 
 
@@ -366,7 +365,7 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
         else:
             rule, meaning = "too-long", f"at most {value} characters long"
         reason = _pattern_reason(rule, key) if validator == "pattern" else "; shorten it"
-        message = f"key {quoted(key)} in {where} must be {meaning}{reason}"
+        message = f"key {quote(key)} in {where} must be {meaning}{reason}"
         yield at(rule, message, (*path, key), key=True)
         return
     if validator == "additionalProperties" and schema.get("additionalProperties") is False:
@@ -376,7 +375,7 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
             fix = f"did you mean {hint[0]!r}?" if hint else "remove it"
             yield at(
                 "unknown-key",
-                f"unknown key {quoted(unknown)} in {where}; {fix} (allowed: {', '.join(allowed)})",
+                f"unknown key {quote(unknown)} in {where}; {fix} (allowed: {', '.join(allowed)})",
                 (*path, unknown),
                 key=True,
             )

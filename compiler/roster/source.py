@@ -36,6 +36,7 @@ from ruamel.yaml.events import (
 )
 
 from compiler.problems import Problem, RosterInvalid
+from compiler.text import excerpt
 
 try:
     # cyaml re-exports the extension's parser without declaring it.
@@ -367,7 +368,7 @@ def _build(text: str, report: _Report) -> _Builder:
         except YAMLError as err:
             # Not expected: what the reader refuses was checked before parsing.
             failed = True
-            report.add("yaml-syntax", (1, 1), f"YAML error: {_clean(str(err), 200)}")
+            report.add("yaml-syntax", (1, 1), f"YAML error: {excerpt(str(err), 200)}")
     if not failed and (builder.documents == 0 or (builder.documents == 1 and builder.empty)):
         report.add(
             "yaml-empty",
@@ -483,7 +484,7 @@ class _Builder:
         self.report.add(
             "yaml-alias",
             _at(event),
-            f"the alias *{_clean(event.anchor)} is not allowed: aliases hide what a "
+            f"the alias *{excerpt(event.anchor, 40)} is not allowed: aliases hide what a "
             "roster says and can blow up in size; write the value out in full",
         )
         self.empty = False
@@ -547,7 +548,7 @@ def _add_key(frame: _Frame, key: str, event: ScalarEvent, report: _Report) -> No
     report.add(
         "yaml-duplicate-key",
         _at(event),
-        f"the key '{_clean(key)}' is already used on line {first.line + 1} of this mapping; "
+        f"the key '{excerpt(key, 40)}' is already used on line {first.line + 1} of this mapping; "
         "remove one of them or merge their values",
     )
     frame.key = _NO_KEY
@@ -589,19 +590,13 @@ def _start(located: _Located) -> Position:
     return _mark_position(located.start if isinstance(located, _Frame) else located)
 
 
-def _clean(text: str, limit: int = 40) -> str:
-    """Shorten text from the roster for a message: one line, no invisible characters."""
-    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:limit])
-    return shown + "…" if len(text) > limit else shown
-
-
 def _refuse_properties(event: ScalarEvent | CollectionStartEvent, report: _Report) -> None:
     if event.anchor is not None:
         report.add(
             "yaml-anchor",
             _at(event),
-            f"the anchor &{_clean(event.anchor)} is not allowed: anchors and aliases hide what "
-            "a roster says; write every value out in full",
+            f"the anchor &{excerpt(event.anchor, 40)} is not allowed: anchors and aliases hide "
+            "what a roster says; write every value out in full",
         )
     tag = event.tag
     if tag is not None:
@@ -609,7 +604,7 @@ def _refuse_properties(event: ScalarEvent | CollectionStartEvent, report: _Repor
         report.add(
             "yaml-tag",
             _at(event),
-            f"the tag {_clean(shown)} is not allowed: a roster is plain data and needs no "
+            f"the tag {excerpt(shown, 40)} is not allowed: a roster is plain data and needs no "
             "YAML tags; remove it (and put the value in quotes if it must stay text)",
         )
 
@@ -638,7 +633,7 @@ def _refuse_depth(event: Event, report: _Report) -> None:
 
 def _refuse_syntax(err: MarkedYAMLError, text: str, report: _Report) -> None:
     mark = err.problem_mark or err.context_mark
-    problem = _clean((err.problem or err.context or "invalid YAML").strip(), 200)
+    problem = excerpt((err.problem or err.context or "invalid YAML").strip(), 200)
     message = f"YAML syntax error: {problem}"
     if mark is None:
         report.add("yaml-syntax", (1, 1), f"{message}; {_DEFAULT_SYNTAX_HINT}")
