@@ -508,6 +508,7 @@ def import_(
 ) -> None:
     """Write the roster that grants what a running cluster grants; report what it cannot."""
     from compiler import importer
+    from compiler.output.files import write_atomically
     from compiler.problems import CompilerError
 
     to_stdout = str(output) == "-"
@@ -522,7 +523,7 @@ def import_(
         else:
             importer.write_roster(output, imported.text, force=force)
         if report is not None:
-            report.write_text(importer.report_json(imported), encoding="utf-8")
+            write_atomically(report, importer.report_json(imported))
     except importer.ClusterInputInvalid as err:
         _report(err.problems, Format.TEXT)
         _say("nothing written: give kfroster import what kubectl printed")

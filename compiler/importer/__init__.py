@@ -43,6 +43,7 @@ from compiler.importer.switch import Change, SwitchOver, compiled_manifests, pro
 from compiler.model.keys import ResourceKey
 from compiler.model.roster import Roster
 from compiler.problems import CompilerError, Problem, format_text
+from compiler.symlinks import WRITE_SYMLINK_FIX, refuse_symlinks
 
 __all__ = [
     "INPUT_RULES",
@@ -284,6 +285,7 @@ def _problem_dict(problem: Problem) -> dict[str, Any]:
 
 def write_roster(path: Path, text: str, *, force: bool) -> None:
     """Write users.yaml; without force, never replace a file (even one made meanwhile)."""
+    refuse_symlinks(path, "the roster to write", WRITE_SYMLINK_FIX)
     data = text.encode("utf-8")
     if not force:
         with path.open("xb") as file:

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from compiler.symlinks import WRITE_SYMLINK_FIX, refuse_symlinks
+
 
 def _mode_for(path: Path) -> int:
     """Keep an existing file's mode; give a new one what open() would (0o666 less umask)."""
@@ -19,6 +21,7 @@ def _mode_for(path: Path) -> int:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write text to path through a temporary file and a rename: readers never see half."""
+    refuse_symlinks(path, "the file to write", WRITE_SYMLINK_FIX)
     directory = path.parent if str(path.parent) else Path()
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:

@@ -21,6 +21,8 @@ from compiler import pipeline
 from compiler.output import deploy
 from compiler.problems import CompilerError
 from compiler.roster.schema import dumps_schema
+from compiler.symlinks import find_symlink
+from compiler.text import visible
 
 ROSTER = "users.yaml"
 SCHEMA = "schemas/users.schema.json"
@@ -234,7 +236,10 @@ def plan(files: dict[str, str], root: Path) -> Plan:
     for relative in sorted(files):
         target = root / relative
         parent = _non_directory_parent(root, relative)
-        if parent is not None:
+        link = find_symlink(target, inside=root)
+        if link is not None:
+            blocked.append((relative, f"{visible(str(link))} is a symlink"))
+        elif parent is not None:
             blocked.append((relative, f"{parent} is not a directory"))
         elif target.is_symlink() or target.exists():
             if target.is_dir() and not target.is_symlink():

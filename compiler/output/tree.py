@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from compiler.problems import CompilerError
+from compiler.symlinks import SymlinkRefused, refuse_symlinks
+from compiler.text import visible
 from compiler.yamlio.emitter import GENERATED_MARK
 
 if sys.platform != "win32":
@@ -102,7 +104,13 @@ def _encode(files: Mapping[str, str]) -> dict[str, bytes]:
 def _check_out_dir(out_dir: Path) -> None:
     # Paths stay as given (relative to the working directory), so messages read like the input.
     if out_dir.name in ("", ".", ".."):
-        raise OutDirError(f"{out_dir}: name the output directory itself, e.g. out")
+        raise OutDirError(f"{visible(str(out_dir))}: name the output directory itself, e.g. out")
+    try:
+        refuse_symlinks(
+            out_dir, "the output directory", "kfroster writes only into a real directory"
+        )
+    except SymlinkRefused as err:
+        raise OutDirError(str(err)) from None
 
 
 def _sibling(out_dir: Path, role: str) -> Path:

@@ -176,7 +176,8 @@ def _type_fix(path: Sequence[str | int], expected: Any, instance: Any) -> str:
     return ""
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, *, quoting: bool = True) -> str:
+    """Describe a value for a message; quote text only when quoting (never the whole file)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -186,7 +187,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return quote(value)
+        return quote(value) if quoting else "text"
+    if not quoting:
+        return "a number"
     if isinstance(value, float):
         return f"the number {value!r}"
     return f"the number {clip(str(value), 40)}"
@@ -388,7 +391,10 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
         if "enum" in schema or "const" in schema:
             return  # the enum's own problem names the allowed values already
         fix = _type_fix(path, value, instance)
-        yield at("type", f"{where} must be {_types(value)}, not {_describe(instance)}{fix}")
+        # A whole file that is no mapping is likely no roster at all (a credential, a key):
+        # its text is not repeated into a log.
+        shown = _describe(instance, quoting=bool(path))
+        yield at("type", f"{where} must be {_types(value)}, not {shown}{fix}")
     elif validator in ("enum", "const"):
         options = value if validator == "enum" else [value]
         wanted = str(options[0]) if len(options) == 1 else "one of " + ", ".join(map(str, options))

@@ -36,6 +36,7 @@ from ruamel.yaml.events import (
 )
 
 from compiler.problems import Problem, RosterInvalid
+from compiler.symlinks import SymlinkRefused, find_symlink
 from compiler.text import excerpt
 
 try:
@@ -45,6 +46,10 @@ except ImportError:  # no ruamel.yaml.clib (e.g. PyPy): same events, about 20x s
     CParser = None
 
 MAX_ROSTER_BYTES: Final = 40 * 1024 * 1024
+ROSTER_SYMLINK_FIX: Final = (
+    "kfroster reads a roster only from a real file, so that the checks and the plan read "
+    "the same one: commit the roster itself in its place"
+)
 MAX_DEPTH: Final = 32
 # A rule that fires again and again (a file full of NULs, a page of aliases) is
 # listed this many times, then summed up in one more problem.
@@ -206,8 +211,13 @@ class Source:
 def load(path: Path, name: str | None = None) -> Source:
     """Read and parse the roster file at path."""
     shown = str(path) if name is None else name
+    link = find_symlink(path)
+    if link is not None:
+        refused = SymlinkRefused(path, link, "the roster", ROSTER_SYMLINK_FIX)
+        raise RosterInvalid([Problem(shown, 1, 1, "file-symlink", refused.reason)])
     try:
-        with path.open("rb") as stream:
+        # O_NOFOLLOW: a roster swapped for a symlink since the check above is not read.
+        with open(path, "rb", opener=_open_no_follow) as stream:
             # Refuse by size before reading, and never read more than one byte
             # past the limit, in case the file grows or is a device.
             size = os.fstat(stream.fileno()).st_size
@@ -219,6 +229,10 @@ def load(path: Path, name: str | None = None) -> Source:
         message = f"cannot read the roster: {reason}; check the path and the file's permissions"
         raise RosterInvalid([Problem(shown, 1, 1, "file-unreadable", message)]) from None
     return loads(content, shown)
+
+
+def _open_no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
 def loads(content: str | bytes, name: str) -> Source:

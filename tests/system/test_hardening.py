@@ -1,0 +1,184 @@
+"""Issue 12, items 1, 2, 6 and 7, attacked the way a pull-request author would attack them.
+
+Each test builds a real git repository (branches, tags, a submodule where the attack needs
+one), makes the pull request the issue describes, and runs kfroster on it as CI does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from compiler import pipeline
+from compiler.output import tree
+from tests.conftest import CASES, REPO, invoke
+
+ADMIN_ROSTER = CASES / "cluster-roles" / "users.yaml"
+GIT_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "Mallory",
+    "GIT_AUTHOR_EMAIL": "mallory@example.com",
+    "GIT_COMMITTER_NAME": "Mallory",
+    "GIT_COMMITTER_EMAIL": "mallory@example.com",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in repo with a fixed identity and no user configuration; return stdout."""
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    return done.stdout
+
+
+def compile_out(roster: Path, out: Path) -> None:
+    """Write out/ as `kfroster compile` would for roster (its file name goes in the header)."""
+    tree.write_tree(pipeline.compile_roster(roster).files, out)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """main: the example roster with its out/, and an innocent-looking second roster merged
+    earlier in team/ (step one of the attack); the working directory is the repository."""
+    root = tmp_path / "roster-repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    shutil.copy(REPO / "users.yaml", root / "users.yaml")
+    (root / "team").mkdir()
+    shutil.copy(ADMIN_ROSTER, root / "team" / "users.yaml")
+    compile_out(root / "users.yaml", root / "out")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "roster")
+    git(root, "switch", "-q", "-c", "pull-request")
+    monkeypatch.chdir(root)
+    yield root
+
+
+def one_line_error(result: Result, *needles: str) -> str:
+    """Return the one stderr line holding every needle; fail when there is not exactly one."""
+    lines = [line for line in result.stderr.splitlines() if all(n in line for n in needles)]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+# --- item 1: a symlink makes the check and the plan read different files ----------------------
+
+
+def test_a_roster_symlinked_to_another_roster_is_refused_by_every_command(
+    repo: Path, runner: CliRunner
+) -> None:
+    """Step two: users.yaml points at team/users.yaml, out/ compiled from it, committed.
+
+    Before: `compile --check` passed and `diff --base main --fail-on privilege,data,owner`
+    said "No risks. No changes.": the base side read team/users.yaml at main.
+    """
+    (repo / "users.yaml").unlink()
+    (repo / "users.yaml").symlink_to("team/users.yaml")
+    compile_out(repo / "team" / "users.yaml", repo / "out")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "Tidy up: one roster")
+
+    diff = invoke(
+        runner, "diff", "--base", "main", "users.yaml", "--fail-on", "privilege,data,owner"
+    )
+    assert diff.exit_code == 2, diff.stdout
+    assert diff.stdout == ""
+    assert one_line_error(diff, "users.yaml", "is a symlink").startswith("error: ")
+    for args in (
+        ["validate", "users.yaml"],
+        ["compile", "users.yaml", "--check"],
+        ["compile", "users.yaml"],
+        ["explain", "root", "users.yaml"],
+        ["deploy", "--flux", "users.yaml", "--check"],
+    ):
+        result = invoke(runner, *args)
+        assert result.exit_code == 1, args
+        line = one_line_error(result, "is a symlink")
+        assert line.startswith("users.yaml:1:1: error: the roster is a symlink"), args
+        assert line.endswith("[file-symlink]")
+    assert (repo / "out").is_dir() and not (repo / "deploy").exists()
+
+
+def test_a_directory_symlink_on_the_way_to_the_roster_is_refused(
+    repo: Path, runner: CliRunner
+) -> None:
+    (repo / "kubeflow").symlink_to("team", target_is_directory=True)
+    for args in (
+        ["validate", "kubeflow/users.yaml"],
+        ["compile", "kubeflow/users.yaml", "--check"],
+    ):
+        result = invoke(runner, *args)
+        assert result.exit_code == 1
+        line = one_line_error(result, "kubeflow/users.yaml:1:1: error:")
+        assert "kubeflow (on the way to the roster) is a symlink" in line
+    result = invoke(runner, "diff", "--base", "main", "kubeflow/users.yaml")
+    assert result.exit_code == 2
+    one_line_error(result, "kubeflow (on the way to the roster) is a symlink")
+
+
+def test_an_out_directory_reached_through_a_symlink_is_refused(
+    repo: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo / "build").symlink_to(elsewhere, target_is_directory=True)
+    for args in (
+        ["compile", "users.yaml", "--out", "build/out"],
+        ["compile", "users.yaml", "--out", "build/out", "--check"],
+        ["deploy", "--flux", "users.yaml", "--out", "build/deploy"],
+    ):
+        result = invoke(runner, *args)
+        assert result.exit_code == 1, args
+        line = one_line_error(result, "is a symlink")
+        assert line.startswith("error: build/") and "build (on the way to" in line
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_symlink_at_the_base_revision_is_refused_not_followed(
+    repo: Path, runner: CliRunner
+) -> None:
+    """The base's users.yaml is a symlink blob: git would hand over the target's path."""
+    git(repo, "switch", "-q", "main")
+    (repo / "users.yaml").unlink()
+    (repo / "users.yaml").symlink_to("team/users.yaml")
+    git(repo, "commit", "-q", "-am", "point at team/")
+    git(repo, "switch", "-q", "-c", "repair")
+    (repo / "users.yaml").unlink()
+    shutil.copy(ADMIN_ROSTER, repo / "users.yaml")
+    result = invoke(runner, "diff", "--base", "main", "users.yaml")
+    assert result.exit_code == 2
+    assert one_line_error(result, "users.yaml", "is a symlink at main")
+
+
+def test_import_never_writes_through_a_symlink(
+    repo: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    dump = CASES / "import" / "hand-made" / "cluster.yaml"
+    target = tmp_path / "victim.yaml"
+    target.write_text("kept\n", encoding="utf-8")
+    (repo / "imported.yaml").symlink_to(target)
+    result = invoke(runner, "import", dump, "--output", "imported.yaml", "--force")
+    assert result.exit_code == 1
+    one_line_error(result, "imported.yaml", "is a symlink")
+    assert target.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_a_file_that_is_not_a_roster_is_not_echoed(repo: Path, runner: CliRunner) -> None:
+    """A credential file read as a roster: the error names its type, never its text."""
+    secret = "https://mallory:ghp_0123456789abcdefghijklmnopqrstuvwxyz@github.com"
+    (repo / "credentials").write_text(secret + "\n", encoding="utf-8")
+    for output_format in ("text", "github", "json"):
+        result = invoke(runner, "validate", "--format", output_format, "credentials")
+        assert result.exit_code == 1
+        assert "ghp_" not in result.stdout + result.stderr
