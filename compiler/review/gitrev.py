@@ -8,6 +8,7 @@ would show the whole roster as new and hide that the base was never reviewed.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,25 @@ from compiler.symlinks import refuse_symlinks
 from compiler.text import visible
 
 _SYMLINK_MODE = "120000"
+# How git reads a short name as a ref, in order after the name itself (git @ 1a3e64c6,
+# refs.c lines 620-628, ref_rev_parse_rules); expand_ref (refs.c 804-838) takes the first
+# that exists.
+_DWIM_RULES = (
+    "refs/{}",
+    "refs/tags/{}",
+    "refs/heads/{}",
+    "refs/remotes/{}",
+    "refs/remotes/{}/HEAD",
+)
+# A name, then any walk back through parents (~N, ^N). No ranges, reflogs (@{...}), paths
+# (:), globs or '@' for HEAD: a plan compares two commits, named plainly.
+_REVISION = re.compile(
+    r"(?P<name>[^\s~^:{}\\*?\[\x00-\x1f\x7f]+)(?P<walk>(?:[~^][0-9]*)*)"
+).fullmatch
+_FULL_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}").fullmatch
+_ABBREVIATED_ID = re.compile(r"[0-9a-f]{4,63}").fullmatch
+# HEAD, FETCH_HEAD, ORIG_HEAD: refs of the repository itself, outside refs/.
+_ROOT_REF = re.compile(r"[A-Z_]*HEAD").fullmatch
 # Shallow CI checkouts are the usual reason a base branch is unknown.
 _FETCH_HINT = "fetch it first (CI checkouts are often shallow: `git fetch origin <branch>`)"
 
@@ -62,13 +82,73 @@ def _toplevel(directory: Path) -> Path:
 
 
 def _commit(top: Path, ref: str) -> str:
-    # A leading '-' would be read as an option; no branch, tag or commit id starts with one.
-    if not ref or ref.startswith("-") or "\n" in ref or "\0" in ref:
-        raise GitError(f"{ref!r} is not a git revision")
-    done = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    """Return the commit `ref` names, refusing a name git could read as more than one ref."""
+    match = _REVISION(ref)
+    if match is None or ref.startswith(("-", "@")) or ".." in ref:
+        raise GitError(
+            f"{ref!r} is not a git revision kfroster reads; give a branch, a tag, a full ref "
+            "name (refs/...) or a commit id, optionally followed by ~N or ^N"
+        )
+    name = _unambiguous(top, match["name"], ref)
+    done = _git(
+        top,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{name}{match['walk']}^{{commit}}",
+    )
     if done.returncode != 0:
         raise GitError(f"unknown git revision {ref!r} in {shown(top)}; {_FETCH_HINT}")
     return done.stdout.decode("ascii").strip()
+
+
+def _unambiguous(top: Path, name: str, ref: str) -> str:
+    """Return the full ref name (or commit id) that `name` means; refuse a guess between two.
+
+    git reads a short name as the first of its rules that exists, so a tag called
+    `origin/main` silently wins over the remote branch; here two that exist are an error.
+    A name starting `refs/` must exist exactly as written: git would otherwise try it
+    under refs/tags/ and the rest too. A full commit id is always itself.
+    """
+    if _FULL_COMMIT_ID(name):
+        return name
+    if name.startswith("refs/"):
+        found = _existing_refs(top, [name])
+        if not found:
+            raise GitError(f"unknown git revision {ref!r} in {shown(top)}; {_FETCH_HINT}")
+        return name
+    found = _existing_refs(top, [rule.format(name) for rule in _DWIM_RULES])
+    if _ROOT_REF(name) and (name == "HEAD" or _is_file(top, name)):
+        found.insert(0, name)  # HEAD, FETCH_HEAD, ...: git's first rule, the name itself
+    if found and _ABBREVIATED_ID(name) and _abbreviates_an_object(top, name):
+        found.append(f"the object {name}")
+    if len(found) > 1:
+        raise GitError(
+            f"revision {ref!r} is ambiguous: {', '.join(found)} all exist, and git would "
+            f"read {found[0]}; give the one you mean in full (e.g. {found[-1]})"
+        )
+    return found[0] if found else name
+
+
+def _existing_refs(top: Path, names: list[str]) -> list[str]:
+    """Return which of names are refs of the repository, in the order given."""
+    done = _git(top, "for-each-ref", "--format=%(refname)", "--", *names)
+    if done.returncode != 0:
+        raise GitError(f"cannot list the refs of {shown(top)}: {_first_line(done.stderr)}")
+    # for-each-ref also lists refs below a name (refs/heads/a for refs/heads): keep exact ones.
+    listed = set(done.stdout.decode("utf-8", "surrogateescape").splitlines())
+    return [name for name in names if name in listed]
+
+
+def _is_file(top: Path, name: str) -> bool:
+    done = _git(top, "rev-parse", "--git-path", name)
+    return done.returncode == 0 and (top / done.stdout.decode().strip()).is_file()
+
+
+def _abbreviates_an_object(top: Path, prefix: str) -> bool:
+    done = _git(top, "rev-parse", f"--disambiguate={prefix}")
+    return done.returncode == 0 and bool(done.stdout.strip())
 
 
 def read_at(path: Path, ref: str) -> bytes:

@@ -182,3 +182,57 @@ def test_a_file_that_is_not_a_roster_is_not_echoed(repo: Path, runner: CliRunner
         result = invoke(runner, "validate", "--format", output_format, "credentials")
         assert result.exit_code == 1
         assert "ghp_" not in result.stdout + result.stderr
+
+
+# --- item 2: a tag can replace the base --------------------------------------------------------
+
+
+@pytest.fixture
+def ci_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A pull request that adds a cluster admin, cloned as CI clones it, after its author
+    pushed a tag named `origin/main` at the pull request's own commit."""
+    origin, author, ci = tmp_path / "origin.git", tmp_path / "author", tmp_path / "ci"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(author))
+    git(author, "switch", "-q", "-c", "main")
+    (author / "users.yaml").write_text(ADMIN_ROSTER.read_text(encoding="utf-8"))
+    git(author, "add", "-A")
+    git(author, "commit", "-q", "-m", "roster")
+    git(author, "push", "-q", "origin", "main")
+    git(author, "switch", "-q", "-c", "pull-request")
+    roster = author / "users.yaml"
+    roster.write_text(
+        roster.read_text(encoding="utf-8")
+        + "  - {name: mallory, email: mallory@example.com, clusterRole: admin}\n"
+    )
+    git(author, "commit", "-q", "-am", "Fix a typo")
+    git(author, "push", "-q", "origin", "pull-request")
+    git(author, "tag", "origin/main")
+    git(author, "push", "-q", "origin", "origin/main")
+    git(tmp_path, "clone", "-q", "--branch", "pull-request", str(origin), str(ci))
+    monkeypatch.chdir(ci)
+    yield ci
+
+
+def test_a_tag_named_like_the_base_branch_is_refused(ci_clone: Path, runner: CliRunner) -> None:
+    """Before: the tag won git's lookup, the plan compared the pull request with itself."""
+    assert git(ci_clone, "rev-parse", "origin/main") == git(ci_clone, "rev-parse", "HEAD")
+    result = invoke(runner, "diff", "--base", "origin/main", "--fail-on", "privilege")
+    assert result.exit_code == 2, result.stdout
+    line = one_line_error(result, "'origin/main' is ambiguous")
+    assert "refs/tags/origin/main" in line and "refs/remotes/origin/main" in line
+    assert result.stdout == ""
+
+    qualified = invoke(
+        runner, "diff", "--base", "refs/remotes/origin/main", "--fail-on", "privilege"
+    )
+    assert qualified.exit_code == 1
+    assert "mallory" in qualified.stdout and "No changes." not in qualified.stdout
+
+
+def test_a_full_ref_name_is_read_exactly_never_guessed(ci_clone: Path, runner: CliRunner) -> None:
+    """A tag named refs/remotes/origin/x must not stand in for a branch not fetched."""
+    git(ci_clone, "tag", "refs/remotes/origin/release")
+    result = invoke(runner, "diff", "--base", "refs/remotes/origin/release")
+    assert result.exit_code == 2
+    one_line_error(result, "unknown git revision 'refs/remotes/origin/release'")

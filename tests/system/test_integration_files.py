@@ -250,7 +250,8 @@ def test_scripts_check_that_out_is_compiled() -> None:
 def test_scripts_plan_against_the_base_within_each_budget() -> None:
     plans = [options(w) for w in all_invocations() if w[1] == "diff"]
     assert plans
-    assert {found["--base"] for found in plans} == {"origin/$BASE_REF"}
+    # In full: a tag named origin/<base> must not stand in for the branch.
+    assert {found["--base"] for found in plans} == {"refs/remotes/origin/$BASE_REF"}
     assert {found["--format"] for found in plans} == {"markdown"}
     budgets = sorted(int(str(found["--max-chars"])) for found in plans)
     # A comment takes 65,536 characters; a job summary 1 MiB.
@@ -524,6 +525,20 @@ def test_fail_on_fails_the_plan_step_yet_the_summary_is_written(
     assert ("::error title=kfroster plan::" in plan.stdout) is bool(status)
     assert job.run("Add the plan to the job summary").returncode == 0
     assert MARKER in job.summary.read_text(encoding="utf-8")
+
+
+def test_a_tag_named_like_the_base_branch_does_not_replace_it(
+    pull_request: Path, github: FakeGitHub
+) -> None:
+    """Issue 12 item 2: a tag origin/main at the pull request's commit; the plan still
+    compares with the base branch, so the new administrator is a risk that fails the check."""
+    git(pull_request, "tag", "origin/main")
+    job = Job(pull_request, github.url, {"FAIL_ON": "privilege"})
+    assert job.run("Fetch the base branch").returncode == 0
+    plan = job.run("Plan what the pull request grants and removes")
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    comment = (job.temp / "kfroster-plan" / "comment.md").read_text(encoding="utf-8")
+    assert "dana" in comment and "No changes." not in comment
 
 
 def test_an_invalid_roster_fails_the_checks_and_still_gets_a_summary(
