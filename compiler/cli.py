@@ -353,10 +353,9 @@ def deploy(
         _say(f"error: {err}")
         raise typer.Exit(1) from None
     if check and not changes.clean:
-        _say(f"{out}/ is stale; run `kfroster deploy --{target.engine} ...` and commit it:")
-        for label in ("missing", "changed", "stale", "foreign"):
-            for relative in getattr(changes, label):
-                _say(f"  {label:<8} {out / relative}")
+        fix = deploying.command_line(target)
+        _say(f"{out}/ is stale; run `{fix}` and commit it:")
+        _list_tree_diff(changes, out, fix)
         raise typer.Exit(1)
     _say(
         f"{out}/ is up to date ({len(files)} file(s))"
@@ -553,6 +552,16 @@ def _report(problems: "Sequence[Problem]", output_format: Format | None) -> None
 
 def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
     _say(f"{out}/ is not what {roster} compiles to:")
+    fix = f"kfroster compile {roster}"
+    _list_tree_diff(plan, out, fix)
+    _say(f"run `{fix}` and commit {out}/")
+    raise typer.Exit(1)
+
+
+def _list_tree_diff(plan: "TreeDiff", out: Path, fix: str) -> None:
+    """Say, one line per path, how a tree differs from what kfroster would write."""
+    from compiler.output.tree import shown_path
+
     for label, paths in (
         ("missing", plan.missing),
         ("changed", plan.changed),
@@ -560,9 +569,13 @@ def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
         ("foreign", plan.foreign),
     ):
         for relative in paths:
-            _say(f"  {label:<8} {out / relative}")
-    _say(f"run `kfroster compile {roster}` and commit {out}/")
-    raise typer.Exit(1)
+            _say(f"  {label:<8} {shown_path(out, relative)}")
+    for name in plan.leftovers:
+        _say(
+            f"  leftover {out.parent / name}: {out}/ is missing and this copy of it is beside "
+            "it (a compile was interrupted, or a commit moved it there); nothing was changed: "
+            f"`{fix}` puts it back and brings it up to date"
+        )
 
 
 def _count(problems: "Sequence[Problem]", level: str) -> str:

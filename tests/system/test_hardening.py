@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from compiler import pipeline
 from compiler.output import tree
 from tests.conftest import CASES, REPO, invoke
 
+BIN = Path(sys.executable).parent
 ADMIN_ROSTER = CASES / "cluster-roles" / "users.yaml"
 GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -236,3 +238,110 @@ def test_a_full_ref_name_is_read_exactly_never_guessed(ci_clone: Path, runner: C
     result = invoke(runner, "diff", "--base", "refs/remotes/origin/release")
     assert result.exit_code == 2
     one_line_error(result, "unknown git revision 'refs/remotes/origin/release'")
+
+
+# --- item 6: files the engine applies escape the check ------------------------------------------
+
+
+def entries(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Every name under root (root's parent's view included): mode, inode, mtime; no following."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if ".git" in path.relative_to(root).parts:
+            continue
+        info = path.lstat()
+        found[path.relative_to(root).as_posix()] = (info.st_mode, info.st_ino, info.st_mtime_ns)
+    return found
+
+
+@pytest.fixture
+def committed(repo: Path) -> Path:
+    """The roster repository with nothing but its roster, out/ and team/ committed."""
+    shutil.rmtree(repo / "team")
+    git(repo, "commit", "-q", "-am", "one roster")
+    return repo
+
+
+def test_a_submodule_under_out_is_foreign(committed: Path, tmp_path: Path) -> None:
+    """Argo CD initialises submodules and applies their files; a fresh clone shows an empty
+    directory. Before: `compile --check` passed in the clone."""
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    git(extra, "init", "-q", "-b", "main")
+    binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+    (extra / "admin.yaml").write_text(binding, encoding="utf-8")
+    git(extra, "add", "-A")
+    git(extra, "commit", "-q", "-m", "binding")
+    git(
+        committed,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(extra),
+        "out/extra",
+    )
+    git(committed, "commit", "-q", "-m", "Vendor a dashboard")
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", "--branch", "pull-request", str(committed), str(clone))
+    assert list((clone / "out" / "extra").iterdir()) == []
+    before = entries(clone)
+    for args, code in ((["--check"], 1), ([], 1)):
+        done = subprocess.run(
+            [str(BIN / "kfroster"), "compile", "users.yaml", *args],
+            cwd=clone,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == code, done.stderr
+        assert "out/extra/" in done.stderr
+    assert entries(clone) == before
+
+    git(clone, "-c", "protocol.file.allow=always", "submodule", "update", "-q", "--init")
+    done = subprocess.run(
+        [str(BIN / "kfroster"), "compile", "users.yaml", "--check"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "foreign  out/extra/" in done.stderr
+
+
+def test_check_never_restores_a_moved_out_and_fails(committed: Path, runner: CliRunner) -> None:
+    """`git mv out .out.kfroster-old`: before, --check renamed it back and said up to date."""
+    git(committed, "mv", "out", ".out.kfroster-old")
+    git(committed, "commit", "-q", "-m", "Move the manifests")
+    before = entries(committed)
+    result = invoke(runner, "compile", "users.yaml", "--check")
+    assert result.exit_code == 1
+    assert entries(committed) == before
+    assert not (committed / "out").exists()
+    line = one_line_error(result, ".out.kfroster-old")
+    assert "out/ is missing" in line and "kfroster compile" in line
+    deploy = invoke(runner, "deploy", "--flux", "users.yaml", "--out", "out", "--check")
+    assert deploy.exit_code == 1
+    assert entries(committed) == before
+
+
+def test_compile_puts_a_moved_out_back_and_writes_it(committed: Path, runner: CliRunner) -> None:
+    """What the check's message tells a user to do restores out/ and then compiles it."""
+    git(committed, "mv", "out", ".out.kfroster-old")
+    assert invoke(runner, "compile", "users.yaml").exit_code == 0
+    assert invoke(runner, "compile", "users.yaml", "--check").exit_code == 0
+    assert not (committed / ".out.kfroster-old").exists()
+
+
+def test_an_empty_directory_in_out_is_foreign_and_never_deleted(
+    committed: Path, runner: CliRunner
+) -> None:
+    (committed / "out" / "vendor" / "empty").mkdir(parents=True)
+    check = invoke(runner, "compile", "users.yaml", "--check")
+    assert check.exit_code == 1
+    assert "  foreign  out/vendor/" in check.stderr.splitlines()
+    write = invoke(runner, "compile", "users.yaml")
+    assert write.exit_code == 1
+    assert (committed / "out" / "vendor" / "empty").is_dir()
