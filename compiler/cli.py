@@ -214,13 +214,14 @@ def explain(
     except CompilerError as err:
         _say(f"error: {roster}: {err}")
         raise typer.Exit(1) from None
+    palette = palette_for(sys.stdout)
     shown = _present(
         output_format,
-        text=lambda: explaining.format_text(found, palette_for(sys.stdout)),
+        text=lambda: explaining.format_text(found, palette),
         markdown=lambda: explaining.format_markdown(found),
         json=lambda: explaining.format_json(found),
     )
-    sys.stdout.write(shown)
+    _write(shown, colour=palette.enabled)
 
 
 @app.command()
@@ -239,13 +240,14 @@ def roles(
     if role is not None and chosen is None:
         raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
     rows = charts.chart()
+    palette = palette_for(sys.stdout)
     shown = _present(
         output_format,
-        text=lambda: charts.format_text(rows, chosen, palette_for(sys.stdout)),
+        text=lambda: charts.format_text(rows, chosen, palette),
         markdown=lambda: charts.format_markdown(rows, chosen),
         json=lambda: charts.format_json(rows, chosen),
     )
-    sys.stdout.write(shown)
+    _write(shown, colour=palette.enabled)
 
 
 @app.command()
@@ -281,10 +283,12 @@ def init(
     try:
         done = scaffold.init(scaffold.scaffold(engine, repo_url), directory, force=force)
     except CompilerError as err:
-        _say(f"error: {err}")
+        # Several lines (the files in the way), each shown as one.
+        for number, line in enumerate(str(err).split("\n")):
+            _say(f"error: {line}" if number == 0 else line)
         raise typer.Exit(1) from None
     for _, diff in done.overwritten:
-        sys.stdout.write(diff)
+        _write(diff)
     _say(
         f"initialised {directory}: {len(done.created)} created, {len(done.overwritten)} "
         f"overwritten, {len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
@@ -457,7 +461,7 @@ def diff(
             json=lambda: render_json(plan),
         )
         if output is None:
-            sys.stdout.write(text)
+            _write(text, colour=palette.enabled)
         else:
             write_atomically(output, text)
             _say(f"wrote the plan to {output}")
@@ -543,11 +547,13 @@ def _report(problems: "Sequence[Problem]", output_format: Format | None) -> None
 
     chosen = output_format or _default_format()
     if chosen is Format.JSON:
-        sys.stdout.write(format_json(problems))
+        _write(format_json(problems))
         return
-    formatter = format_github if chosen is Format.GITHUB else format_text
     for problem in sorted(problems):
-        _say(formatter(problem))
+        if chosen is Format.GITHUB:
+            _annotate(format_github(problem))
+        else:
+            _say(format_text(problem))
 
 
 def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
@@ -584,7 +590,23 @@ def _count(problems: "Sequence[Problem]", level: str) -> str:
 
 
 def _say(line: str) -> None:
+    """Write one line of progress or a problem to stderr: always one line, never a command."""
+    from compiler.text import safe_output, visible
+
+    sys.stderr.write(safe_output(visible(line)) + "\n")
+
+
+def _annotate(line: str) -> None:
+    """Write a workflow command kfroster means (format_github escapes what it carries)."""
     sys.stderr.write(line + "\n")
+
+
+def _write(text: str, *, colour: bool = False) -> None:
+    """Write what a command found to stdout, its lines kept, nothing a terminal or runner
+    would act on but kfroster's own colours."""
+    from compiler.text import safe_output
+
+    sys.stdout.write(safe_output(text, colour=colour))
 
 
 if __name__ == "__main__":  # pragma: no cover
