@@ -176,10 +176,21 @@ def test_import_never_writes_through_a_symlink(
     assert target.read_text(encoding="utf-8") == "kept\n"
 
 
-def test_a_file_that_is_not_a_roster_is_not_echoed(repo: Path, runner: CliRunner) -> None:
-    """A credential file read as a roster: the error names its type, never its text."""
-    secret = "https://mallory:ghp_0123456789abcdefghijklmnopqrstuvwxyz@github.com"
-    (repo / "credentials").write_text(secret + "\n", encoding="utf-8")
+@pytest.mark.parametrize(
+    "content",
+    [
+        "https://mallory:ghp_0123456789abcdefghijklmnopqrstuvwxyz@github.com\n",  # git
+        "machine github.com login mallory password ghp_0123456789abcdefghij\n",  # netrc
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nghp_0123456789\n-----END OPENSSH PRIVATE KEY-----\n",
+        "apiVersion: v1\nusers:\n- name: admin\n  user: {token: ghp_0123456789}\n",  # kubeconfig
+        'password: "ghp_0123456789\n',  # a syntax error inside the secret
+    ],
+)
+def test_a_file_that_is_not_a_roster_is_not_echoed(
+    repo: Path, runner: CliRunner, content: str
+) -> None:
+    """A credential file read as a roster: the errors describe it, never repeat the secret."""
+    (repo / "credentials").write_text(content, encoding="utf-8")
     for output_format in ("text", "github", "json"):
         result = invoke(runner, "validate", "--format", output_format, "credentials")
         assert result.exit_code == 1

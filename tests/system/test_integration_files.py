@@ -544,6 +544,18 @@ def test_a_tag_named_like_the_base_branch_does_not_replace_it(
     assert "dana" in comment and "No changes." not in comment
 
 
+def test_the_base_branch_is_fetched_even_if_a_tag_bears_its_full_name(
+    pull_request: Path, github: FakeGitHub
+) -> None:
+    git(pull_request, "update-ref", "-d", "refs/remotes/origin/main")
+    git(pull_request, "tag", "refs/remotes/origin/main")
+    job = Job(pull_request, github.url, {"FAIL_ON": "privilege"})
+    assert job.run("Fetch the base branch").returncode == 0
+    fetched = git(pull_request, "show-ref", "--verify", "--hash", "refs/remotes/origin/main")
+    assert fetched == git(pull_request, "rev-parse", "refs/heads/main")
+    assert job.run("Plan what the pull request grants and removes").returncode == 1
+
+
 def test_an_invalid_roster_fails_the_checks_and_still_gets_a_summary(
     pull_request: Path, github: FakeGitHub
 ) -> None:
