@@ -255,7 +255,7 @@ def test_a_full_ref_name_is_read_exactly_never_guessed(ci_clone: Path, runner: C
 
 
 def entries(root: Path) -> dict[str, tuple[int, int, int]]:
-    """Every name under root (root's parent's view included): mode, inode, mtime; no following."""
+    """Every name under root but .git: mode, inode and mtime, read without following links."""
     found = {}
     for path in sorted(root.rglob("*")):
         if ".git" in path.relative_to(root).parts:
