@@ -231,13 +231,14 @@ def explain(
     except CompilerError as err:
         _say(f"error: {roster}: {err}")
         raise typer.Exit(1) from None
+    palette = palette_for(sys.stdout)
     shown = _present(
         output_format,
-        text=lambda: explaining.format_text(found, palette_for(sys.stdout)),
+        text=lambda: explaining.format_text(found, palette),
         markdown=lambda: explaining.format_markdown(found),
         json=lambda: explaining.format_json(found),
     )
-    sys.stdout.write(shown)
+    _write(shown, colour=palette.enabled)
 
 
 @app.command()
@@ -257,13 +258,14 @@ def roles(
     if role is not None and chosen is None:
         raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
     rows = chart()
+    palette = palette_for(sys.stdout)
     shown = _present(
         output_format,
-        text=lambda: presentation.format_text(rows, chosen, palette_for(sys.stdout)),
+        text=lambda: presentation.format_text(rows, chosen, palette),
         markdown=lambda: presentation.format_markdown(rows, chosen),
         json=lambda: presentation.format_json(rows, chosen),
     )
-    sys.stdout.write(shown)
+    _write(shown, colour=palette.enabled)
 
 
 @app.command()
@@ -299,10 +301,12 @@ def init(
     try:
         done = scaffold.init(scaffold.scaffold(engine, repo_url), directory, force=force)
     except CompilerError as err:
-        _say(f"error: {err}")
+        # Several lines (the files in the way), each shown as one.
+        for number, line in enumerate(str(err).split("\n")):
+            _say(f"error: {line}" if number == 0 else line)
         raise typer.Exit(1) from None
     for _, diff in done.overwritten:
-        sys.stdout.write(diff)
+        _write(diff)
     _say(
         f"initialised {directory}: {len(done.created)} created, {len(done.overwritten)} "
         f"overwritten, {len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
@@ -371,10 +375,9 @@ def deploy(
         _say(f"error: {err}")
         raise typer.Exit(1) from None
     if check and not changes.clean:
-        _say(f"{out}/ is stale; run `kfroster deploy --{target.engine} ...` and commit it:")
-        for label in ("missing", "changed", "stale", "foreign"):
-            for relative in getattr(changes, label):
-                _say(f"  {label:<8} {out / relative}")
+        fix = deploying.command_line(target)
+        _say(f"{out}/ is stale; run `{fix}` and commit it:")
+        _list_tree_diff(changes, out, fix)
         raise typer.Exit(1)
     _say(
         f"{out}/ is up to date ({len(files)} file(s))"
@@ -496,7 +499,7 @@ def diff(
             json=lambda: render_json(plan),
         )
         if output is None:
-            sys.stdout.write(text)
+            _write(text, colour=palette.enabled)
         else:
             write_atomically(output, text)
             _say(f"wrote the plan to {output}")
@@ -580,15 +583,27 @@ def _report(problems: "Sequence[Problem]", output_format: Format | None) -> None
 
     chosen = output_format or _default_format()
     if chosen is Format.JSON:
-        sys.stdout.write(format_json(problems))
+        _write(format_json(problems))
         return
-    formatter = format_github if chosen is Format.GITHUB else format_text
     for problem in sorted(problems):
-        _say(formatter(problem))
+        if chosen is Format.GITHUB:
+            _annotate(format_github(problem))
+        else:
+            _say(format_text(problem))
 
 
 def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
     _say(f"{out}/ is not what {roster} compiles to:")
+    fix = f"kfroster compile {roster}"
+    _list_tree_diff(plan, out, fix)
+    _say(f"run `{fix}` and commit {out}/")
+    raise typer.Exit(1)
+
+
+def _list_tree_diff(plan: "TreeDiff", out: Path, fix: str) -> None:
+    """Say, one line per path, how a tree differs from what kfroster would write."""
+    from compiler.output.tree import shown_path
+
     for label, paths in (
         ("missing", plan.missing),
         ("changed", plan.changed),
@@ -596,9 +611,13 @@ def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
         ("foreign", plan.foreign),
     ):
         for relative in paths:
-            _say(f"  {label:<8} {out / relative}")
-    _say(f"run `kfroster compile {roster}` and commit {out}/")
-    raise typer.Exit(1)
+            _say(f"  {label:<8} {shown_path(out, relative)}")
+    for name in plan.leftovers:
+        _say(
+            f"  leftover {out.parent / name}: {out}/ is missing and this copy of it is beside "
+            "it (a compile was interrupted, or a commit moved it there); nothing was changed: "
+            f"`{fix}` puts it back and brings it up to date"
+        )
 
 
 def _count(problems: "Sequence[Problem]", level: str) -> str:
@@ -607,7 +626,23 @@ def _count(problems: "Sequence[Problem]", level: str) -> str:
 
 
 def _say(line: str) -> None:
+    """Write one line of progress or a problem to stderr: always one line, never a command."""
+    from compiler.text import safe_output, visible
+
+    sys.stderr.write(safe_output(visible(line)) + "\n")
+
+
+def _annotate(line: str) -> None:
+    """Write a workflow command kfroster means (format_github escapes what it carries)."""
     sys.stderr.write(line + "\n")
+
+
+def _write(text: str, *, colour: bool = False) -> None:
+    """Write what a command found to stdout, its lines kept, nothing a terminal or runner
+    would act on but kfroster's own colours."""
+    from compiler.text import safe_output
+
+    sys.stdout.write(safe_output(text, colour=colour))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
+from compiler.text import excerpt, github_data, github_property, quote, visible
+
 Level = Literal["error", "warning"]
 
 
@@ -37,20 +39,6 @@ class RosterInvalid(CompilerError):
         super().__init__(f"{len(self.problems)} problem(s)")
 
 
-# Roster text quoted in a message is cut to this: a 10,000-character key must not flood a PR.
-QUOTED_MAX_CHARS = 80
-
-
-def clipped(text: str) -> str:
-    """Cut roster text to QUOTED_MAX_CHARS, marking the cut."""
-    return text if len(text) <= QUOTED_MAX_CHARS else text[: QUOTED_MAX_CHARS - 3] + "..."
-
-
-def quoted(text: str) -> str:
-    """Quote roster text for a message: clipped, and escaped so it prints on one line."""
-    return repr(clipped(text))
-
-
 def path_text(path: Sequence[str | int]) -> str:
     """Write a document path the way a roster author reads it: `profiles[2].owner`."""
     text = ""
@@ -58,7 +46,7 @@ def path_text(path: Sequence[str | int]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{clipped(part)}" if text else clipped(part)
+            text += f".{excerpt(part)}" if text else excerpt(part)
     return text or "the file"
 
 
@@ -88,7 +76,7 @@ def suggest(word: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return `did you mean 'x'?` for the closest candidate, or "" when none is close."""
     found = suggest(word, candidates, limit=1)
-    return f"did you mean {quoted(found[0])}?" if found else ""
+    return f"did you mean {quote(found[0])}?" if found else ""
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:
@@ -102,23 +90,15 @@ def promote_warnings(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def format_text(problem: Problem) -> str:
-    """Format a problem as `file:line:col: level: message [rule]`."""
-    where = f"{problem.file}:{problem.line}:{problem.col}"
-    return f"{where}: {problem.level}: {problem.message} [{problem.rule}]"
-
-
-def _escape_github_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_github_property(text: str) -> str:
-    return _escape_github_data(text).replace(":", "%3A").replace(",", "%2C")
+    """Format a problem as `file:line:col: level: message [rule]`, always one line."""
+    where = f"{visible(problem.file)}:{problem.line}:{problem.col}"
+    return f"{where}: {problem.level}: {visible(problem.message)} [{visible(problem.rule)}]"
 
 
 def format_github(problem: Problem) -> str:
     """Format a problem as a GitHub Actions workflow annotation."""
     props = ",".join(
-        f"{key}={_escape_github_property(str(value))}"
+        f"{key}={github_property(str(value))}"
         for key, value in (
             ("file", problem.file),
             ("line", problem.line),
@@ -126,7 +106,7 @@ def format_github(problem: Problem) -> str:
             ("title", problem.rule),
         )
     )
-    return f"::{problem.level} {props}::{_escape_github_data(problem.message)}"
+    return f"::{problem.level} {props}::{github_data(problem.message)}"
 
 
 def format_json(problems: Iterable[Problem]) -> str:

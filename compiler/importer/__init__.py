@@ -58,7 +58,6 @@ __all__ = [
     "read_inputs",
     "read_objects",
     "report_json",
-    "write_roster",
 ]
 
 _MAX_ROUNDS: Final = 8  # records dropped by validation; each round drops at least one

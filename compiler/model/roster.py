@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from compiler.model import characters
-from compiler.problems import quoted
+from compiler.text import quote
 
 # Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
 # name or an email would grant access to someone other than the reviewer thinks.
@@ -100,7 +100,7 @@ def _trimmed(value: object) -> object:
     final line break, and a `|` block scalar ends with one: this says so plainly.
     """
     if isinstance(value, str) and value != value.strip():
-        raise ValueError(f"got {quoted(value)}: it {characters.why_not_ascii(value)}")
+        raise ValueError(f"got {quote(value)}: it {characters.why_not_ascii(value)}")
     return value
 
 

@@ -146,7 +146,12 @@ def render(target: Target, roster: Roster, roster_name: str) -> dict[str, str]:
 
 def command_line(target: Target) -> str:
     """Return the `kfroster deploy` command that writes this target: options not at defaults."""
-    words = ["kfroster", "deploy", f"--{target.engine}"]
+    return " ".join(["kfroster", "deploy", *options(target)])
+
+
+def options(target: Target) -> list[str]:
+    """Return the options of `kfroster deploy` that write this target, defaults left out."""
+    words = [f"--{target.engine}"]
     for option, value, default in (
         ("--path", target.path, DEFAULT_PATH),
         ("--name", target.name, DEFAULT_NAME),
@@ -158,7 +163,7 @@ def command_line(target: Target) -> str:
     ):
         if value is not None and value != default:
             words += [option, value]
-    return " ".join(words)
+    return words
 
 
 def _kustomization(target: Target, unit: str) -> Manifest:

@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from compiler.symlinks import WRITE_SYMLINK_FIX, refuse_symlinks
+
 # Permission bits a new file gets before the umask, as open() and git give them.
 NEW_FILE_MODE = 0o666
 
@@ -37,6 +39,7 @@ def write_atomically(
     replaced, or gives a new file 0o666 less the umask. exclusive: never replace a file,
     not even one made meanwhile (FileExistsError). Every OSError names path.
     """
+    refuse_symlinks(path, "the file to write", WRITE_SYMLINK_FIX)
     content = data.encode("utf-8") if isinstance(data, str) else data
     temporary: Path | None = None
     try:

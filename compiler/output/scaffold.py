@@ -20,6 +20,9 @@ from compiler.output import deploy
 from compiler.output.files import write_atomically
 from compiler.problems import CompilerError
 from compiler.roster.schema import dumps_schema
+from compiler.symlinks import find_symlink
+from compiler.text import visible
+from compiler.yamlio import emitter
 
 ROSTER = "users.yaml"
 SCHEMA = "schemas/users.schema.json"
@@ -31,6 +34,8 @@ README = "README.md"
 
 # Package data (compiler/output/templates/) -> where it goes in the scaffold.
 _TEMPLATES = {"roster-review.yml": WORKFLOW, "pre-commit-config.yaml": PRE_COMMIT}
+# The workflow's line that says how deploy/ was written: nothing, until an engine is chosen.
+_NO_DEPLOY = '      DEPLOY: ""\n'
 
 # A line of the starter roster starting `#~` (after its indentation) is an example:
 # commented out in the scaffold, live in `starter_roster(examples=True)`, which a test
@@ -201,6 +206,14 @@ def scaffold(engine: deploy.Engine | None = None, repo_url: str | None = None) -
     files = {ROSTER: roster_text, SCHEMA: dumps_schema()}
     for name, destination in _TEMPLATES.items():
         files[destination] = template(name)
+    if engine is not None:
+        # CI checks deploy/ with the options it was written with, kept in the workflow.
+        options = " ".join(deploy.options(deploy.Target(engine, repo_url=repo_url)))
+        workflow = files[WORKFLOW]
+        if workflow.count(_NO_DEPLOY) != 1:
+            raise AssertionError(f"the workflow template must set {_NO_DEPLOY.strip()} once")
+        setting = emitter.dumps({"DEPLOY": options})
+        files[WORKFLOW] = workflow.replace(_NO_DEPLOY, _NO_DEPLOY.replace('DEPLOY: ""\n', setting))
     for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
         files[f"{OUT}/{relative}"] = text
     deploy_row = ""
@@ -241,7 +254,10 @@ def plan(files: dict[str, str], root: Path) -> Plan:
     for relative in sorted(files):
         target = root / relative
         parent = _non_directory_parent(root, relative)
-        if parent is not None:
+        link = find_symlink(target, inside=root)
+        if link is not None:
+            blocked.append((relative, f"{visible(str(link))} is a symlink"))
+        elif parent is not None:
             blocked.append((relative, f"{parent} is not a directory"))
         elif target.is_symlink() or target.exists():
             if target.is_dir() and not target.is_symlink():

@@ -9,13 +9,15 @@ import re
 import shutil
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from compiler.problems import CompilerError
+from compiler.symlinks import SymlinkRefused, refuse_symlinks
+from compiler.text import visible
 from compiler.yamlio.emitter import GENERATED_MARK
 
 if sys.platform != "win32":
@@ -56,12 +58,16 @@ class TreeDiff:
     missing: tuple[str, ...]  # produced now, absent on disk
     changed: tuple[str, ...]  # on disk with other bytes
     stale: tuple[str, ...]  # earlier kfroster output no longer produced (will be removed)
-    foreign: tuple[str, ...]  # under out/ but not written by kfroster (blocks writing)
+    # Under out/ but not written by kfroster (blocks writing); a directory ends in '/'.
+    foreign: tuple[str, ...]
+    # Beside a missing out/: a tree a killed compile swapped out, or one moved there by hand.
+    # Only a write puts it back; a check reports it.
+    leftovers: tuple[str, ...] = ()
 
     @property
     def clean(self) -> bool:
         """Tell whether out/ already holds exactly the files to produce."""
-        return not (self.missing or self.changed or self.stale or self.foreign)
+        return not (self.missing or self.changed or self.stale or self.foreign or self.leftovers)
 
 
 class OutDirError(CompilerError):
@@ -102,7 +108,13 @@ def _encode(files: Mapping[str, str]) -> dict[str, bytes]:
 def _check_out_dir(out_dir: Path) -> None:
     # Paths stay as given (relative to the working directory), so messages read like the input.
     if out_dir.name in ("", ".", ".."):
-        raise OutDirError(f"{out_dir}: name the output directory itself, e.g. out")
+        raise OutDirError(f"{visible(str(out_dir))}: name the output directory itself, e.g. out")
+    try:
+        refuse_symlinks(
+            out_dir, "the output directory", "kfroster writes only into a real directory"
+        )
+    except SymlinkRefused as err:
+        raise OutDirError(str(err)) from None
 
 
 def _sibling(out_dir: Path, role: str) -> Path:
@@ -126,7 +138,7 @@ def _locked(parent: Path) -> Iterator[int | None]:
         yield None  # nothing to lock; writing will fail with a clear message
         return
     except OSError as err:
-        raise OutDirError(f"{parent}: cannot open ({err.strerror})") from err
+        raise OutDirError(f"{visible(str(parent))}: cannot open ({err.strerror})") from err
     try:
         if sys.platform != "win32":
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -147,7 +159,9 @@ def _recover(out_dir: Path) -> None:
             return
         old.rename(out_dir)
     except OSError as err:
-        raise OutDirError(f"{old}: cannot restore it as {out_dir} ({err.strerror})") from err
+        raise OutDirError(
+            f"{visible(str(old))}: cannot restore it as {visible(str(out_dir))} ({err.strerror})"
+        ) from err
 
 
 def _read_generated(path: str) -> bytes | None:
@@ -171,11 +185,14 @@ def _scan(out_dir: Path) -> _Tree:
     except FileNotFoundError:
         return tree
     except OSError as err:
-        raise OutDirError(f"{out_dir}: cannot read ({err.strerror})") from err
+        raise OutDirError(f"{visible(str(out_dir))}: cannot read ({err.strerror})") from err
     if stat.S_ISLNK(info.st_mode):
-        raise OutDirError(f"{out_dir}: is a symlink; kfroster writes only into a real directory")
+        raise OutDirError(
+            f"{visible(str(out_dir))}: the output directory is a symlink; "
+            "kfroster writes only into a real directory"
+        )
     if not stat.S_ISDIR(info.st_mode):
-        raise OutDirError(f"{out_dir}: exists and is not a directory; move it away")
+        raise OutDirError(f"{visible(str(out_dir))}: exists and is not a directory; move it away")
     pending = [""]
     try:
         while pending:
@@ -195,8 +212,35 @@ def _scan(out_dir: Path) -> _Tree:
                     else:
                         tree.generated[rel] = data
     except OSError as err:
-        raise OutDirError(f"{err.filename or out_dir}: cannot read ({err.strerror})") from err
+        where = visible(os.fsdecode(err.filename or out_dir))
+        raise OutDirError(f"{where}: cannot read ({err.strerror})") from err
     return tree
+
+
+def _parents(paths: Iterable[str]) -> set[str]:
+    """Return every directory that holds one of paths, "" (out/ itself) included."""
+    found = {""}
+    for rel in paths:
+        parts = rel.split("/")
+        found.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    return found
+
+
+def _foreign_directories(wanted: Mapping[str, bytes], tree: _Tree) -> list[str]:
+    """Return the topmost directories that hold no file and will hold none, with a '/'.
+
+    kfroster never writes an empty directory. One in out/ is someone else's: a git
+    submodule looks like this in a checkout without its submodules, and Argo CD fetches
+    submodules and applies their files. (An emptied directory kfroster is about to fill
+    is its own: its missing files are reported.)
+    """
+    holding = _parents((*tree.generated, *tree.foreign, *wanted))
+    empty = {rel for rel in tree.dirs if rel not in holding}
+    return [
+        f"{rel}/"
+        for rel in empty
+        if not any("/".join(rel.split("/")[:i]) in empty for i in range(1, rel.count("/") + 1))
+    ]
 
 
 def _plan(wanted: Mapping[str, bytes], tree: _Tree) -> TreeDiff:
@@ -205,17 +249,22 @@ def _plan(wanted: Mapping[str, bytes], tree: _Tree) -> TreeDiff:
         missing=tuple(sorted(rel for rel in wanted if rel not in on_disk)),
         changed=tuple(sorted(rel for rel, new in wanted.items() if on_disk.get(rel, new) != new)),
         stale=tuple(sorted(rel for rel in on_disk if rel not in wanted)),
-        foreign=tuple(sorted(tree.foreign)),
+        foreign=tuple(sorted([*tree.foreign, *_foreign_directories(wanted, tree)])),
     )
 
 
+def shown_path(out_dir: Path, rel: str) -> str:
+    """Show a path under out_dir as given, a directory with its '/', on one line."""
+    return visible(f"{out_dir}/{rel}")
+
+
 def _foreign_error(out_dir: Path, foreign: Sequence[str]) -> OutDirError:
-    shown = [str(out_dir / rel) for rel in foreign[:20]]
+    shown = [shown_path(out_dir, rel) for rel in foreign[:20]]
     more = f" and {len(foreign) - 20} more" if len(foreign) > 20 else ""
     them = "it" if len(foreign) == 1 else "them"
     return OutDirError(
-        f"{', '.join(shown)}{more}: not generated by kfroster; move {them} out of {out_dir}/ "
-        "(compile never deletes files it did not write)"
+        f"{', '.join(shown)}{more}: not generated by kfroster; move {them} out of "
+        f"{visible(str(out_dir))}/ (compile never deletes files it did not write)"
     )
 
 
@@ -336,7 +385,7 @@ def _describe(err: OSError, new_dir: Path, out_dir: Path) -> str:
     where = os.fsdecode(err.filename) if err.filename is not None else str(out_dir)
     if where.startswith(str(new_dir)):
         where = str(out_dir) + where[len(str(new_dir)) :]
-    return f"{where}: cannot write ({err.strerror or err})"
+    return f"{visible(where)}: cannot write ({err.strerror or err})"
 
 
 def _remove_leftovers(out_dir: Path) -> None:
@@ -362,7 +411,9 @@ def _replace(
         path = out_dir / rel_dir
         if not os.access(path, os.W_OK | os.X_OK):
             cause = errno.EROFS if _on_read_only_filesystem(path) else errno.EACCES
-            raise OutDirError(f"{path}: cannot write ({os.strerror(cause)}); nothing changed")
+            raise OutDirError(
+                f"{visible(str(path))}: cannot write ({os.strerror(cause)}); nothing changed"
+            )
     new_dir = _sibling(out_dir, _NEW)
     try:
         _remove_leftovers(out_dir)
@@ -382,12 +433,20 @@ def _replace(
 
 
 def plan_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
-    """Compare the files to produce with out_dir; change nothing but undo a killed swap."""
+    """Compare the files to produce with out_dir; never write, rename or delete anything.
+
+    A check must see the tree the GitOps engine will see: a `.out.kfroster-old` beside a
+    missing out/ (what a killed compile leaves, or what a commit can move there) is
+    reported as a leftover, not put back.
+    """
     wanted = _encode(files)
     _check_out_dir(out_dir)
     with _locked(out_dir.parent):
-        _recover(out_dir)
-        return _plan(wanted, _scan(out_dir))
+        diff = _plan(wanted, _scan(out_dir))
+        if _lexists(out_dir):
+            return diff
+        found = (_sibling(out_dir, role) for role in (_OLD, _NEW))
+        return replace(diff, leftovers=tuple(path.name for path in found if _lexists(path)))
 
 
 def write_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:

@@ -39,8 +39,9 @@ from compiler.review.plan.model import (
 )
 from compiler.review.risks import assess
 
-# The problem source.load reports for a file it cannot open: a usage error, not a roster's.
-_UNREADABLE = "file-unreadable"
+# The problems source.load reports for a file it cannot or will not open: usage errors,
+# not a roster's.
+_UNREADABLE = frozenset({"file-unreadable", "file-symlink"})
 
 
 class UnreadableRoster(CompilerError):
@@ -57,7 +58,7 @@ class Side:
 
 def _checked(name: str, checked: Checked) -> Side:
     for problem in checked.problems:
-        if problem.rule == _UNREADABLE:
+        if problem.rule in _UNREADABLE:
             raise UnreadableRoster(f"{problem.file}: {problem.message}")
     return Side(name, checked)
 

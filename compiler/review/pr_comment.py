@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from compiler.text import github_data, safe_output
+
 MARKER = "<!-- kfroster:plan -->"
 # GitHub refuses a comment body longer than this many characters.
 COMMENT_LIMIT = 65_536
@@ -183,8 +185,7 @@ def _run_url() -> str | None:
 
 def _command(kind: str, message: str) -> None:
     """Print a workflow command (notice, warning, error) the runner shows on the run."""
-    text = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    sys.stdout.write(f"::{kind} title=kfroster plan comment::{text}\n")
+    sys.stdout.write(f"::{kind} title=kfroster plan comment::{github_data(message)}\n")
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -210,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         plan = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        sys.stderr.write(f"error: cannot read the plan {args.file}: {err}\n")
+        sys.stderr.write(safe_output(f"error: cannot read the plan {args.file}: {err}") + "\n")
         return 2
     number = args.pr or _pull_request_number(os.environ.get("GITHUB_EVENT_PATH"))
     token = os.environ.get("GITHUB_TOKEN", "")
@@ -239,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         _command("error", f"Could not write the plan comment: {err}")
         return 1
-    sys.stderr.write(f"plan comment {outcome}: {url}\n")
+    sys.stderr.write(safe_output(f"plan comment {outcome}: {url}") + "\n")
     return 0
 
 

@@ -14,8 +14,9 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from compiler.model import characters, roster
-from compiler.problems import Problem, did_you_mean, path_text, quoted
+from compiler.problems import Problem, did_you_mean, path_text
 from compiler.roster.source import Source
+from compiler.text import clip, quote
 
 SCHEMA_PATH = "schemas/users.schema.json"
 SCHEMA_ID = "https://kfroster.dev/schemas/users.schema.json"
@@ -181,7 +182,8 @@ def _type_fix(path: Sequence[str | int], expected: Any, instance: Any) -> str:
     return ""
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any, *, quoting: bool = True) -> str:
+    """Describe a value for a message; quote text only when quoting (never the whole file)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -191,11 +193,12 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return quoted(value)
+        return quote(value) if quoting else "text"
+    if not quoting:
+        return "a number"
     if isinstance(value, float):
         return f"the number {value!r}"
-    text = str(value)
-    return f"the number {text if len(text) <= 40 else text[:37] + '...'}"
+    return f"the number {clip(str(value), 40)}"
 
 
 class Locate(Protocol):
@@ -269,7 +272,7 @@ def _character_reason(rule: str, value: str) -> str | None:
     if not value:
         return "is empty"
     if rule in _LOWER_CASE_FORMATS and value != value.lower():
-        return f"has upper-case letters; write {quoted(value.lower())}"
+        return f"has upper-case letters; write {quote(value.lower())}"
     allowed = _ALLOWED_CHARS.get(rule)
     if allowed is not None:
         odd = next((char for char in value if char not in allowed), None)
@@ -325,14 +328,13 @@ def _domain_reason(_rule: str, domain: str) -> str | None:
 def _domain_parts_reason(domain: str) -> str | None:
     if "." not in domain:
         return (
-            f"has the domain {quoted(domain)} without a '.'; write the full domain, "
-            "like example.com"
+            f"has the domain {quote(domain)} without a '.'; write the full domain, like example.com"
         )
     for part in domain.split("."):
         if not part:
             return "has a domain with an empty part (a '.' at either end, or '..'); remove it"
         if part[0] == "-" or part[-1] == "-":
-            return f"has the domain part {quoted(part)}, which starts or ends with '-'"
+            return f"has the domain part {quote(part)}, which starts or ends with '-'"
         if len(part) > 63:
             return f"has a domain part {len(part)} characters long; at most 63 are allowed"
     return None
@@ -355,7 +357,7 @@ def _label_key_reason(rule: str, key: str) -> str | None:
     if slash and not name:
         return "has nothing after the '/'"
     if slash and prefix != prefix.lower():
-        return f"has upper-case letters in its prefix; write {quoted(prefix.lower())}"
+        return f"has upper-case letters in its prefix; write {quote(prefix.lower())}"
     return _character_reason(rule, key)
 
 
@@ -390,7 +392,7 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
         else:
             rule, meaning = "too-long", f"at most {value} characters long"
         reason = _pattern_reason(rule, key) if validator == "pattern" else "; shorten it"
-        message = f"key {quoted(key)} in {where} must be {meaning}{reason}"
+        message = f"key {quote(key)} in {where} must be {meaning}{reason}"
         yield at(rule, message, (*path, key), key=True)
         return
     if validator == "additionalProperties" and schema.get("additionalProperties") is False:
@@ -399,7 +401,7 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
             fix = did_you_mean(unknown, allowed) or "remove it"
             yield at(
                 "unknown-key",
-                f"unknown key {quoted(unknown)} in {where}; {fix} (allowed: {', '.join(allowed)})",
+                f"unknown key {quote(unknown)} in {where}; {fix} (allowed: {', '.join(allowed)})",
                 (*path, unknown),
                 key=True,
             )
@@ -412,7 +414,10 @@ def _problems_for(error: ValidationError, source: Source) -> Iterator[Problem]:
         if "enum" in schema or "const" in schema:
             return  # the enum's own problem names the allowed values already
         fix = _type_fix(path, value, instance)
-        yield at("type", f"{where} must be {_types(value)}, not {_describe(instance)}{fix}")
+        # A whole file that is no mapping is likely no roster at all (a credential, a key):
+        # its text is not repeated into a log.
+        shown = _describe(instance, quoting=bool(path))
+        yield at("type", f"{where} must be {_types(value)}, not {shown}{fix}")
     elif validator in ("enum", "const"):
         options = value if validator == "enum" else [value]
         wanted = str(options[0]) if len(options) == 1 else "one of " + ", ".join(map(str, options))

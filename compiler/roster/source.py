@@ -28,10 +28,16 @@ from ruamel.yaml.events import (
 )
 
 from compiler.problems import Problem, RosterInvalid
+from compiler.symlinks import SymlinkRefused, find_symlink
+from compiler.text import excerpt
 from compiler.yamlio import events
 from compiler.yamlio.events import Located, Position, mark_position
 
 MAX_ROSTER_BYTES: Final = 40 * 1024 * 1024
+ROSTER_SYMLINK_FIX: Final = (
+    "kfroster reads a roster only from a real file, so that the checks and the plan read "
+    "the same one: commit the roster itself in its place"
+)
 MAX_DEPTH: Final = 32
 # A rule that fires again and again (a file full of NULs, a page of aliases) is
 # listed this many times, then summed up in one more problem.
@@ -125,8 +131,13 @@ class Source:
 def load(path: Path, name: str | None = None) -> Source:
     """Read and parse the roster file at path."""
     shown = str(path) if name is None else name
+    link = find_symlink(path)
+    if link is not None:
+        refused = SymlinkRefused(path, link, "the roster", ROSTER_SYMLINK_FIX)
+        raise RosterInvalid([Problem(shown, 1, 1, "file-symlink", refused.reason)])
     try:
-        with path.open("rb") as stream:
+        # O_NOFOLLOW: a roster swapped for a symlink since the check above is not read.
+        with open(path, "rb", opener=_open_no_follow) as stream:
             # Refuse by size before reading, and never read more than one byte
             # past the limit, in case the file grows or is a device.
             size = os.fstat(stream.fileno()).st_size
@@ -138,6 +149,10 @@ def load(path: Path, name: str | None = None) -> Source:
         message = f"cannot read the roster: {reason}; check the path and the file's permissions"
         raise RosterInvalid([Problem(shown, 1, 1, "file-unreadable", message)]) from None
     return loads(content, shown)
+
+
+def _open_no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
 def loads(content: str | bytes, name: str) -> Source:
@@ -303,7 +318,7 @@ class _RosterBuilder(events.Builder):
             report.add(
                 "yaml-anchor",
                 _at(event),
-                f"the anchor &{_clean(event.anchor)} is not allowed: anchors and aliases hide "
+                f"the anchor &{excerpt(event.anchor, 40)} is not allowed: anchors and aliases hide "
                 "what a roster says; write every value out in full",
             )
         tag = event.tag
@@ -314,7 +329,7 @@ class _RosterBuilder(events.Builder):
             report.add(
                 "yaml-tag",
                 _at(event),
-                f"the tag {_clean(shown)} is not allowed: a roster is plain data and needs no "
+                f"the tag {excerpt(shown, 40)} is not allowed: a roster is plain data and needs no "
                 "YAML tags; remove it (and put the value in quotes if it must stay text)",
             )
 
@@ -322,7 +337,7 @@ class _RosterBuilder(events.Builder):
         self.report.add(
             "yaml-alias",
             _at(event),
-            f"the alias *{_clean(event.anchor)} is not allowed: aliases hide what a "
+            f"the alias *{excerpt(event.anchor, 40)} is not allowed: aliases hide what a "
             "roster says and can blow up in size; write the value out in full",
         )
 
@@ -330,8 +345,8 @@ class _RosterBuilder(events.Builder):
         self.report.add(
             "yaml-duplicate-key",
             _at(event),
-            f"the key '{_clean(event.value)}' is already used on line {first.line + 1} of this "
-            "mapping; remove one of them or merge their values",
+            f"the key '{excerpt(event.value, 40)}' is already used on line {first.line + 1} of "
+            "this mapping; remove one of them or merge their values",
         )
 
     def refuse_complex_key(self, event: CollectionStartEvent) -> None:
@@ -393,22 +408,16 @@ class _RosterBuilder(events.Builder):
             _refuse_syntax(err, self.text, self.report)
         else:
             # Not expected: what the reader refuses was checked before parsing.
-            self.report.add("yaml-syntax", (1, 1), f"YAML error: {_clean(str(err), 200)}")
+            self.report.add("yaml-syntax", (1, 1), f"YAML error: {excerpt(str(err), 200)}")
 
 
 def _at(event: Event) -> Position:
     return mark_position(event.start_mark)
 
 
-def _clean(text: str, limit: int = 40) -> str:
-    """Shorten text from the roster for a message: one line, no invisible characters."""
-    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:limit])
-    return shown + "…" if len(text) > limit else shown
-
-
 def _refuse_syntax(err: MarkedYAMLError, text: str, report: _Report) -> None:
     mark = err.problem_mark or err.context_mark
-    problem = _clean((err.problem or err.context or "invalid YAML").strip(), 200)
+    problem = excerpt((err.problem or err.context or "invalid YAML").strip(), 200)
     message = f"YAML syntax error: {problem}"
     if mark is None:
         report.add("yaml-syntax", (1, 1), f"{message}; {_DEFAULT_SYNTAX_HINT}")

@@ -272,7 +272,7 @@ def test_deploy_writes_then_checks_the_directory(runner: CliRunner, tmp_path: Pa
     result = invoke(runner, "deploy", "--flux", "--out", out, "--check", "--name", "other", SPLIT)
     assert result.exit_code == 1
     assert f"  missing  {out}/other-unit-001.yaml" in result.stderr.splitlines()
-    assert f"  stale    {out}/kubeflow-users-unit-001.yaml" in result.stderr.splitlines()
+    assert f"  extra    {out}/kubeflow-users-unit-001.yaml" in result.stderr.splitlines()
 
 
 def test_deploy_argocd_replaces_the_flux_files(runner: CliRunner, tmp_path: Path) -> None:

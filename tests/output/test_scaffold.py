@@ -207,6 +207,20 @@ def test_a_path_blocked_by_a_file_refuses_even_with_force(
     assert read_tree(tmp_path) == {"out": b"not a directory\n"}
 
 
+def test_init_never_writes_through_a_symlink(runner: CliRunner, tmp_path: Path) -> None:
+    """A `.github` that points elsewhere would put the workflow outside the repository."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / ".github").symlink_to(elsewhere, target_is_directory=True)
+    result = invoke(runner, "init", tmp_path / "repo", "--force")
+    assert result.exit_code == 1
+    link = tmp_path / "repo" / ".github"
+    workflow = link / "workflows" / "roster-review.yml"
+    assert f"  blocked  {workflow}: {link} is a symlink" in result.stderr.splitlines()
+    assert list(elsewhere.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -90,12 +90,51 @@ def test_read_at_reads_other_branches_and_commits(repo: Path) -> None:
     [
         ("nope", "unknown git revision 'nope'"),
         ("-x", "'-x' is not a git revision"),
-        ("main:users.yaml", "unknown git revision"),
+        ("main:users.yaml", "'main:users.yaml' is not a git revision kfroster reads"),
+        ("main..feature", "is not a git revision kfroster reads"),
+        ("main@{1}", "is not a git revision kfroster reads"),
+        ("@", "is not a git revision kfroster reads"),
+        ("refs/heads/nope", "unknown git revision 'refs/heads/nope'"),
     ],
 )
 def test_read_at_refuses_unknown_revisions(repo: Path, ref: str, message: str) -> None:
     with pytest.raises(gitrev.GitError, match=message):
         gitrev.read_at(repo / "users.yaml", ref)
+
+
+def test_read_at_takes_full_names_ids_and_walks_back(repo: Path) -> None:
+    (repo / "users.yaml").write_text(HEAD, encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "edit")
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    for ref in ("refs/heads/main", "refs/heads/feature~1", "feature^", "HEAD~1", commit + "~1"):
+        assert gitrev.read_at(repo / "users.yaml", ref) == BASE.encode(), ref
+    assert gitrev.read_at(repo / "users.yaml", "HEAD") == HEAD.encode()
+    git(repo, "branch", "alice@fix", "main")
+    assert gitrev.read_at(repo / "users.yaml", "alice@fix") == BASE.encode()
+
+
+@pytest.mark.parametrize(
+    ("make", "ref", "found"),
+    [
+        (["tag", "main", "feature"], "main", "refs/tags/main, refs/heads/main"),
+        (["branch", "v1"], "v1", "refs/tags/v1, refs/heads/v1"),
+        (["update-ref", "refs/remotes/main/HEAD", "main"], "main", "refs/heads/main, refs/remotes"),
+    ],
+)
+def test_read_at_refuses_a_name_two_refs_answer_to(
+    repo: Path, make: list[str], ref: str, found: str
+) -> None:
+    git(repo, "tag", "v1", "main")
+    git(repo, *make)
+    with pytest.raises(gitrev.GitError, match=f"revision '{ref}' is ambiguous: {found}"):
+        gitrev.read_at(repo / "users.yaml", ref)
+
+
+def test_read_at_refuses_a_branch_named_like_an_abbreviated_commit(repo: Path) -> None:
+    short = git(repo, "rev-parse", "--short=8", "main").strip()
+    git(repo, "branch", short, "feature")
+    with pytest.raises(gitrev.GitError, match=f"ambiguous: refs/heads/{short}, the object {short}"):
+        gitrev.read_at(repo / "users.yaml", short)
 
 
 def test_read_at_reports_a_roster_absent_at_the_revision(repo: Path) -> None:

@@ -295,10 +295,10 @@ def test_directory(tmp_path: Path) -> None:
 
 def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests may run as root, who may read anything: make open() refuse instead.
-    def refuse(self: Path, *args: object, **kwargs: object) -> None:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(path: str, flags: int) -> int:
+        raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr(source, "_open_no_follow", refuse)
     with pytest.raises(RosterInvalid) as caught:
         load(tmp_path / "users.yaml")
     [problem] = caught.value.problems

@@ -756,15 +756,18 @@ def _symlink_loop(out: Path, elsewhere: Path) -> None:
     out.symlink_to(out)
 
 
+OUT_SYMLINK = "the output directory is a symlink; kfroster writes only into a real directory"
+
+
 @pytest.mark.parametrize(
     ("plant", "message"),
     [
         (_file, "exists and is not a directory; move it away"),
-        (_symlink_to_a_tree, "is a symlink; kfroster writes only into a real directory"),
-        (_relative_symlink_to_a_tree, "is a symlink; kfroster writes only into a real directory"),
-        (_symlink_to_a_file, "is a symlink; kfroster writes only into a real directory"),
-        (_dangling_symlink, "is a symlink; kfroster writes only into a real directory"),
-        (_symlink_loop, "is a symlink; kfroster writes only into a real directory"),
+        (_symlink_to_a_tree, OUT_SYMLINK),
+        (_relative_symlink_to_a_tree, OUT_SYMLINK),
+        (_symlink_to_a_file, OUT_SYMLINK),
+        (_dangling_symlink, OUT_SYMLINK),
+        (_symlink_loop, OUT_SYMLINK),
     ],
 )
 @pytest.mark.parametrize("check", [False, True], ids=["compile", "check"])

@@ -125,7 +125,8 @@ def test_workflow_runs_on_pull_requests_that_touch_the_roster(path: Path) -> Non
     # pull_request_target would run with a write token on a fork's files.
     assert list(triggers) == ["pull_request"]
     paths = triggers["pull_request"]["paths"]
-    assert {"users.yaml", "out/**", "schemas/**"} <= set(paths)
+    # deploy/ is applied by the engine as out/ is: a change to it alone is reviewed too.
+    assert {"users.yaml", "out/**", "deploy/**", "schemas/**"} <= set(paths)
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -260,7 +261,8 @@ def test_scripts_check_that_out_is_compiled() -> None:
 def test_scripts_plan_against_the_base_within_each_budget() -> None:
     plans = [options(w) for w in all_invocations() if w[1] == "diff"]
     assert plans
-    assert {found["--base"] for found in plans} == {"origin/$BASE_REF"}
+    # In full: a tag named origin/<base> must not stand in for the branch.
+    assert {found["--base"] for found in plans} == {"refs/remotes/origin/$BASE_REF"}
     # The plan compares out/ at the base with this compile: it must read the same out/.
     assert {found["--out"] for found in plans} == {"$OUT_DIR"}
     assert {found["--format"] for found in plans} == {"markdown"}
@@ -452,7 +454,9 @@ def pull_request(tmp_path: Path) -> Path:
 class Job:
     """Runs a workflow's steps by name in bash, with a runner's environment files."""
 
-    def __init__(self, workdir: Path, api_url: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, workdir: Path, api_url: str, env: dict[str, str], workflow: Path = TEMPLATE_WORKFLOW
+    ) -> None:
         self.workdir = workdir
         self.temp = workdir.parent / "runner-temp"
         self.temp.mkdir(exist_ok=True)
@@ -460,7 +464,7 @@ class Job:
         self.output = self.temp / "output.txt"
         event = self.temp / "event.json"
         event.write_text(json.dumps({"pull_request": {"number": NUMBER}}), encoding="utf-8")
-        [job] = load(TEMPLATE_WORKFLOW)["jobs"].values()
+        [job] = load(workflow)["jobs"].values()
         self.env = {
             **GIT_ENV,
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
@@ -542,6 +546,32 @@ def test_fail_on_fails_the_plan_step_yet_the_summary_is_written(
     assert MARKER in job.summary.read_text(encoding="utf-8")
 
 
+def test_a_tag_named_like_the_base_branch_does_not_replace_it(
+    pull_request: Path, github: FakeGitHub
+) -> None:
+    """Issue 12 item 2: a tag origin/main at the pull request's commit; the plan still
+    compares with the base branch, so the new administrator is a risk that fails the check."""
+    git(pull_request, "tag", "origin/main")
+    job = Job(pull_request, github.url, {"FAIL_ON": "privilege"})
+    assert job.run("Fetch the base branch").returncode == 0
+    plan = job.run("Plan what the pull request grants and removes")
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    comment = (job.temp / "kfroster-plan" / "comment.md").read_text(encoding="utf-8")
+    assert "dana" in comment and "No changes." not in comment
+
+
+def test_the_base_branch_is_fetched_even_if_a_tag_bears_its_full_name(
+    pull_request: Path, github: FakeGitHub
+) -> None:
+    git(pull_request, "update-ref", "-d", "refs/remotes/origin/main")
+    git(pull_request, "tag", "refs/remotes/origin/main")
+    job = Job(pull_request, github.url, {"FAIL_ON": "privilege"})
+    assert job.run("Fetch the base branch").returncode == 0
+    fetched = git(pull_request, "show-ref", "--verify", "--hash", "refs/remotes/origin/main")
+    assert fetched == git(pull_request, "rev-parse", "refs/heads/main")
+    assert job.run("Plan what the pull request grants and removes").returncode == 1
+
+
 def test_an_invalid_roster_fails_the_checks_and_still_gets_a_summary(
     pull_request: Path, github: FakeGitHub
 ) -> None:
@@ -563,6 +593,63 @@ def test_an_invalid_roster_fails_the_checks_and_still_gets_a_summary(
     assert job.run("Plan what the pull request grants and removes").returncode == 0
     assert job.run("Add the plan to the job summary").returncode == 0
     assert job.summary.read_text(encoding="utf-8").strip()
+
+
+@pytest.fixture
+def scaffolded(tmp_path: Path) -> Iterator[Any]:
+    """Make a repository as `kfroster init` with an engine makes it; yield a function that
+    takes the engine's flags and returns (repository, Job)."""
+
+    def make(*flags: str) -> tuple[Path, Job]:
+        work = tmp_path / "-".join(flag.strip("-") for flag in flags[:1])
+        result = subprocess.run(
+            [str(BIN / "kfroster"), "init", str(work), *flags],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        workflow = work / ".github" / "workflows" / "roster-review.yml"
+        return work, Job(work, "http://127.0.0.1:9", {}, workflow)
+
+    yield make
+
+
+@pytest.mark.parametrize(
+    "flags", [("--flux",), ("--argocd", "--repo-url", "https://git.example.com/roster.git")]
+)
+def test_ci_checks_deploy_as_strictly_as_out(scaffolded: Any, flags: tuple[str, ...]) -> None:
+    """Issue 12 item 6 (c): a hand edit of deploy/ (a Flux `spec.patches` adding a subject to
+    every binding) passed every step before: nothing checked deploy/."""
+    work, job = scaffolded(*flags)
+    assert job.env["DEPLOY"] == " ".join(flags)
+    step = "Check that deploy/ is what kfroster deploy writes"
+    assert job.run(step).returncode == 0
+    [manifest] = sorted((work / "deploy").iterdir())
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8")
+        + '  patches:\n    - patch: \'[{"op": "add", "path": "/subjects/-"}]\'\n',
+        encoding="utf-8",
+    )
+    edited = job.run(step)
+    assert edited.returncode == 1
+    assert f"  changed  deploy/{manifest.name}" in edited.stderr.splitlines()
+    manifest.unlink()
+    (work / "deploy" / "extra.yaml").write_text("kind: Kustomization\n", encoding="utf-8")
+    foreign = job.run(step)
+    assert foreign.returncode == 1
+    assert "  foreign  deploy/extra.yaml" in foreign.stderr.splitlines()
+
+
+def test_a_deploy_directory_nobody_said_how_to_check_fails(scaffolded: Any) -> None:
+    work, job = scaffolded()
+    step = "Check that deploy/ is what kfroster deploy writes"
+    assert job.env["DEPLOY"] == ""
+    assert job.run(step).returncode == 0
+    (work / "deploy").mkdir()
+    result = job.run(step)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error title=kfroster::deploy/ exists")
 
 
 def test_readme_documents_every_input_and_hook() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,32 +19,15 @@ from compiler.review.plan.model import (
     SubjectChange,
     via_phrase,
 )
+from compiler.text import clip, visible
 
 # Values longer than this (a whole added subtree) are cut in human-readable plans.
 MAX_VALUE_CHARS = 300
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*").fullmatch
-# Control characters, invisible format characters (bidi overrides, zero widths) and line
-# separators: a roster string must not move the cursor, hide text or break a line.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 SIGNS = {"add": "+", "change": "~", "delete": "-", "orphan": "="}
 STATUS_SIGNS: dict[Status, str] = {"added": "+", "changed": "~", "removed": "-"}
-
-
-def visible(text: str) -> str:
-    """Show invisible and control characters as `\\u202e`-style escapes; keep the rest."""
-    if text.isprintable():
-        return text
-    return "".join(
-        f"\\u{ord(char):04x}" if unicodedata.category(char) in _HIDDEN_CATEGORIES else char
-        for char in text
-    )
-
-
-def shorten(text: str, limit: int = MAX_VALUE_CHARS) -> str:
-    """Cut a long text to limit characters, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -64,7 +46,7 @@ def format_path(path: Sequence[str | int]) -> str:
 def format_value(value: Any) -> str:
     """Write a manifest value as compact JSON (strings quoted, so `"8"` differs from `8`)."""
     text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    return shorten(visible(text))
+    return clip(visible(text), MAX_VALUE_CHARS)
 
 
 def field_line(change: FieldChange) -> tuple[str, str]:

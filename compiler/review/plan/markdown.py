@@ -20,9 +20,7 @@ from compiler.review.plan.common import (
     ENGINE_WHY,
     fact_message,
     object_lines,
-    shorten,
     subject_title,
-    visible,
 )
 from compiler.review.plan.model import (
     Code,
@@ -36,6 +34,7 @@ from compiler.review.plan.model import (
     plain,
     summary_line,
 )
+from compiler.text import clip, visible
 
 MARKER = "<!-- kfroster:plan -->"
 DEFAULT_MAX_CHARS = 65_536
@@ -200,13 +199,13 @@ def render_markdown(
     """Render the plan as a pull-request comment of at most max_chars characters."""
     if max_chars < MIN_MAX_CHARS:
         raise ValueError(f"max_chars must be at least {MIN_MAX_CHARS}")
-    command = shorten(command, 2 * _MAX_NAME + 40)
+    command = clip(command, 2 * _MAX_NAME + 40)
     longest = ["x" * 64] * _MAX_LISTED
     worst_note = _cut_note(len(plan.risks), len(plan.changes), longest, command, cut_short=True)
     writer = _Writer(max_chars - size(worst_note) - 2)
     writer.add(
-        f"{MARKER}\n### kfroster plan: {code(shorten(plan.base, _MAX_NAME))} → "
-        f"{code(shorten(plan.head, _MAX_NAME))}\n\n"
+        f"{MARKER}\n### kfroster plan: {code(clip(plan.base, _MAX_NAME))} → "
+        f"{code(clip(plan.head, _MAX_NAME))}\n\n"
     )
     if not plan.valid:
         _add_invalid(plan, writer, command)
@@ -226,7 +225,7 @@ def render_markdown(
                     break
                 shown += 1
         if shown_risks < len(plan.risks) or shown < len(plan.changes) or writer.cut_short:
-            cut = [shorten(_subject_name(change), 64) for change in plan.changes[shown:]]
+            cut = [clip(_subject_name(change), 64) for change in plan.changes[shown:]]
             missing_risks = len(plan.risks) - shown_risks
             missing = len(plan.changes) - shown
             note = _cut_note(missing_risks, missing, cut[:_MAX_LISTED], command, writer.cut_short)
@@ -348,7 +347,7 @@ def _cut_note(risks: int, sections: int, cut: Sequence[str], command: str, cut_s
 
 
 def _add_invalid(plan: Plan, writer: _Writer, command: str) -> None:
-    names = " and ".join(code(shorten(name, _MAX_NAME)) for name in plan.invalid)
+    names = " and ".join(code(clip(name, _MAX_NAME)) for name in plan.invalid)
     errors = sum(1 for problem in plan.problems if problem.level == "error")
     writer.add(
         f"> [!CAUTION]\n> **No plan: {names} failed validation** "

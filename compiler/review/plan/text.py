@@ -17,10 +17,10 @@ from compiler.review.plan.common import (
     fact_sign,
     object_lines,
     subject_title,
-    visible,
 )
 from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
+from compiler.text import visible
 
 _SIGN_STYLES = {"+": ("green",), "-": ("red",), "~": ("yellow",), "=": ("dim",)}
 _SEVERITY_STYLES: dict[Severity, tuple[str, ...]] = {

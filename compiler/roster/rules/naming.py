@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from compiler.model import mesh, names, namespaces
 from compiler.model.resolve import grants
-from compiler.problems import path_text, quoted
+from compiler.problems import path_text
 from compiler.roster.rules.facts import Facts, Finding
+from compiler.text import quote
 
 # Label prefixes the Kubernetes project keeps for itself, and kfroster's own labels.
 _KUBERNETES_LABEL_PREFIXES = frozenset({"kubernetes.io", "k8s.io"})
@@ -124,7 +125,7 @@ def name_too_long(facts: Facts) -> Iterator[Finding]:
         if len(name) > names.MAX_OBJECT_NAME:
             yield Finding(
                 parsed.path_of(user, "email"),
-                f"email {quoted(user.email)} is too long for the name of its contributor "
+                f"email {quote(user.email)} is too long for the name of its contributor "
                 f"RoleBinding and AuthorizationPolicy: user-<email>-clusterrole-<role> would be "
                 f"{len(name)} characters, and Kubernetes allows {names.MAX_OBJECT_NAME}; use an "
                 f"email of at most {len(user.email) - (len(name) - names.MAX_OBJECT_NAME)} "

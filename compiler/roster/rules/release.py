@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from compiler.model.dashboard import email_refusal
 from compiler.model.releases import release
 from compiler.model.resolve import grants
-from compiler.problems import quoted
 from compiler.roster.rules.facts import Facts, Finding
+from compiler.text import quote
 
 
 def dashboard_email(facts: Facts) -> Iterator[Finding]:
@@ -46,7 +46,7 @@ def dashboard_email(facts: Facts) -> Iterator[Finding]:
         more = f" and {len(where) - 3} more" if len(where) > 3 else ""
         yield Finding(
             parsed.path_of(user, "email"),
-            f"the {target.name} dashboard's email check refuses {quoted(user.email)} "
+            f"the {target.name} dashboard's email check refuses {quote(user.email)} "
             f"({refusal}), so Manage Contributors can neither add nor remove this edit "
             f"contributor of {shown}{more}; the roster still grants it, and only the roster "
             "removes it (if the cluster runs 1.9 or later, say so in settings.kubeflowVersion)",

@@ -8,9 +8,10 @@ from decimal import Decimal
 from compiler.model.quantity import QuantityError, may_be_fractional, parse_quantity
 from compiler.model.resolve import effective_limit_range, effective_quota
 from compiler.model.roster import LimitRange, ResourceQuota
-from compiler.problems import clipped, did_you_mean, path_text
+from compiler.problems import did_you_mean, path_text
 from compiler.roster.model_check import Path
 from compiler.roster.rules.facts import Facts, Finding
+from compiler.text import clip
 
 # The order a LimitRange's values must keep for each resource.
 _LIMIT_ORDER = ("min", "defaultRequest", "default", "max")
@@ -120,7 +121,7 @@ def quantity_value(facts: Facts) -> Iterator[Finding]:
             elif value > _MAX_QUANTITY:
                 yield Finding(
                     (*path, resource),
-                    f"{where} is {clipped(str(raw))}, more than the 2^63-1 Kubernetes can hold, "
+                    f"{where} is {clip(str(raw))}, more than the 2^63-1 Kubernetes can hold, "
                     "so it would be capped without a word; write a realistic value such as 32Gi",
                 )
 
