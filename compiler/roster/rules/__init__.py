@@ -1,8 +1,8 @@
 """Cross-record rules: what each record alone cannot tell (uniqueness, references, policy).
 
 A rule is a function named after its kebab-case id, in the module of its concern
-(records, naming, access, resources, release, scale). Its docstring shows a roster that breaks
-it, and it yields Findings; `RULES` lists every rule explicitly, in the order they run.
+(records, naming, access, resources, release, scale, deploy). Its docstring shows a roster
+that breaks it, and it yields Findings; `RULES` lists every rule explicitly, in the order they run.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from compiler.model.resolve import RosterIndex
 from compiler.problems import Problem
 from compiler.roster.model_check import Parsed
 from compiler.roster.rules.access import cluster_wide_role, email_domain
+from compiler.roster.rules.deploy import argocd_without_repo_url, deploy_other_engine
 from compiler.roster.rules.facts import Facts, Rule
 from compiler.roster.rules.naming import (
     kfam_name_collision,
@@ -69,6 +70,8 @@ RULES: tuple[Rule, ...] = (
     unused_group,
     user_without_access,
     apply_unit_too_large,
+    deploy_other_engine,
+    argocd_without_repo_url,
 )
 
 
