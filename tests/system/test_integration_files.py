@@ -311,6 +311,7 @@ def test_published_hooks_are_kfroster_commands() -> None:
         ("kfroster-validate", "team/users.yaml", False),
         ("kfroster-compile-check", "users.yaml", True),
         ("kfroster-compile-check", "out/profiles/chen.yaml", True),
+        ("kfroster-compile-check", "deploy/kubeflow-users.yaml", True),
         ("kfroster-compile-check", "README.md", False),
     ],
 )
