@@ -6,11 +6,12 @@ out/ must be where settings.deploy.path says inside the Git repository, and depl
 hold nothing kfroster did not write. Then out/ goes first: it is the large tree, so when
 writing fails, it fails there most often, and then nothing changed at all. If deploy/
 fails after it, the error says that out/ is new and deploy/ is not, and
-`compile --check` fails on that until a compile succeeds. Committed anyway, that state is
-the less harmful one: an old Kustomization whose unit directory is gone stops before it
-prunes anything (kustomize-controller `kustomization_controller.go` L377-381 at
-186fb3b2), whereas a new deploy/ beside an old out/ can drop the Kustomization of a unit
-that still holds files, and Flux then prunes everything it applied.
+`compile --check` fails on that until a compile succeeds. Committed anyway, that state
+does less harm than the reverse: an old Kustomization whose unit directory is gone stops
+before it prunes anything (kustomize-controller `kustomization_controller.go` L377-381 at
+186fb3b2), though one whose unit lost profiles to a new unit prunes them until deploy/
+catches up; a new deploy/ beside an old out/ can drop the Kustomization of a unit that
+still holds files, and Flux then prunes everything it applied.
 """
 
 from __future__ import annotations
