@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -62,7 +62,6 @@ def write(products: Sequence[Product], *, lock: Path) -> list[TreeDiff]:
     _check_places(products)
     with _locked(lock):
         for later in products[1:]:
-            _make_parents(later.directory)
             foreign = tree.plan_tree(later.files, later.directory).foreign
             if foreign:
                 shown = ", ".join(str(later.directory / relative) for relative in foreign[:20])
@@ -71,12 +70,16 @@ def write(products: Sequence[Product], *, lock: Path) -> list[TreeDiff]:
                     f"{shown}{more}: in {later.directory}/ but not written by kfroster; move "
                     "them away (compile never deletes files it did not write); nothing changed"
                 )
+        made = [path for later in products[1:] for path in _make_parents(later.directory)]
         done: list[TreeDiff] = []
         for product in products:
             try:
                 done.append(tree.write_tree(product.files, product.directory))
             except OutDirError as err:
                 if not done:
+                    for path in reversed(made):  # empty, and ours: nothing changed after all
+                        with suppress(OSError):
+                            path.rmdir()
                     raise
                 written = " and ".join(f"{p.directory}/" for p in products[: len(done)])
                 raise PartlyWritten(
@@ -87,10 +90,11 @@ def write(products: Sequence[Product], *, lock: Path) -> list[TreeDiff]:
         return done
 
 
-def _make_parents(directory: Path) -> None:
+def _make_parents(directory: Path) -> list[Path]:
     """Create the missing directories above `directory` (clusters/prod/ of clusters/prod/deploy).
 
-    Only below an existing real directory: never through a symlink to elsewhere.
+    Only below an existing real directory, never through a symlink to elsewhere; return
+    the directories created, outermost first.
     """
     missing: list[Path] = []
     parent = directory.parent
@@ -98,16 +102,22 @@ def _make_parents(directory: Path) -> None:
         missing.append(parent)
         parent = parent.parent
     if not missing:
-        return
+        return []
     if parent.is_symlink() or not parent.is_dir():
         raise OutDirError(f"{parent}: is not a real directory, so {directory} cannot go below it")
+    made: list[Path] = []
     try:
         for path in reversed(missing):
             path.mkdir()
+            made.append(path)
     except OSError as err:
+        for path in reversed(made):
+            with suppress(OSError):
+                path.rmdir()
         raise OutDirError(
             f"{err.filename}: cannot create ({err.strerror}); nothing changed"
         ) from err
+    return made
 
 
 def _check_places(products: Sequence[Product]) -> None:

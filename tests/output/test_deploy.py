@@ -234,11 +234,17 @@ def every_deploy_manifest() -> list[Any]:
         },
     ]
     rosters = [SINGLE, *sorted(CASES.glob("*/users.yaml"))]
+    compiled = [pipeline.compile_roster(roster).deploy for roster in rosters]
     return [
         manifest
         for roster in rosters
         for setting in settings
         for manifest in documents(render(roster, setting)).values()
+    ] + [  # and what the golden rosters that set settings.deploy compile to
+        manifest
+        for deployed in compiled
+        if deployed
+        for manifest in documents(deployed.files).values()
     ]
 
 

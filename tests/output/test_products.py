@@ -192,6 +192,19 @@ def test_deploy_goes_where_the_setting_says_beside_the_roster(
     assert sorted(p.name for p in (work / "team").iterdir()) == ["clusters", "out", "users.yaml"]
 
 
+def test_parents_made_for_deploy_are_removed_when_out_cannot_be_written(
+    runner: CliRunner, work: Path
+) -> None:
+    (work / "users.yaml").write_text(
+        roster_text("{engine: flux, directory: clusters/prod/kubeflow}"), encoding="utf-8"
+    )
+    (work / "out").write_text("not a directory\n", encoding="utf-8")
+    result = invoke(runner, "compile")
+    assert result.exit_code == 1
+    assert result.stderr == "error: out: exists and is not a directory; move it away\n"
+    assert sorted(p.name for p in work.iterdir()) == ["out", "users.yaml"]
+
+
 @pytest.mark.parametrize("directory", ["out", "out/deploy"])
 def test_a_deploy_directory_inside_out_is_refused_before_anything_is_written(
     runner: CliRunner, work: Path, directory: str

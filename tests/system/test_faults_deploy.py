@@ -24,9 +24,10 @@ import pytest
 
 from compiler import pipeline
 from tests.conftest import read_written_tree
-from tests.system.test_faults import (
+from tests.system.test_faults import (  # the fixtures too: they end what they start
     CAUSES,
     ForkingCompiler,
+    _shared_compiler,  # noqa: F401  (an autouse fixture: ends kfroster()'s forking compiler)
     fast_dir,  # noqa: F401  (a fixture)
     forking,  # noqa: F401  (a fixture)
     inode,
@@ -98,7 +99,7 @@ OLD = with_deploy(make_roster(0, 200))
 NEW = with_deploy(make_roster(100, 200, variant=1).replace("applyUnits: 2", "applyUnits: 60"))
 
 
-def test_the_two_rosters_change_both_trees(tmp_path: Path) -> None:
+def test_the_two_rosters_change_both_trees() -> None:
     old, new = compiled_trees(OLD), compiled_trees(NEW)
     assert old[0] != new[0] and old[1] != new[1]
     assert len(new[1]) > 20  # Kustomizations enough that writing deploy/ takes a moment
