@@ -859,6 +859,15 @@ def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
     considered = ["engine"] if before["engine"] != after["engine"] else changed
     source = [key for key in considered if key in _DEPLOY_SOURCE]
     if source:
+        moved_out: list[Part] = (
+            [
+                "; compile no longer writes or checks ",
+                Code(f"{before['directory']}/"),
+                ": delete it in this change, or what it holds stays applied, unchecked",
+            ]
+            if before["directory"] != after["directory"]
+            else []
+        )
         message = (
             "settings ",
             Code("deploy"),
@@ -867,6 +876,7 @@ def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
             ". It now applies ",
             *reads,
             ": this points the cluster at content no check has read",
+            *moved_out,
         )
         yield Risk("privilege", "high", "settings.deploy", message)
     for key in considered:
