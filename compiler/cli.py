@@ -328,7 +328,7 @@ def init(
 
 Deprecated = Annotated[
     str | None,
-    typer.Option(help="Deprecated, like --flux: write it in settings.deploy.", show_default=False),
+    typer.Option(help="Deprecated, like --flux: a field of settings.deploy.", show_default=False),
 ]
 
 
@@ -353,8 +353,8 @@ def deploy(
         bool,
         typer.Option(
             "--flux",
-            help="Deprecated: choose the engine in settings.deploy. Without it, these options "
-            "still describe the target for one more release.",
+            help="Deprecated until the next release, like the options below: for a roster "
+            "without settings.deploy; prints the settings.deploy block that replaces them.",
         ),
     ] = False,
     argocd: Annotated[bool, typer.Option("--argocd", help="Deprecated, like --flux.")] = False,
