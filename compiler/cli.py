@@ -9,7 +9,7 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -18,7 +18,10 @@ from compiler import __version__
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from compiler.model.roster import Deploy
+    from compiler.output.products import Product
     from compiler.output.tree import TreeDiff
+    from compiler.pipeline import Compiled
     from compiler.problems import Problem
     from compiler.review.plan.model import Threshold
 
@@ -99,39 +102,58 @@ def compile_(
     check: Annotated[
         bool,
         typer.Option(
-            "--check", help="Write nothing; exit 1 when OUT is not what ROSTER compiles to."
+            "--check",
+            help="Write nothing; exit 1 when OUT (or deploy/) is not what ROSTER compiles to.",
         ),
     ] = False,
     strict: Strict = False,
     output_format: FormatOption = None,
 ) -> None:
-    """Validate ROSTER and compile it into manifests under OUT."""
+    """Validate ROSTER and compile it into manifests under OUT (and deploy/, if it says so)."""
     from compiler import pipeline
-    from compiler.output import tree
+    from compiler.output import products
     from compiler.problems import CompilerError, RosterInvalid
 
     try:
         compiled = pipeline.compile_roster(roster, str(roster), strict=strict)
         _report(compiled.warnings, output_format)
+        made = _products(compiled, out)
         if check:
-            plan = tree.plan_tree(compiled.files, out)
-            if not plan.clean:
-                _fail_stale(plan, out, roster)
-            _say(f"{out}/ is up to date with {roster} ({len(compiled.files)} files)")
+            plans = products.plan(made)
+            if not all(plan.clean for plan in plans):
+                _fail_stale(made, plans, roster)
+            for product in made:
+                _say(
+                    f"{product.directory}/ is up to date with {roster} ({len(product.files)} files)"
+                )
             return
-        changes = tree.write_tree(compiled.files, out)
+        changes = products.write(made, lock=roster)
     except RosterInvalid as err:
         _report(err.problems, output_format)
         _say(f"{roster}: invalid, nothing written ({_count(err.problems, 'error')})")
         raise typer.Exit(1) from None
     except CompilerError as err:
-        _say(f"error: {err}")
+        _say_error(err)
         raise typer.Exit(1) from None
-    _say(
-        f"compiled {roster} into {out}/: {len(compiled.files)} files, "
-        f"{len(changes.missing)} added, {len(changes.changed)} changed, "
-        f"{len(changes.stale)} removed"
-    )
+    for product, change in zip(made, changes, strict=True):
+        _say(
+            f"compiled {roster} into {product.directory}/: {len(product.files)} files, "
+            f"{len(change.missing)} added, {len(change.changed)} changed, "
+            f"{len(change.stale)} removed"
+        )
+
+
+def _products(compiled: "Compiled", out: Path) -> "list[Product]":
+    """Return what a compile writes: out/, and deploy/ when the roster sets settings.deploy."""
+    from compiler.output.products import Product
+
+    if compiled.deploy is None:
+        return [Product(out, compiled.files)]
+    deploy = compiled.deploy
+    return [
+        Product(out, compiled.files, deploy.repository_path),
+        Product(deploy.directory, deploy.files),
+    ]
 
 
 @app.command()
@@ -274,10 +296,12 @@ def init(
         Path, typer.Argument(metavar="DIR", help="Where to create the repository.")
     ] = Path(),
     flux: Annotated[
-        bool, typer.Option("--flux", help="Add the Flux Kustomization that applies out/.")
+        bool,
+        typer.Option("--flux", help="Set settings.deploy to Flux: compile writes Kustomizations."),
     ] = False,
     argocd: Annotated[
-        bool, typer.Option("--argocd", help="Add the Argo CD ApplicationSet (needs --repo-url).")
+        bool,
+        typer.Option("--argocd", help="Set settings.deploy to Argo CD (needs --repo-url)."),
     ] = False,
     repo_url: Annotated[
         str | None, typer.Option(help="Argo CD: the URL it clones this repository from.")
@@ -288,18 +312,14 @@ def init(
 ) -> None:
     """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
     from compiler.output import scaffold
-    from compiler.output.deploy import Target, check_target
     from compiler.problems import CompilerError
 
     try:
-        engine = scaffold.choose_engine(flux=flux, argocd=argocd)
+        files = scaffold.scaffold(scaffold.choose_engine(flux=flux, argocd=argocd), repo_url)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
-    mistakes = check_target(Target(engine, repo_url=repo_url)) if engine else []
-    if mistakes or (repo_url is not None and engine != "argocd"):
-        raise typer.BadParameter("; ".join(mistakes) or "--repo-url applies to --argocd only")
     try:
-        done = scaffold.init(scaffold.scaffold(engine, repo_url), directory, force=force)
+        done = scaffold.init(files, directory, force=force)
     except CompilerError as err:
         # Several lines (the files in the way), each shown as one.
         for number, line in enumerate(str(err).split("\n")):
@@ -313,78 +333,156 @@ def init(
     )
 
 
+Deprecated = Annotated[
+    str | None,
+    typer.Option(help="Deprecated, like --flux: a field of settings.deploy.", show_default=False),
+]
+
+
 @app.command()
 def deploy(
     roster: RosterPath = Path("users.yaml"),
     *,
-    flux: Annotated[
-        bool, typer.Option("--flux", help="Write one Flux Kustomization per apply unit.")
-    ] = False,
-    argocd: Annotated[
-        bool, typer.Option("--argocd", help="Write one Argo CD ApplicationSet over the units.")
-    ] = False,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory of the deploy manifests.")
-    ] = Path("deploy"),
-    path: Annotated[
-        str, typer.Option(help="Where the compiled out/ is, inside the Git repository.")
-    ] = "out",
-    name: Annotated[str, typer.Option(help="Kustomization name prefix / ApplicationSet name.")] = (
-        "kubeflow-users"
-    ),
-    namespace: Annotated[
-        str | None, typer.Option(help="Of the objects written [default: flux-system, argocd].")
-    ] = None,
-    source: Annotated[
-        str | None, typer.Option(help="Flux: the GitRepository [default: flux-system].")
-    ] = None,
-    repo_url: Annotated[str | None, typer.Option(help="Argo CD: the repository URL.")] = None,
-    revision: Annotated[
-        str | None, typer.Option(help="Argo CD: branch, tag or commit [default: HEAD].")
-    ] = None,
-    project: Annotated[
-        str | None, typer.Option(help="Argo CD: the AppProject [default: default].")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Where to write them; '-' prints them [default: settings.deploy.directory, "
+            "beside ROSTER].",
+            show_default=False,
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when OUT is stale.")
     ] = False,
+    flux: Annotated[
+        bool,
+        typer.Option(
+            "--flux",
+            help="Deprecated until the next release, like the options below: for a roster "
+            "without settings.deploy; prints the settings.deploy block that replaces them.",
+        ),
+    ] = False,
+    argocd: Annotated[bool, typer.Option("--argocd", help="Deprecated, like --flux.")] = False,
+    path: Deprecated = None,
+    name: Deprecated = None,
+    namespace: Deprecated = None,
+    source: Deprecated = None,
+    repo_url: Deprecated = None,
+    revision: Deprecated = None,
+    project: Deprecated = None,
 ) -> None:
-    """Write the manifests that point Flux or Argo CD at the apply units of out/."""
+    """Write the manifests settings.deploy describes, which point Flux or Argo CD at out/.
+
+    `kfroster compile` writes them with out/ already; this command prints them (`--out -`),
+    writes them elsewhere, or checks them on their own (`--check`).
+    """
     from compiler import pipeline
     from compiler.output import deploy as deploying
     from compiler.output import tree
+    from compiler.output.products import Product
     from compiler.problems import CompilerError
 
-    if flux == argocd:
-        raise typer.BadParameter("choose one engine: --flux or --argocd")
-    target = deploying.Target(
-        "flux" if flux else "argocd", name, path, namespace, source, repo_url, revision, project
+    old_options = {
+        "path": path,
+        "name": name,
+        "namespace": namespace,
+        "source": source,
+        "repo-url": repo_url,
+        "revision": revision,
+        "project": project,
+    }
+    given = {option: value for option, value in old_options.items() if value is not None}
+    legacy = (
+        _deploy_from_options(flux=flux, argocd=argocd, given=given)
+        if (flux or argocd or given)
+        else None
     )
-    mistakes = deploying.check_target(target)
-    if mistakes:
-        raise typer.BadParameter("; ".join(mistakes))
     checked = pipeline.check(roster, str(roster))
     if checked.roster is None:
         _report(checked.problems, None)
         _say(f"{roster}: invalid, nothing written ({_count(checked.problems, 'error')})")
         raise typer.Exit(1)
-    files = deploying.render(target, checked.roster, roster.name)
+    model = checked.roster
+    if legacy is not None:
+        if model.settings.deploy is not None:
+            raise typer.BadParameter(
+                f"{roster} sets settings.deploy already; drop the deprecated options"
+            )
+        model = model.model_copy(
+            update={"settings": model.settings.model_copy(update={"deploy": legacy})}
+        )
+    setting = model.settings.deploy
+    if setting is None:
+        _say(
+            f"{roster} sets no settings.deploy, so there is nothing to deploy with: add it, "
+            "e.g. `settings: {deploy: {engine: flux}}` (see the README), and run kfroster compile"
+        )
+        raise typer.Exit(1)
+    files = deploying.render(model, roster.name)
+    target = out if out is not None else roster.parent / setting.directory
+    if str(target) == "-":
+        sys.stdout.write("".join(files[relative] for relative in sorted(files)))
+        return
     try:
-        changes = tree.plan_tree(files, out) if check else tree.write_tree(files, out)
+        changes = tree.plan_tree(files, target) if check else tree.write_tree(files, target)
     except CompilerError as err:
-        _say(f"error: {err}")
+        _say_error(err)
         raise typer.Exit(1) from None
     if check and not changes.clean:
-        fix = deploying.command_line(target)
-        _say(f"{out}/ is stale; run `{fix}` and commit it:")
-        _list_tree_diff(changes, out, fix)
-        raise typer.Exit(1)
+        fix = "kfroster deploy with the same options, without --check" if legacy else ""
+        _fail_stale([Product(target, files)], [changes], roster, fix)
     _say(
-        f"{out}/ is up to date ({len(files)} file(s))"
+        f"{target}/ is up to date with {roster} ({len(files)} files)"
         if check
-        else f"wrote {out}/ for {target.engine}: {len(files)} file(s), {len(changes.missing)} "
-        f"added, {len(changes.changed)} changed, {len(changes.stale)} removed"
+        else f"wrote {target}/ for {setting.engine}: {len(files)} files, "
+        f"{len(changes.missing)} added, {len(changes.changed)} changed, "
+        f"{len(changes.stale)} removed"
     )
+
+
+def _deploy_from_options(*, flux: bool, argocd: bool, given: dict[str, str]) -> "Deploy":
+    """Turn the deprecated deploy options into the settings.deploy they mean, checked as one.
+
+    Prints the deprecation warning with the block to put in the roster instead; exits 2
+    when the options are wrong, with the problems the roster would have.
+    """
+    from pathlib import PurePosixPath
+
+    from compiler import pipeline
+    from compiler.yamlio import emitter
+
+    if flux == argocd:
+        raise typer.BadParameter("choose one engine: --flux or --argocd")
+    setting: dict[str, Any] = {"engine": "flux" if flux else "argocd"}
+    if "path" in given:  # the option took ./out/ too
+        setting["path"] = str(PurePosixPath(given["path"])) if given["path"] else ""
+    setting.update({key: given[key] for key in ("name", "namespace") if key in given})
+    if "source" in given:
+        setting["flux"] = {"sourceRef": {"name": given["source"]}}
+    for option, key in (
+        ("repo-url", "repoURL"),
+        ("revision", "targetRevision"),
+        ("project", "project"),
+    ):
+        if option in given:
+            setting.setdefault("argocd", {})[key] = given[option]
+    text = emitter.dumps({"version": 1, "settings": {"deploy": setting}})
+    block = text.split("\n", 1)[1]
+    _say(
+        "warning: --flux, --argocd and the options that go with them are deprecated and go "
+        "in the next release; put this in the roster instead, and `kfroster compile` writes "
+        "deploy/ together with out/ (and checks it with compile --check):"
+    )
+    for line in block.splitlines():
+        _say(f"  {line}")
+    checked = pipeline.check_text(text, "the deploy options")
+    if checked.roster is None or checked.roster.settings.deploy is None:
+        for problem in checked.problems:
+            _say(f"{problem.level}: {problem.message} [{problem.rule}]")
+        raise typer.BadParameter("these options make no valid settings.deploy")
+    return checked.roster.settings.deploy
 
 
 @app.command()
@@ -504,7 +602,7 @@ def diff(
             write_atomically(output, text)
             _say(f"wrote the plan to {output}")
     except (CompilerError, OSError) as err:
-        _say(f"error: {err}")
+        _say_error(err)
         raise typer.Exit(2) from None
     failing = plan.failing(thresholds)
     if not plan.valid:
@@ -568,7 +666,7 @@ def import_(
         _say("nothing written: give kfroster import what kubectl printed")
         raise typer.Exit(1) from None
     except (CompilerError, OSError) as err:
-        _say(f"error: {err}")
+        _say_error(err)
         raise typer.Exit(1) from None
     for line in importer.format_report(imported, [name for name, _ in inputs], str(output)):
         _say(line)
@@ -592,11 +690,17 @@ def _report(problems: "Sequence[Problem]", output_format: Format | None) -> None
             _say(format_text(problem))
 
 
-def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
-    _say(f"{out}/ is not what {roster} compiles to:")
-    fix = f"kfroster compile {roster}"
-    _list_tree_diff(plan, out, fix)
-    _say(f"run `{fix}` and commit {out}/")
+def _fail_stale(
+    made: "Sequence[Product]", plans: "Sequence[TreeDiff]", roster: Path, fix: str = ""
+) -> NoReturn:
+    command = fix or f"kfroster compile {roster}"
+    for product, plan in zip(made, plans, strict=True):
+        if plan.clean:
+            continue
+        _say(f"{product.directory}/ is not what {roster} compiles to:")
+        _list_tree_diff(plan, product.directory, command)
+    directories = " and ".join(f"{product.directory}/" for product in made)
+    _say(f"run `{command}` and commit {directories}")
     raise typer.Exit(1)
 
 
@@ -623,6 +727,14 @@ def _list_tree_diff(plan: "TreeDiff", out: Path, fix: str) -> None:
 def _count(problems: "Sequence[Problem]", level: str) -> str:
     number = sum(1 for problem in problems if problem.level == level)
     return f"{number} {level}{'' if number == 1 else 's'}"
+
+
+def _say_error(err: Exception) -> None:
+    """Write an error: its first line after `error: `, each further line of its own."""
+    first, *rest = str(err).splitlines() or [""]
+    _say(f"error: {first}")
+    for line in rest:
+        _say(line)
 
 
 def _say(line: str) -> None:

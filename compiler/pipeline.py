@@ -31,11 +31,23 @@ class Validated:
 
 
 @dataclass(frozen=True)
+class DeployFiles:
+    """The manifests that point Flux or Argo CD at out/ (settings.deploy), and where they go."""
+
+    directory: Path  # settings.deploy.directory, under the roster's directory
+    files: dict[str, str]
+    # Where out/ must be inside the Git repository the engine reads (settings.deploy.path);
+    # None when the engine reads an artifact (a Flux OCIRepository or Bucket) instead.
+    repository_path: str | None
+
+
+@dataclass(frozen=True)
 class Compiled:
-    """The text of every file of out/, and the warnings the roster raised."""
+    """The text of every file of out/ (and of deploy/), and the warnings the roster raised."""
 
     files: dict[str, str]
     warnings: tuple[Problem, ...]
+    deploy: DeployFiles | None = None
 
 
 @contextmanager
@@ -109,7 +121,26 @@ def validate(path: Path, name: str | None = None, *, strict: bool = False) -> Va
 def compile_roster(path: Path, name: str | None = None, *, strict: bool = False) -> Compiled:
     """Validate a roster and render the text of every output file."""
     valid = validate(path, name, strict=strict)
-    return Compiled(render_files(valid.roster, path.name), valid.warnings)
+    files = render_files(valid.roster, path.name)
+    return Compiled(files, valid.warnings, render_deploy(valid.roster, path))
+
+
+def render_deploy(roster: Roster, path: Path) -> DeployFiles | None:
+    """Render the deploy manifests of the roster at `path`; None when it sets no settings.deploy."""
+    # Imported here, like schema above: only a roster that sets settings.deploy needs it.
+    from compiler.output import deploy as deploying  # noqa: PLC0415
+
+    setting = roster.settings.deploy
+    if setting is None:
+        return None
+    from_git = setting.engine == "argocd" or (
+        setting.flux is None or setting.flux.source_ref.kind == "GitRepository"
+    )
+    return DeployFiles(
+        path.parent / setting.directory,
+        deploying.render(roster, path.name),
+        setting.path if from_git else None,
+    )
 
 
 @cycle_collection_paused()

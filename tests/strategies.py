@@ -336,6 +336,61 @@ def _profile(
     return profile
 
 
+_FLUX_DEPLOY = st.fixed_dictionaries(
+    {"engine": st.just("flux")},
+    optional={
+        "flux": st.fixed_dictionaries(
+            {},
+            optional={
+                "interval": st.sampled_from(["1m", "10m", "1h30m", "90s"]),
+                "sourceRef": st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "kind": st.sampled_from(["GitRepository", "OCIRepository", "Bucket"]),
+                        "name": st.sampled_from(["flux-system", "kubeflow-users"]),
+                        "namespace": st.sampled_from(["flux-system", "sources"]),
+                    },
+                ),
+            },
+        )
+    },
+)
+_ARGOCD_DEPLOY = st.fixed_dictionaries(
+    {
+        "engine": st.just("argocd"),
+        "argocd": st.fixed_dictionaries(
+            {
+                "repoURL": st.sampled_from(
+                    [
+                        "https://git.example.com/platform/users.git",
+                        "git@git.example.com:platform/users.git",
+                        "ssh://git@git.example.com:2222/platform/users",
+                    ]
+                )
+            },
+            optional={
+                "targetRevision": st.sampled_from(["HEAD", "main", "v1.2.0", "release/2024"]),
+                "project": st.sampled_from(["default", "kubeflow"]),
+                "destination": st.sampled_from(
+                    [{"name": "prod-eu"}, {"server": "https://10.0.0.1:6443"}]
+                ),
+            },
+        ),
+    },
+)
+_DEPLOY = st.tuples(
+    st.one_of(_FLUX_DEPLOY, _ARGOCD_DEPLOY),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "directory": st.sampled_from(["deploy", "clusters/prod/kubeflow"]),
+            "path": st.sampled_from(["out", "clusters/prod/out"]),
+            "name": st.sampled_from(["kubeflow-users", "people"]),
+            "namespace": st.sampled_from(["gitops", "ops"]),
+        },
+    ),
+).map(lambda parts: {**parts[0], **parts[1]})
+
 _SETTINGS: dict[str, st.SearchStrategy[Any]] = {
     "userIdHeader": _HEADER,
     "userIdPrefix": _PREFIX,
@@ -354,6 +409,7 @@ _SETTINGS: dict[str, st.SearchStrategy[Any]] = {
     "authorizationPolicyApiVersion": st.sampled_from(
         ["security.istio.io/v1beta1", "security.istio.io/v1"]
     ),
+    "deploy": _DEPLOY,
 }
 
 

@@ -5,6 +5,7 @@ constraint written here is enforced by editors, by jsonschema and by Pydantic al
 Cross-record rules (uniqueness, references, policy) live in policy.py.
 """
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -66,6 +67,30 @@ AWS_IAM_ROLE_PATTERN = r"^arn:aws[-a-z]*:iam::[0-9]{12}:role/[-A-Za-z0-9_+=,.@/]
 # The Kubeflow releases whose behaviour kfroster knows (see releases.py), with an
 # optional patch level: "1.10", "1.10.2".
 KUBEFLOW_VERSION_PATTERN = r"^1\.(7|8|9|10|11)(\.(0|[1-9][0-9]{0,2}))?$"
+# settings.deploy. Paths are relative, in segments of letters, digits and '_' joined by
+# single '-' or '.': no '..', no hidden directory, and nothing Argo CD's Git generator
+# would read as a glob.
+RELATIVE_PATH_PATTERN = r"^[A-Za-z0-9_]+([-.][A-Za-z0-9_]+)*(/[A-Za-z0-9_]+([-.][A-Za-z0-9_]+)*)*$"
+_HOST = r"[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*"
+_URL_USER = r"[A-Za-z0-9_][-A-Za-z0-9_.]*"
+_URL_PATH = r"(/[-A-Za-z0-9._~%+@]*)*"
+# https://host/path, ssh://git@host/path or git@host:path. No password (a credential would
+# sit in the repository), no plain http (anyone on the way could change what the engine
+# reads), and no '{' or '}': the ApplicationSet is a Go template, which would evaluate them.
+REPO_URL_PATTERN = (
+    rf"^((https|ssh)://({_URL_USER}@)?{_HOST}(:[0-9]{{1,5}})?{_URL_PATH}"
+    rf"|{_URL_USER}@{_HOST}:[-A-Za-z0-9._~%+@/]+)$"
+)
+# A cluster's API server as Argo CD names it (Application spec.destination.server).
+CLUSTER_SERVER_PATTERN = rf"^https://{_HOST}(:[0-9]{{1,5}})?{_URL_PATH}$"
+# A cluster registered in Argo CD by name (`argocd cluster add` takes the kubeconfig
+# context's name: in-cluster, gke_project_zone_name, arn:aws:eks:...:cluster/name).
+CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9]([-A-Za-z0-9_.:/@]*[A-Za-z0-9])?$"
+# A branch, tag or commit: words joined by single '-', '.' or '/', so never '..' or '//'.
+GIT_REVISION_PATTERN = r"^[A-Za-z0-9_]+([-./][A-Za-z0-9_]+)*$"
+# The pattern of Flux's Kustomization spec.interval (kustomize-controller
+# api/v1/kustomization_types.go L66 at 186fb3b2).
+DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
 
 _LABEL_PREFIX_MAX = 253
 # kustomize build is quadratic in objects: 999 units (the most three digits can name) of
@@ -74,6 +99,12 @@ MAX_APPLY_UNITS = 999
 _LABEL_NAME_MAX = 63
 # 200,000 people at about 5 objects each; past that, a roster is a mistake or an attack.
 DEFAULT_MAX_OBJECTS = 1_000_000
+# Kustomization and Application names are the deploy name and "-unit-NNN", at most 63.
+MAX_DEPLOY_NAME = 63 - len("-unit-000")
+IN_CLUSTER = "https://kubernetes.default.svc"
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
+_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+MIN_INTERVAL_SECONDS = 60
 
 
 def _check_label_key_parts(key: str) -> str:
@@ -91,6 +122,20 @@ def _check_label_key_parts(key: str) -> str:
             f"more than {_LABEL_NAME_MAX}; shorten it"
         )
     return key
+
+
+def _at_least_a_minute(duration: str) -> str:
+    """Refuse an interval under a minute, which a pattern cannot express."""
+    seconds = sum(
+        float(amount) * _SECONDS[unit] for amount, unit in _DURATION_PART.findall(duration)
+    )
+    if seconds < MIN_INTERVAL_SECONDS:
+        raise ValueError(
+            f"{duration!r} is shorter than a minute: at every interval Flux builds its units "
+            "again and dry-runs every object in them, and 0 would stop it undoing drift at all; "
+            "write 1m or more"
+        )
+    return duration
 
 
 def _trimmed(value: object) -> object:
@@ -139,10 +184,17 @@ GcpServiceAccount = Annotated[
     StrictStr, Field(pattern=GCP_SERVICE_ACCOUNT_PATTERN, max_length=253), Trimmed
 ]
 
+RelativePath = Annotated[StrictStr, Field(pattern=RELATIVE_PATH_PATTERN, max_length=255), Trimmed]
+DnsSubdomain = Annotated[StrictStr, Field(pattern=DNS_SUBDOMAIN_PATTERN, max_length=253), Trimmed]
+
 # A contributor names a user or a group, never both: how the schema says so.
 CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["group"]}]
+# An Argo CD destination names its cluster by name or by server, never both: Argo CD
+# refuses both (util/argo/argo.go L1102 at argo-cd 37ee0097).
+DESTINATION_CLUSTER: list[JsonValue] = [{"required": ["name"]}, {"required": ["server"]}]
 
 Role = Literal["admin", "edit", "view"]
+Engine = Literal["flux", "argocd"]
 ContributorRole = Literal["edit", "view"]
 # Istio serves both for AuthorizationPolicy from 1.17 on; KFAM itself writes v1beta1.
 AuthorizationPolicyApiVersion = Literal["security.istio.io/v1beta1", "security.istio.io/v1"]
@@ -167,6 +219,92 @@ class Model(BaseModel):
         validate_by_name=False,
         use_attribute_docstrings=True,
     )
+
+
+class FluxSourceRef(Model):
+    """The Flux source the Kustomizations read out/ from."""
+
+    # What Kustomization v1 reads since Flux 2.0 (kustomize-controller
+    # api/v1/reference_types.go L29 at v1.0.0).
+    kind: Literal["GitRepository", "OCIRepository", "Bucket"] = "GitRepository"
+    """The source's kind."""
+    name: DnsSubdomain = "flux-system"
+    """The source object; `flux bootstrap` names the repository it reconciles flux-system."""
+    namespace: DnsLabel | None = None
+    """Its namespace, when it is not the Kustomizations' own."""
+
+
+class FluxDeploy(Model):
+    """What only Flux reads: how often it reconciles, and where from."""
+
+    interval: Annotated[
+        StrictStr,
+        Field(pattern=DURATION_PATTERN, max_length=32),
+        AfterValidator(_at_least_a_minute),
+        Trimmed,
+    ] = "10m"
+    """Every Kustomization's spec.interval: how often Flux applies its unit again to undo
+    drift (a new revision of the source is applied at once). At least 1m."""
+    source_ref: FluxSourceRef = Field(default_factory=FluxSourceRef)
+
+
+class ArgoCDDestination(Model):
+    """The cluster the Applications apply to: by its name in Argo CD, or its API server."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": DESTINATION_CLUSTER})
+
+    name: Annotated[StrictStr, Field(pattern=CLUSTER_NAME_PATTERN, max_length=253), Trimmed] | (
+        None
+    ) = None
+    server: (
+        Annotated[StrictStr, Field(pattern=CLUSTER_SERVER_PATTERN, max_length=2048), Trimmed] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_cluster(self) -> "ArgoCDDestination":
+        if (self.name is None) == (self.server is None):
+            raise ValueError("a destination names exactly one of 'name' or 'server'")
+        return self
+
+
+class ArgoCDDeploy(Model):
+    """What only Argo CD reads: the repository it clones, and the cluster it applies to."""
+
+    repo_url: (
+        Annotated[StrictStr, Field(pattern=REPO_URL_PATTERN, max_length=2048), Trimmed] | None
+    ) = Field(default=None, alias="repoURL")
+    """The URL Argo CD clones this repository from; required with engine argocd."""
+    target_revision: Annotated[
+        StrictStr, Field(pattern=GIT_REVISION_PATTERN, max_length=255), Trimmed
+    ] = "HEAD"
+    """The branch, tag or commit Argo CD applies: the reviewed branch."""
+    project: DnsSubdomain = "default"
+    """The AppProject of the Applications."""
+    destination: ArgoCDDestination = Field(
+        default_factory=lambda: ArgoCDDestination(server=IN_CLUSTER)
+    )
+    """Default: the cluster Argo CD runs in."""
+
+
+class Deploy(Model):
+    """How Flux or Argo CD applies out/: `kfroster compile` writes their manifests from it."""
+
+    engine: Engine
+    """flux: one Kustomization per apply unit; argocd: one ApplicationSet over the units."""
+    directory: RelativePath = "deploy"
+    """Where the manifests are written, relative to the roster's directory."""
+    path: RelativePath = "out"
+    """Where out/ is inside the repository the engine reads: what the manifests point at."""
+    name: Annotated[
+        StrictStr, Field(pattern=DNS_LABEL_PATTERN, max_length=MAX_DEPLOY_NAME), Trimmed
+    ] = "kubeflow-users"
+    """The ApplicationSet's name, or the prefix of every Kustomization and Application."""
+    namespace: DnsLabel | None = None
+    """The namespace of the objects written; default flux-system or argocd."""
+    flux: FluxDeploy | None = None
+    """Flux only."""
+    argocd: ArgoCDDeploy | None = None
+    """Argo CD only; it needs at least repoURL."""
 
 
 class Settings(Model):
@@ -212,6 +350,9 @@ class Settings(Model):
     authorization_policy_api_version: AuthorizationPolicyApiVersion = "security.istio.io/v1beta1"
     """The apiVersion of contributor AuthorizationPolicies: v1beta1 (what KFAM writes) or v1
     (served from Istio 1.17 on)."""
+    deploy: Deploy | None = None
+    """How Flux or Argo CD applies out/; when set, `kfroster compile` also writes the
+    manifests that do it, and `compile --check` checks them."""
 
 
 class Policy(Model):

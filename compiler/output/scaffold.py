@@ -1,28 +1,28 @@
 """Scaffold a roster repository: the files `kfroster init` writes, and how it writes them.
 
 `scaffold()` returns every file (relative path -> text) of a repository that validates and
-compiles as created: a commented starter roster, its schema, out/ compiled from it, the
-pull-request workflow, the pre-commit configuration, the Flux or Argo CD manifests that
-apply out/, and a short README. `plan()` compares them with a directory; `write()` writes.
+compiles as created: a commented starter roster (whose settings.deploy names the engine),
+its schema, out/ and deploy/ compiled from it, the pull-request workflow, the pre-commit
+configuration, and a short README. `plan()` compares them with a directory; `write()` writes.
 Nothing is overwritten unless asked, file by file.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from compiler import pipeline
-from compiler.output import deploy
+from compiler.model.roster import Engine
 from compiler.output.files import write_atomically
 from compiler.problems import CompilerError
 from compiler.roster.schema import dumps_schema
 from compiler.symlinks import find_symlink
 from compiler.text import visible
-from compiler.yamlio import emitter
 
 ROSTER = "users.yaml"
 SCHEMA = "schemas/users.schema.json"
@@ -34,8 +34,6 @@ README = "README.md"
 
 # Package data (compiler/output/templates/) -> where it goes in the scaffold.
 _TEMPLATES = {"roster-review.yml": WORKFLOW, "pre-commit-config.yaml": PRE_COMMIT}
-# The workflow's line that says how deploy/ was written: nothing, until an engine is chosen.
-_NO_DEPLOY = '      DEPLOY: ""\n'
 
 # A line of the starter roster starting `#~` (after its indentation) is an example:
 # commented out in the scaffold, live in `starter_roster(examples=True)`, which a test
@@ -50,7 +48,7 @@ _STARTER = """\
 # Lines starting '# ' below are examples of every feature: uncomment and adapt them.
 version: 1
 
-#~settings:                          # this installation; these are the defaults
+@SETTINGS@
 #~  userIdHeader: kubeflow-userid    # the header the ingress puts the user's email in
 #~  userIdPrefix: ""                 # e.g. "accounts.google.com:" behind Google IAP
 #~  manageNamespaces: true           # emit each profile's Namespace before what lives in it
@@ -58,6 +56,7 @@ version: 1
 #~  kubeflowVersion: "1.10"          # your Kubeflow release: policy shape, dashboard email checks
 #~  authorizationPolicyApiVersion: security.istio.io/v1beta1   # or security.istio.io/v1
 #~  defaultWorkloadIdentity: kf-default@my-project.iam.gserviceaccount.com  # controller's default
+@DEPLOY@
 
 #~policy:                            # rules the roster must obey
 #~  emailDomains: [example.com]      # every email must be in one of these
@@ -109,6 +108,41 @@ profiles:
     #~namespaceOwnedByProfile: true  # the controller made this namespace: keep its Profile
 """
 
+# The first line of the settings section, and its deploy block, for each engine. With an
+# engine the section is live (deploy/ is compiled from it); without, an example.
+_SETTINGS_LINE = {
+    None: "#~settings:                          # this installation; these are the defaults",
+    "flux": "settings:                            # this installation; '#' lines: the defaults",
+    "argocd": "settings:                            # this installation; '#' lines: the defaults",
+}
+_DEPLOY = {
+    None: """\
+#~  deploy:                          # how Flux or Argo CD applies out/; compile writes deploy/
+#~    engine: flux                   # or argocd, with argocd: {repoURL: <this repository>}""",
+    "flux": """\
+  deploy:                            # how Flux applies out/: `kfroster compile` writes deploy/
+    engine: flux                     # one Kustomization per apply unit
+    #~directory: deploy              # where they go, beside users.yaml
+    #~path: out                      # out/ inside the Git repository Flux reads
+    #~name: kubeflow-users           # the Kustomizations' name (prefix)
+    #~namespace: flux-system
+    #~flux:
+    #~  interval: 10m                # how often Flux applies out/ again to undo drift
+    #~  sourceRef: {kind: GitRepository, name: flux-system}   # what `flux bootstrap` made""",
+    "argocd": """\
+  deploy:                            # how Argo CD applies out/: `kfroster compile` writes deploy/
+    engine: argocd                   # one ApplicationSet: an Application per apply unit
+    argocd:
+      repoURL: @REPO_URL@
+      #~targetRevision: HEAD         # the branch Argo CD applies: the one reviewed here
+      #~project: default
+      #~destination: {server: "https://kubernetes.default.svc"}   # or {name: <cluster>}
+    #~directory: deploy              # where it goes, beside users.yaml
+    #~path: out                      # out/ inside the repository Argo CD clones
+    #~name: kubeflow-users
+    #~namespace: argocd""",
+}
+
 _README = """\
 # Kubeflow users
 
@@ -148,34 +182,51 @@ comment then gives the commands that revoke it and keep the data.
 
 _APPLY = {
     None: (
-        "Apply `out/` with Flux or Argo CD: `kfroster deploy --flux` (or `--argocd`)"
-        " writes the manifests that do it."
+        "Apply `out/` with Flux or Argo CD: set `settings.deploy` in `users.yaml` (see\n"
+        "   the example there) and `kfroster compile` writes the manifests that do it into\n"
+        "   `deploy/`, next to `out/`, from then on."
     ),
     "flux": (
-        "Flux applies `out/` through the Kustomization in `deploy/`, reading the\n"
-        "   GitRepository `flux-system`: keep `deploy/` inside the path your Flux bootstrap\n"
-        "   reconciles, or `kubectl apply -f deploy/` once (`kfroster deploy --flux --help`\n"
-        "   adapts names)."
+        "Flux applies `out/` through the Kustomizations in `deploy/`, which\n"
+        "   `kfroster compile` writes from `settings.deploy` in `users.yaml` (they read the\n"
+        "   GitRepository `flux-system`): keep `deploy/` inside the path your Flux bootstrap\n"
+        "   reconciles, or `kubectl apply -f deploy/` once."
     ),
     "argocd": (
-        "Argo CD applies `out/` through the ApplicationSet in `deploy/`:\n"
-        "   `kubectl apply -f deploy/` once (`kfroster deploy --argocd --help` adapts names)."
+        "Argo CD applies `out/` through the ApplicationSet in `deploy/`, which\n"
+        "   `kfroster compile` writes from `settings.deploy` in `users.yaml`:\n"
+        "   `kubectl apply -f deploy/` once."
     ),
 }
 _ENGINE_NAME = {None: "Flux or Argo CD", "flux": "Flux", "argocd": "Argo CD"}
 
 
-def choose_engine(*, flux: bool, argocd: bool) -> deploy.Engine | None:
+def choose_engine(*, flux: bool, argocd: bool) -> Engine | None:
     """Return the engine the --flux/--argocd flags choose (at most one may be set)."""
     if flux and argocd:
         raise ValueError("choose one engine: --flux or --argocd")
     return "flux" if flux else "argocd" if argocd else None
 
 
-def starter_roster(*, examples: bool = False) -> str:
-    """Return the starter users.yaml, its examples commented out (or live, for tests)."""
+def starter_roster(
+    engine: Engine | None = None, repo_url: str | None = None, *, examples: bool = False
+) -> str:
+    """Return the starter users.yaml, its examples commented out (or live, for tests).
+
+    With an engine its settings.deploy is set, so compile writes deploy/; Argo CD needs
+    `repo_url`, written quoted as YAML reads it back exactly.
+    """
+    text = _STARTER.replace("@SETTINGS@", _SETTINGS_LINE[engine])
+    text = text.replace("@DEPLOY@", _DEPLOY[engine])
+    if engine == "argocd":
+        if repo_url is None:
+            raise ValueError(
+                "--argocd needs --repo-url, the URL Argo CD clones this repository from"
+            )
+        # A JSON string is a YAML double-quoted scalar: nothing in the URL can end it.
+        text = text.replace("@REPO_URL@", json.dumps(repo_url))
     lines = []
-    for line in _STARTER.splitlines():
+    for line in text.splitlines():
         match = _EXAMPLE.match(line)
         if match is None:
             lines.append(line)
@@ -193,36 +244,36 @@ def template(name: str) -> str:
     )
 
 
-def scaffold(engine: deploy.Engine | None = None, repo_url: str | None = None) -> dict[str, str]:
+def scaffold(engine: Engine | None = None, repo_url: str | None = None) -> dict[str, str]:
     """Return every file of a new roster repository (relative POSIX path -> text), sorted.
 
-    `engine` adds the Flux or Argo CD manifests under deploy/ (Argo CD needs `repo_url`).
-    Raise ValueError for a target deploy.check_target refuses.
+    `engine` sets the starter roster's settings.deploy, so its deploy/ is compiled with out/
+    (Argo CD needs `repo_url`). Raise ValueError for a repo_url the roster refuses.
     """
-    roster_text = starter_roster()
+    if repo_url is not None and engine != "argocd":
+        raise ValueError("--repo-url applies to --argocd only")
+    roster_text = starter_roster(engine, repo_url)
     checked = pipeline.check_text(roster_text, ROSTER)
-    if checked.roster is None:  # the starter is ours: a problem here is a bug
-        raise AssertionError(f"starter roster is invalid: {checked.problems}")
+    if checked.roster is None:
+        refused = [p.message for p in checked.problems if p.level == "error"]
+        if engine == "argocd" and any("repoURL" in message for message in refused):
+            raise ValueError(f"--repo-url: {'; '.join(refused)}")
+        raise AssertionError(f"starter roster is invalid: {checked.problems}")  # ours: a bug
     files = {ROSTER: roster_text, SCHEMA: dumps_schema()}
     for name, destination in _TEMPLATES.items():
         files[destination] = template(name)
-    if engine is not None:
-        # CI checks deploy/ with the options it was written with, kept in the workflow.
-        options = " ".join(deploy.options(deploy.Target(engine, repo_url=repo_url)))
-        workflow = files[WORKFLOW]
-        if workflow.count(_NO_DEPLOY) != 1:
-            raise AssertionError(f"the workflow template must set {_NO_DEPLOY.strip()} once")
-        setting = emitter.dumps({"DEPLOY": options})
-        files[WORKFLOW] = workflow.replace(_NO_DEPLOY, _NO_DEPLOY.replace('DEPLOY: ""\n', setting))
     for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
         files[f"{OUT}/{relative}"] = text
     deploy_row = ""
-    if engine is not None:
-        target = deploy.Target(engine, repo_url=repo_url)
-        for relative, text in deploy.render(target, checked.roster, ROSTER).items():
-            files[f"{DEPLOY}/{relative}"] = text
-        what = "Kustomization" if engine == "flux" else "ApplicationSet"
-        deploy_row = f"| `deploy/` | the {what} that applies `out/` (`kfroster deploy`) |\n"
+    deployed = pipeline.render_deploy(checked.roster, Path(ROSTER))
+    if deployed is not None:
+        for relative, text in deployed.files.items():
+            files[(deployed.directory / relative).as_posix()] = text
+        what = "Kustomizations" if engine == "flux" else "ApplicationSet"
+        deploy_row = (
+            f"| `deploy/` | the {what} that apply `out/`: written by `kfroster compile` "
+            "from `settings.deploy` |\n"
+        )
     files[README] = _README.format(
         engine=_ENGINE_NAME[engine], apply=_APPLY[engine], deploy_row=deploy_row
     )

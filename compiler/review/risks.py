@@ -14,7 +14,15 @@ from dataclasses import replace
 from typing import Any
 
 from compiler.model.quantity import QuantityError, parse_quantity
-from compiler.model.roster import LimitRange, Profile, ResourceQuota, Settings
+from compiler.model.roster import (
+    ArgoCDDeploy,
+    Deploy,
+    FluxDeploy,
+    LimitRange,
+    Profile,
+    ResourceQuota,
+    Settings,
+)
 from compiler.render.protection import offboarding, protects_profile, release_namespace_command
 from compiler.review.adoption import added_profiles
 from compiler.review.compare import (
@@ -732,6 +740,8 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             if new is not None:
                 yield _default_workload_identity(comparison, new)
             continue
+        elif field == "deploy":
+            continue  # judged whole, from what each side's engine really reads: _deploy
         elif field == "applyUnits":
             message = ("settings ", Code(field), *change, ": ", *_moves(comparison))
         else:
@@ -747,6 +757,9 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             "Pipelines, Katib, KServe): a label removed switches that off for every profile",
         )
         yield Risk("settings", "warning", "settings.namespaceLabels", message)
+    yield from _deploy(
+        comparison.base.roster.settings.deploy, comparison.head.roster.settings.deploy
+    )
     yield from _policy(comparison)
 
 
@@ -768,6 +781,177 @@ def _default_workload_identity(comparison: Comparison, account: str) -> Risk:
         "profile controller's -workload-identity says, or the two fight over spec.plugins",
     )
     return Risk("privilege", "high", "settings.defaultWorkloadIdentity", message)
+
+
+# Where the engine reads what it applies: a change points the cluster at other content.
+_DEPLOY_SOURCE = frozenset(
+    {
+        "engine",
+        "directory",
+        "path",
+        "flux.sourceRef.kind",
+        "flux.sourceRef.name",
+        "flux.sourceRef.namespace",
+        "argocd.repoURL",
+        "argocd.targetRevision",
+        "argocd.destination.name",
+        "argocd.destination.server",
+    }
+)
+_DEPLOY_WHY = {
+    "name": (
+        "the engine's objects get new names: applying deploy/ with pruning deletes the old "
+        "ones, and Flux deletes what a Kustomization applied along with it (Namespaces and "
+        "protected Profiles stay), so access drops until the new ones have applied"
+    ),
+    "namespace": (
+        "the engine's objects move to another namespace: the old ones are deleted, with what "
+        "they applied (Namespaces and protected Profiles stay), until the new ones apply"
+    ),
+    "flux.interval": "how often Flux applies out/ again, undoing changes made by hand",
+    "argocd.project": "the AppProject whose rules now decide what the Applications may apply",
+}
+
+
+def _deploy_view(setting: Deploy | None) -> dict[str, str]:
+    """Return what a side's engine reads (dotted path -> value), its defaults filled in."""
+    if setting is None:
+        return {}
+    # Imported here: only a roster that sets settings.deploy needs the engine defaults.
+    from compiler.output.deploy import DEFAULT_NAMESPACE  # noqa: PLC0415
+
+    engine_block = (
+        {"flux": (setting.flux or FluxDeploy()).model_dump(by_alias=True, mode="json")}
+        if setting.engine == "flux"
+        else {"argocd": (setting.argocd or ArgoCDDeploy()).model_dump(by_alias=True, mode="json")}
+    )
+    whole = {
+        **setting.model_dump(by_alias=True, mode="json", exclude={"flux", "argocd"}),
+        "namespace": setting.namespace or DEFAULT_NAMESPACE[setting.engine],
+        **engine_block,
+    }
+    pending: list[tuple[str, Any]] = [("", whole)]
+    view: dict[str, str] = {}
+    while pending:
+        prefix, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend((f"{prefix}{key}.", item) for key, item in value.items())
+        elif value is not None:
+            view[prefix.removesuffix(".")] = str(value)
+    return view
+
+
+def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
+    """Where the engine reads from (HIGH privilege), and the rest of settings.deploy."""
+    before, after = _deploy_view(old), _deploy_view(new)
+    if before == after:
+        return
+    engine = {"flux": "Flux", "argocd": "Argo CD"}
+    if new is None:
+        message: Message = (
+            "settings ",
+            Code("deploy"),
+            " is removed: compile no longer writes or checks ",
+            Code(f"{before['directory']}/"),
+            ", but ",
+            engine[before["engine"]],
+            " keeps applying whatever it holds; delete it in this change, or from now on "
+            "nothing checks what it makes the cluster apply",
+        )
+        yield Risk("privilege", "high", "settings.deploy", message)
+        return
+    reads = _reads_from(after)
+    if old is None:
+        message = (
+            "settings ",
+            Code("deploy"),
+            " is set: compile now writes ",
+            Code(f"{after['directory']}/"),
+            ", which makes ",
+            engine[after["engine"]],
+            " apply ",
+            *reads,
+            ": whatever it reads there is applied to the cluster, so check that it is this "
+            "repository and the reviewed branch",
+        )
+        yield Risk("privilege", "high", "settings.deploy", message)
+        return
+    changed = sorted(
+        key for key in before.keys() | after.keys() if before.get(key) != after.get(key)
+    )
+    # Another engine changes everything it reads at once: the engine change says it all.
+    considered = ["engine"] if before["engine"] != after["engine"] else changed
+    source = [key for key in considered if key in _DEPLOY_SOURCE]
+    if source:
+        moved_out: list[Part] = (
+            [
+                "; compile no longer writes or checks ",
+                Code(f"{before['directory']}/"),
+                ": delete it in this change, or what it holds stays applied, unchecked",
+            ]
+            if before["directory"] != after["directory"]
+            else []
+        )
+        message = (
+            "settings ",
+            Code("deploy"),
+            " changes where the engine reads what it applies: ",
+            *enumeration([_deploy_change(key, before, after) for key in source], limit=len(source)),
+            ". It now applies ",
+            *reads,
+            ": this points the cluster at content no check has read",
+            *moved_out,
+        )
+        yield Risk("privilege", "high", "settings.deploy", message)
+    for key in considered:
+        if key in _DEPLOY_SOURCE:
+            continue
+        why = _DEPLOY_WHY.get(key, "the engine's objects change")
+        message = (
+            "settings ",
+            Code(f"deploy.{key}"),
+            " changes from ",
+            Code(before[key]),
+            " to ",
+            Code(after[key]),
+            ": ",
+            why,
+        )
+        yield Risk("settings", "warning", f"settings.deploy.{key}", message)
+
+
+def _reads_from(view: dict[str, str]) -> list[Part]:
+    if view["engine"] == "flux":
+        namespace = view.get("flux.sourceRef.namespace")
+        source = f"{namespace}/" if namespace else ""
+        return [
+            "the directory ",
+            Code(view["path"]),
+            " of the ",
+            Code(view["flux.sourceRef.kind"]),
+            " ",
+            Code(source + view["flux.sourceRef.name"]),
+        ]
+    cluster = view.get("argocd.destination.name") or view.get("argocd.destination.server", "")
+    return [
+        "the directory ",
+        Code(view["path"]),
+        " of ",
+        Code(view.get("argocd.repoURL", "")),
+        " at ",
+        Code(view["argocd.targetRevision"]),
+        " to the cluster ",
+        Code(cluster),
+    ]
+
+
+def _deploy_change(key: str, before: dict[str, str], after: dict[str, str]) -> list[Part]:
+    old, new = before.get(key), after.get(key)
+    if old is None:
+        return [Code(key), " set to ", Code(new or "")]
+    if new is None:
+        return [Code(key), " removed (was ", Code(old), ")"]
+    return [Code(key), " from ", Code(old), " to ", Code(new)]
 
 
 def _label_change(key: str, old: str | None, new: str | None) -> list[Part]:

@@ -73,6 +73,30 @@ _PATTERN_MEANINGS: dict[str, tuple[str, str]] = {
         'a Kubeflow release kfroster knows, "1.7" to "1.11", with or without its patch '
         'level (such as "1.10.2")',
     ),
+    roster.RELATIVE_PATH_PATTERN: (
+        "relative-path",
+        "a relative path such as deploy or clusters/prod/out: letters, digits and '_', "
+        "joined by single '-' or '.', in parts separated by '/'",
+    ),
+    roster.REPO_URL_PATTERN: (
+        "repo-url",
+        "a Git repository URL such as https://git.example.com/team/users.git or "
+        "git@git.example.com:team/users.git",
+    ),
+    roster.CLUSTER_SERVER_PATTERN: (
+        "cluster-server",
+        "the https:// URL of a cluster's API server, such as https://kubernetes.default.svc",
+    ),
+    roster.CLUSTER_NAME_PATTERN: (
+        "cluster-name",
+        "the name of a cluster in Argo CD, such as in-cluster: letters, digits and - _ . : / @",
+    ),
+    roster.GIT_REVISION_PATTERN: (
+        "git-revision",
+        "a branch, tag or commit such as main, v1.2.0 or release/2024: letters, digits and "
+        "'_', joined by single '-', '.' or '/'",
+    ),
+    roster.DURATION_PATTERN: ("duration", "a duration such as 10m, 1h or 1h30m"),
 }
 
 _JSON_TYPES = {
@@ -209,6 +233,11 @@ class Locate(Protocol):
     ) -> Problem: ...
 
 
+# Mappings that name exactly one of two keys (a oneOf of two `required`): rule and keys.
+_EXACTLY_ONE = {
+    json.dumps(roster.CONTRIBUTOR_SUBJECT): ("contributor-subject", "'user' or 'group'"),
+    json.dumps(roster.DESTINATION_CLUSTER): ("destination-cluster", "'name' or 'server'"),
+}
 _VERSION_KEY = "kubeflowVersion"  # a release number, which YAML reads as a float unquoted
 _ROOT_FIX = (
     "a roster is a mapping of sections that starts with 'version: 1' at the left margin, "
@@ -231,6 +260,9 @@ _ALLOWED_CHARS = {
     "resource-name": frozenset(_LETTERS_DIGITS + "-_./"),
     "header-name": frozenset(_LETTERS_DIGITS + "!#$%&'*+.^_`|~-"),
     "principal": frozenset(_LETTERS_DIGITS + "-_./"),
+    "relative-path": frozenset(_LETTERS_DIGITS + "-_./"),
+    "git-revision": frozenset(_LETTERS_DIGITS + "-_./"),
+    "cluster-name": frozenset(_LETTERS_DIGITS + "-_.:/@"),
 }
 _LOWER_CASE_FORMATS = frozenset({"dns-label", "dns-subdomain", "domain"})
 # Formats whose values start and end with a letter or digit.
@@ -361,7 +393,47 @@ def _label_key_reason(rule: str, key: str) -> str | None:
     return _character_reason(rule, key)
 
 
+def _template_reason(rule: str, value: str) -> str | None:
+    """Name '{' or '}' in a value the ApplicationSet's Go template would evaluate."""
+    if "{" in value or "}" in value:
+        return (
+            "contains '{' or '}', which the ApplicationSet's Go template would evaluate; "
+            "write the value itself"
+        )
+    return _character_reason(rule, value)
+
+
+def _url_reason(rule: str, url: str) -> str | None:
+    if url.startswith("http://"):
+        instead = "https or ssh" if rule == "repo-url" else "https"
+        return (
+            "uses plain http, so anyone on the way could change what the engine applies; "
+            f"use {instead}"
+        )
+    user, at, _ = url.partition("://")[2].partition("/")[0].rpartition("@")
+    if at and ":" in user:
+        return "holds a password; give Argo CD the credentials in a repository secret instead"
+    return _template_reason(rule, url)
+
+
+def _relative_path_reason(rule: str, path: str) -> str | None:
+    if path.startswith("/"):
+        return "is absolute; write it relative to the repository, like out"
+    if ".." in path.split("/"):
+        return "climbs out with '..'; it must stay inside the repository"
+    if path.startswith("./") or path.endswith("/"):
+        return "starts with './' or ends with '/'; write the bare path, like clusters/prod/out"
+    if any(char in path for char in "*?[]\\"):
+        return "has a glob character, which Argo CD's Git generator would expand"
+    return _character_reason(rule, path)
+
+
 _FORMAT_REASONS: dict[str, Callable[[str, str], str | None]] = {
+    "relative-path": _relative_path_reason,
+    "repo-url": _url_reason,
+    "cluster-server": _url_reason,
+    "cluster-name": _template_reason,
+    "git-revision": _template_reason,
     "email": _email_reason,
     "domain": _domain_reason,
     "dns-label": _dns_label_reason,
@@ -478,9 +550,11 @@ def _unknown_tag(error: ValidationError, at: Locate) -> Problem:
 def _alternatives(
     error: ValidationError, source: Source, at: Locate, where: str
 ) -> Iterator[Problem]:
-    if error.validator_value == roster.CONTRIBUTOR_SUBJECT:
+    exactly_one = _EXACTLY_ONE.get(json.dumps(error.validator_value))
+    if exactly_one is not None:
+        rule, keys = exactly_one
         if isinstance(error.instance, dict):  # anything else has its own type problem
-            yield at("contributor-subject", f"{where} must name exactly one of 'user' or 'group'")
+            yield at(rule, f"{where} must name exactly one of {keys}")
         return
     if isinstance(error.instance, float | bool):
         # Only quantities offer alternatives of scalar types (a whole number or a string).

@@ -1,16 +1,18 @@
-"""`kfroster deploy`: Flux Kustomizations and the Argo CD ApplicationSet that apply out/.
+"""settings.deploy: the Flux Kustomizations and the Argo CD ApplicationSet that apply out/.
 
 The objects are checked against the real CRD schemas (tests/gitops_schemas.py) and
 against tests/schemas/ (closed, narrowed schemas written from the Flux Kustomization v1
 and Argo CD ApplicationSet types, which also refuse unknown keys), read back with a YAML
-1.1 reader, and matched with the directories the compiled out/ really has.
+1.1 reader, and matched with the directories the compiled out/ really has. `compile`
+writes them beside out/ and `compile --check` fails when they are stale; `deploy` prints,
+writes or checks them on its own, and still takes the deprecated options for a release.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-import re
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,8 @@ from typer.testing import CliRunner
 
 from compiler import pipeline
 from compiler.model import units
-from compiler.model.roster import Roster
+from compiler.model.roster import Deploy, Roster
 from compiler.output import deploy
-from compiler.output.deploy import Target
 from tests import gitops_schemas
 from tests.conftest import CASES, REPO, compile_into, invoke, read_tree
 
@@ -33,6 +34,8 @@ REPO_URL = "https://git.example.com/platform/kubeflow-users.git"
 SPLIT = CASES / "apply-units" / "users.yaml"  # four units, one of them empty
 SINGLE = REPO / "users.yaml"
 ROSTERS = [pytest.param(SPLIT, id="apply-units"), pytest.param(SINGLE, id="users.yaml")]
+FLUX: dict[str, Any] = {"engine": "flux"}
+ARGOCD: dict[str, Any] = {"engine": "argocd", "argocd": {"repoURL": REPO_URL}}
 
 
 @cache
@@ -51,6 +54,16 @@ def roster_model(path: Path) -> Roster:
     return pipeline.validate(path).roster
 
 
+def deploying(roster: Roster, setting: dict[str, Any]) -> Roster:
+    """Return the roster with settings.deploy set to `setting` (validated by the model)."""
+    settings = roster.settings.model_copy(update={"deploy": Deploy.model_validate(setting)})
+    return roster.model_copy(update={"settings": settings})
+
+
+def render(path: Path, setting: dict[str, Any]) -> dict[str, str]:
+    return deploy.render(deploying(roster_model(path), setting), path.name)
+
+
 def documents(files: dict[str, str]) -> dict[str, Any]:
     """Read every deploy file with PyYAML (YAML 1.1): one object each."""
     read: dict[str, Any] = {}
@@ -65,6 +78,12 @@ def top_directories(roster: Path, tmp_path: Path) -> set[str]:
     return {path.split("/", 1)[0] for path in compile_into(roster, tmp_path / "out")}
 
 
+def with_deploy(text: str, setting: str) -> str:
+    """Return roster text with `settings:` given a deploy line (the roster has settings)."""
+    assert "\nsettings:\n" in text
+    return text.replace("\nsettings:\n", f"\nsettings:\n  deploy: {setting}\n", 1)
+
+
 # --------------------------------------------------------------------------------------------
 # Flux: one Kustomization per unit that holds files
 # --------------------------------------------------------------------------------------------
@@ -72,13 +91,13 @@ def top_directories(roster: Path, tmp_path: Path) -> set[str]:
 
 @pytest.mark.parametrize("roster", ROSTERS)
 def test_flux_kustomizations_point_at_every_unit_that_exists(roster: Path, tmp_path: Path) -> None:
-    files = deploy.render(Target("flux"), roster_model(roster), roster.name)
-    manifests = documents(files)
+    manifests = documents(render(roster, FLUX))
     for path, manifest in manifests.items():
         assert schema_errors("flux-kustomization.schema.json", manifest) == [], path
         assert path == f"{manifest['metadata']['name']}.yaml"
         spec = manifest["spec"]
         assert spec["prune"] is True
+        assert spec["interval"] == "10m"
         assert spec["sourceRef"] == {"kind": "GitRepository", "name": "flux-system"}
     tree = compile_into(roster, tmp_path / "out")
     applied = sorted(m["spec"]["path"].removeprefix("./") for m in manifests.values())
@@ -91,24 +110,39 @@ def test_flux_kustomizations_point_at_every_unit_that_exists(roster: Path, tmp_p
     assert len(applied) < roster_model(roster).settings.apply_units  # the empty unit is left out
 
 
-def test_flux_options_reach_the_objects() -> None:
-    target = Target("flux", name="people", path="./gitops/out/", namespace="ops", source="repo")
-    files = deploy.render(target, roster_model(SPLIT), "users.yaml")
+def test_every_flux_setting_reaches_the_objects() -> None:
+    setting = {
+        "engine": "flux",
+        "path": "gitops/out",
+        "name": "people",
+        "namespace": "ops",
+        "flux": {
+            "interval": "1h",
+            "sourceRef": {"kind": "OCIRepository", "name": "users", "namespace": "sources"},
+        },
+    }
+    files = render(SPLIT, setting)
     for text in files.values():
-        assert text.splitlines()[0] == (
-            "# Generated by kfroster deploy from users.yaml. Do not edit: run `kfroster deploy "
-            "--flux --path ./gitops/out/ --name people --namespace ops --source repo` again."
-        )
+        assert text.splitlines()[:2] == [
+            "# Generated by kfroster from users.yaml. Do not edit: change users.yaml and run "
+            "kfroster compile.",
+            "# Needs Flux 2.0 or later (Kustomization v1).",
+        ]
     for manifest in documents(files).values():
         assert manifest["metadata"]["name"].startswith("people-unit-")
         assert manifest["metadata"]["namespace"] == "ops"
         assert manifest["spec"]["path"].startswith("./gitops/out/unit-")
-        assert manifest["spec"]["sourceRef"]["name"] == "repo"
+        assert manifest["spec"]["interval"] == "1h"
+        assert manifest["spec"]["sourceRef"] == {
+            "kind": "OCIRepository",
+            "name": "users",
+            "namespace": "sources",
+        }
 
 
 def test_an_empty_roster_gets_no_kustomization() -> None:
-    roster = Roster.model_validate({"version": 1})
-    assert deploy.render(Target("flux"), roster, "users.yaml") == {}
+    roster = Roster.model_validate({"version": 1, "settings": {"deploy": FLUX}})
+    assert deploy.render(roster, "users.yaml") == {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,9 +159,8 @@ def rendered_application_names(template_name: str, directories: list[str]) -> li
 def test_argocd_application_set_generates_one_application_per_unit(
     roster: Path, tmp_path: Path
 ) -> None:
-    target = Target("argocd", repo_url=REPO_URL, revision="main")
-    files = deploy.render(target, roster_model(roster), roster.name)
-    (manifest,) = documents(files).values()
+    setting = {"engine": "argocd", "argocd": {"repoURL": REPO_URL, "targetRevision": "main"}}
+    (manifest,) = documents(render(roster, setting)).values()
     assert schema_errors("argocd-applicationset.schema.json", manifest) == []
     (generator,) = manifest["spec"]["generators"]
     assert generator["git"]["repoURL"] == REPO_URL
@@ -149,23 +182,69 @@ def test_argocd_application_set_generates_one_application_per_unit(
     spec = template["spec"]
     assert spec["source"]["path"] == "{{.path.path}}"
     assert spec["source"]["directory"] == {"recurse": True}
+    assert spec["destination"] == {"server": "https://kubernetes.default.svc"}
+    assert spec["project"] == "default"
     assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
 
 
+@pytest.mark.parametrize(
+    ("destination", "expected"),
+    [
+        ({"name": "prod-eu"}, {"name": "prod-eu"}),
+        ({"server": "https://10.0.0.1:6443"}, {"server": "https://10.0.0.1:6443"}),
+    ],
+)
+def test_argocd_destination_and_project_reach_the_template(
+    destination: dict[str, str], expected: dict[str, str]
+) -> None:
+    setting = {
+        "engine": "argocd",
+        "namespace": "gitops",
+        "argocd": {"repoURL": REPO_URL, "project": "kubeflow", "destination": destination},
+    }
+    (manifest,) = documents(render(SPLIT, setting)).values()
+    assert manifest["metadata"]["namespace"] == "gitops"
+    spec = manifest["spec"]["template"]["spec"]
+    assert spec["destination"] == expected
+    assert spec["project"] == "kubeflow"
+    assert spec["source"]["targetRevision"] == "HEAD"
+
+
 def every_deploy_manifest() -> list[Any]:
-    """Return what both engines' deploy writes for every test roster, several targets each."""
-    targets = [
-        Target("flux"),
-        Target("flux", name="people", path="gitops/out", namespace="ops", source="repo"),
-        Target("argocd", repo_url=REPO_URL),
-        Target("argocd", repo_url=REPO_URL, revision="v1.2.3", project="kubeflow", path="a/b"),
+    """Return what both engines' deploy writes for every test roster, several settings each."""
+    settings: list[dict[str, Any]] = [
+        FLUX,
+        {
+            "engine": "flux",
+            "name": "people",
+            "path": "gitops/out",
+            "namespace": "ops",
+            "flux": {"interval": "2h30m", "sourceRef": {"kind": "Bucket", "name": "repo"}},
+        },
+        ARGOCD,
+        {
+            "engine": "argocd",
+            "path": "a/b",
+            "argocd": {
+                "repoURL": "git@git.example.com:platform/users.git",
+                "targetRevision": "v1.2.3",
+                "project": "kubeflow",
+                "destination": {"name": "arn:aws:eks:eu-west-1:123456789012:cluster/prod"},
+            },
+        },
     ]
     rosters = [SINGLE, *sorted(CASES.glob("*/users.yaml"))]
+    compiled = [pipeline.compile_roster(roster).deploy for roster in rosters]
     return [
         manifest
         for roster in rosters
-        for target in targets
-        for manifest in documents(deploy.render(target, roster_model(roster), roster.name)).values()
+        for setting in settings
+        for manifest in documents(render(roster, setting)).values()
+    ] + [  # and what the golden rosters that set settings.deploy compile to
+        manifest
+        for deployed in compiled
+        if deployed
+        for manifest in documents(deployed.files).values()
     ]
 
 
@@ -177,8 +256,7 @@ def test_deploy_manifests_pass_the_real_crd_schemas() -> None:
 
 def test_the_real_crd_schemas_reject_a_broken_object() -> None:
     kustomization, application_set = (
-        next(iter(documents(deploy.render(target, roster_model(SPLIT), "users.yaml")).values()))
-        for target in (Target("flux"), Target("argocd", repo_url=REPO_URL))
+        next(iter(documents(render(SPLIT, setting)).values())) for setting in (FLUX, ARGOCD)
     )
     bad_interval = json.loads(json.dumps(kustomization))
     bad_interval["spec"]["interval"] = "ten minutes"
@@ -197,48 +275,38 @@ def test_the_real_crd_schemas_reject_a_broken_object() -> None:
 
 
 def test_the_schemas_reject_a_broken_object() -> None:
-    files = deploy.render(Target("argocd", repo_url=REPO_URL), roster_model(SPLIT), "users.yaml")
-    (application_set,) = documents(files).values()
+    (application_set,) = documents(render(SPLIT, ARGOCD)).values()
     application_set["spec"]["template"]["spec"]["syncPolicy"]["retry"]["limit"] = "5"
     assert schema_errors("argocd-applicationset.schema.json", application_set) != []
-    files = deploy.render(Target("flux"), roster_model(SPLIT), "users.yaml")
-    kustomization = next(iter(documents(files).values()))
+    kustomization = next(iter(documents(render(SPLIT, FLUX)).values()))
     kustomization["spec"]["interval"] = "ten minutes"
     kustomization["spec"]["prunne"] = True
     assert len(schema_errors("flux-kustomization.schema.json", kustomization)) == 2
 
 
+def test_the_roster_accepts_exactly_what_flux_accepts_as_an_interval() -> None:
+    # The roster's pattern is the CRD's; only the minimum of a minute is kfroster's own.
+    (kustomization,) = list(documents(render(SINGLE, FLUX)).values())
+    samples = ["1m", "90s", "1h30m", "1.5h", "2h0m0s", "10 m", "1d", "m", "1M"]
+    crd = []
+    for sample in samples:
+        kustomization["spec"]["interval"] = sample
+        crd.append(json.loads(json.dumps(kustomization)))
+    accepted_by_crd = [error == "" for error in gitops_schemas.errors(crd)]
+    accepted_by_roster = [
+        pipeline.check_text(
+            f"version: 1\nsettings: {{deploy: {{engine: flux, flux: {{interval: '{sample}'}}}}}}\n",
+            "users.yaml",
+        ).roster
+        is not None
+        for sample in samples
+    ]
+    assert accepted_by_roster == accepted_by_crd == [True] * 5 + [False] * 4
+
+
 # --------------------------------------------------------------------------------------------
-# Options, determinism
+# Determinism
 # --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("target", "fragment"),
-    [
-        (Target("flux", name="Kubeflow"), "--name 'Kubeflow' must be a DNS-1123 label"),
-        (Target("flux", name="x" * 60), "at most 54 characters"),
-        (Target("flux", namespace="flux_system"), "--namespace 'flux_system'"),
-        (Target("flux", path="/srv/out"), "--path '/srv/out' must be the relative path"),
-        (Target("flux", path="../out"), "without '..'"),
-        (Target("flux", path="out/*"), "glob characters"),
-        (Target("flux", repo_url=REPO_URL), "--repo-url applies to Argo CD (--argocd) only"),
-        (Target("argocd"), "--argocd needs --repo-url"),
-        (Target("argocd", repo_url=REPO_URL, source="x"), "--source applies to Flux"),
-        (Target("argocd", repo_url="a b"), "--repo-url 'a b' must be non-empty, without spaces"),
-        (Target("argocd", repo_url=REPO_URL, project="My Project"), "--project 'My Project'"),
-    ],
-)
-def test_unusable_targets_are_refused(target: Target, fragment: str) -> None:
-    mistakes = deploy.check_target(target)
-    assert any(fragment in mistake for mistake in mistakes), mistakes
-    with pytest.raises(ValueError, match=re.escape(fragment)):
-        deploy.render(target, roster_model(SPLIT), "users.yaml")
-
-
-def test_the_default_targets_are_usable() -> None:
-    assert deploy.check_target(Target("flux")) == []
-    assert deploy.check_target(Target("argocd", repo_url=REPO_URL)) == []
 
 
 def test_the_same_roster_gives_the_same_bytes_whatever_its_order() -> None:
@@ -246,10 +314,34 @@ def test_the_same_roster_gives_the_same_bytes_whatever_its_order() -> None:
     shuffled = model.model_copy(
         update={"profiles": model.profiles[::-1], "users": model.users[::-1]}
     )
-    for target in (Target("flux"), Target("argocd", repo_url=REPO_URL)):
-        assert deploy.render(target, model, "users.yaml") == deploy.render(
-            target, shuffled, "users.yaml"
+    for setting in (FLUX, ARGOCD):
+        assert deploy.render(deploying(model, setting), "users.yaml") == deploy.render(
+            deploying(shuffled, setting), "users.yaml"
         )
+
+
+def test_the_same_roster_gives_the_same_bytes_in_another_process(tmp_path: Path) -> None:
+    # Another hash seed and locale: nothing in the bytes depends on them.
+    roster = tmp_path / "users.yaml"
+    roster.write_text(
+        with_deploy(SPLIT.read_text(encoding="utf-8"), "{engine: flux}"), encoding="utf-8"
+    )
+    code = (
+        "import sys, json; from pathlib import Path; from compiler import pipeline; "
+        "print(json.dumps(pipeline.compile_roster(Path(sys.argv[1])).deploy.files))"
+    )
+    outputs = {
+        subprocess.run(
+            [Path(__import__("sys").executable), "-c", code, str(roster)],
+            env={"PYTHONHASHSEED": seed, "LC_ALL": locale, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed, locale in (("1", "C"), ("4242", "C.UTF-8"))
+    }
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop()) == pipeline.compile_roster(roster).deploy.files  # type: ignore[union-attr]
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,22 +349,104 @@ def test_the_same_roster_gives_the_same_bytes_whatever_its_order() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_deploy_writes_then_checks_the_directory(runner: CliRunner, tmp_path: Path) -> None:
-    out = tmp_path / "deploy"
-    result = invoke(runner, "deploy", "--flux", "--out", out, SPLIT)
+@pytest.fixture
+def flux_roster(tmp_path: Path) -> Path:
+    """The four-unit roster with settings.deploy: {engine: flux}, in a directory of its own."""
+    roster = tmp_path / "repo" / "users.yaml"
+    roster.parent.mkdir()
+    text = with_deploy(SPLIT.read_text(encoding="utf-8"), "{engine: flux}")
+    roster.write_text(text, encoding="utf-8")
+    return roster
+
+
+def test_deploy_writes_then_checks_what_the_setting_says(
+    runner: CliRunner, flux_roster: Path
+) -> None:
+    out = flux_roster.parent / "deploy"  # settings.deploy.directory, beside the roster
+    result = invoke(runner, "deploy", flux_roster)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert result.stderr == f"wrote {out}/ for flux: 3 file(s), 3 added, 0 changed, 0 removed\n"
-    expected = deploy.render(Target("flux"), roster_model(SPLIT), "users.yaml")
+    assert result.stderr == f"wrote {out}/ for flux: 3 files, 3 added, 0 changed, 0 removed\n"
+    expected = render(SPLIT, FLUX)
     assert read_tree(out) == {path: text.encode() for path, text in expected.items()}
 
-    result = invoke(runner, "deploy", "--flux", "--out", out, "--check", SPLIT)
-    assert (result.exit_code, result.stderr) == (0, f"{out}/ is up to date (3 file(s))\n")
+    result = invoke(runner, "deploy", "--check", flux_roster)
+    assert (result.exit_code, result.stderr) == (
+        0,
+        f"{out}/ is up to date with {flux_roster} (3 files)\n",
+    )
 
-    result = invoke(runner, "deploy", "--flux", "--out", out, "--check", "--name", "other", SPLIT)
+    (out / "kubeflow-users-unit-001.yaml").unlink()
+    result = invoke(runner, "deploy", "--check", flux_roster)
     assert result.exit_code == 1
-    assert f"  missing  {out}/other-unit-001.yaml" in result.stderr.splitlines()
-    assert f"  extra    {out}/kubeflow-users-unit-001.yaml" in result.stderr.splitlines()
+    assert result.stderr.splitlines() == [
+        f"{out}/ is not what {flux_roster} compiles to:",
+        f"  missing  {out}/kubeflow-users-unit-001.yaml",
+        f"run `kfroster compile {flux_roster}` and commit {out}/",
+    ]
+    assert not (out / "kubeflow-users-unit-001.yaml").exists()  # --check wrote nothing
+
+
+def test_deploy_prints_the_manifests_with_a_dash(runner: CliRunner, flux_roster: Path) -> None:
+    result = invoke(runner, "deploy", "--out", "-", flux_roster)
+    assert result.exit_code == 0, result.stderr
+    expected = render(SPLIT, FLUX)
+    assert result.stdout == "".join(expected[name] for name in sorted(expected))
+    assert [doc["metadata"]["name"] for doc in yaml.safe_load_all(result.stdout)] == [
+        "kubeflow-users-unit-001",
+        "kubeflow-users-unit-002",
+        "kubeflow-users-unit-003",
+    ]
+    assert not (flux_roster.parent / "deploy").exists()
+
+
+def test_deploy_without_the_setting_says_what_to_add(
+    runner: CliRunner, tmp_path: Path, roster_file: Any
+) -> None:
+    roster = roster_file("version: 1\n")
+    result = invoke(runner, "deploy", roster)
+    assert result.exit_code == 1
+    assert "sets no settings.deploy" in result.stderr
+    assert "settings: {deploy: {engine: flux}}" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users.yaml"]
+
+
+def test_the_deprecated_options_still_work_and_say_what_to_write_instead(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "deploy"
+    args = ["--argocd", "--repo-url", REPO_URL, "--revision", "main", "--path", "./gitops/out/"]
+    result = invoke(runner, "deploy", *args, "--out", out, SPLIT)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("warning: --flux, --argocd and the options that go with them are")
+    assert lines[1:-1] == [
+        "  settings:",
+        "    deploy:",
+        "      engine: argocd",
+        "      path: gitops/out",
+        "      argocd:",
+        f"        repoURL: {REPO_URL}",
+        "        targetRevision: main",
+    ]
+    setting = {
+        "engine": "argocd",
+        "path": "gitops/out",
+        "argocd": {"repoURL": REPO_URL, "targetRevision": "main"},
+    }
+    # The block it prints gives exactly the files it wrote.
+    assert read_tree(out) == {p: text.encode() for p, text in render(SPLIT, setting).items()}
+    result = invoke(runner, "deploy", *args, "--out", out, "--check", SPLIT)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_deprecated_options_beside_the_setting_are_refused(
+    runner: CliRunner, flux_roster: Path
+) -> None:
+    result = invoke(runner, "deploy", "--flux", flux_roster)
+    assert result.exit_code == 2
+    assert "sets settings.deploy already; drop the deprecated options" in result.stderr
+    assert not (flux_roster.parent / "deploy").exists()
 
 
 def test_deploy_argocd_replaces_the_flux_files(runner: CliRunner, tmp_path: Path) -> None:
@@ -283,29 +457,33 @@ def test_deploy_argocd_replaces_the_flux_files(runner: CliRunner, tmp_path: Path
     assert sorted(read_tree(out)) == ["kubeflow-users.yaml"]
 
 
-def test_deploy_never_deletes_a_foreign_file(runner: CliRunner, tmp_path: Path) -> None:
-    out = tmp_path / "deploy"
+def test_deploy_never_deletes_a_foreign_file(runner: CliRunner, flux_roster: Path) -> None:
+    out = flux_roster.parent / "deploy"
     out.mkdir()
     (out / "notes.md").write_text("mine\n", encoding="utf-8")
-    result = invoke(runner, "deploy", "--flux", "-o", out, SPLIT)
+    result = invoke(runner, "deploy", flux_roster)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {out}/notes.md: not generated by kfroster")
     assert sorted(p.name for p in out.iterdir()) == ["notes.md"]
 
 
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ["deploy"],
-        ["deploy", "--flux", "--argocd"],
-        ["deploy", "--argocd"],
-        ["deploy", "--flux", "--revision", "main"],
+        (["--flux", "--argocd"], "choose one engine: --flux or --argocd"),
+        (["--argocd"], "settings.deploy chooses Argo CD, which needs argocd.repoURL"),
+        (["--flux", "--revision", "main"], "settings.deploy.argocd is read by Argo CD only"),
+        (["--flux", "--name", "Kubeflow"], "settings.deploy.name must be a DNS-1123 label"),
+        (["--flux", "--path", "../out"], "it climbs out with '..'"),
+        (["--argocd", "--repo-url", "http://x.example.com/a.git"], "uses plain http"),
     ],
 )
-def test_deploy_usage_errors_exit_2(runner: CliRunner, args: list[str], tmp_path: Path) -> None:
-    result = invoke(runner, *args, "-o", tmp_path / "deploy", SPLIT)
+def test_deprecated_options_are_checked_like_the_setting(
+    runner: CliRunner, args: list[str], message: str, tmp_path: Path
+) -> None:
+    result = invoke(runner, "deploy", *args, "-o", tmp_path / "deploy", SPLIT)
     assert result.exit_code == 2
-    assert "Invalid value: " in result.stderr
+    assert message in result.stderr
     assert not (tmp_path / "deploy").exists()
 
 

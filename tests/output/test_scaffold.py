@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from compiler import pipeline
-from compiler.model.roster import Profile, Settings
+from compiler.model.roster import Engine, Profile, Settings
 from compiler.output import scaffold
 from compiler.roster.schema import dumps_schema
 from tests.conftest import invoke, read_tree
@@ -58,10 +59,52 @@ def test_scaffold_holds_every_file_of_a_roster_repository() -> None:
     assert scaffold.scaffold("flux") == files  # deterministic
 
 
+@pytest.mark.parametrize(
+    ("engine", "repo_url"),
+    [("flux", None), ("argocd", "git@git.example.com:platform/users.git")],
+)
+def test_the_engine_lives_in_the_roster_and_deploy_is_what_it_compiles_to(
+    engine: Engine, repo_url: str | None
+) -> None:
+    files = scaffold.scaffold(engine, repo_url)
+    document = YAML(typ="safe").load(files["users.yaml"])
+    expected = {"engine": engine}
+    if repo_url is not None:
+        expected["argocd"] = {"repoURL": repo_url}  # type: ignore[assignment]
+    assert document["settings"] == {"deploy": expected}
+    checked = pipeline.check_text(files["users.yaml"], "users.yaml")
+    assert checked.roster is not None and checked.problems == ()
+    deployed = pipeline.render_deploy(checked.roster, Path("users.yaml"))
+    assert deployed is not None
+    assert {f"deploy/{path}": text for path, text in deployed.files.items()} == {
+        path: text for path, text in files.items() if path.startswith("deploy/")
+    }
+
+
+def test_the_hook_and_the_workflow_check_deploy_with_out() -> None:
+    # One command checks both (compile --check); both run when either changes.
+    hooks = YAML(typ="safe").load(scaffold.template("pre-commit-config.yaml"))
+    (check,) = [h for h in hooks["repos"][0]["hooks"] if h["id"] == "kfroster-compile-check"]
+    assert check["entry"] == "kfroster compile --check"
+    files = re.compile(check["files"])
+    assert all(files.search(path) for path in ("users.yaml", "out/a.yaml", "deploy/b.yaml"))
+    assert not files.search("README.md")
+    workflow = YAML(typ="safe").load(scaffold.template("roster-review.yml"))
+    paths = workflow["on"]["pull_request"]["paths"]
+    assert {"users.yaml", "out/**", "deploy/**"} <= set(paths)
+    steps = [step.get("run", "") for step in workflow["jobs"]["review"]["steps"]]
+    assert any('kfroster compile "$ROSTER" --out "$OUT_DIR" --check' in run for run in steps)
+    # deploy/ is checked on its own too, so one that no settings.deploy describes fails.
+    deploy_checks = [run for run in steps if "kfroster deploy" in run]
+    assert len(deploy_checks) == 1
+    assert 'kfroster deploy "$ROSTER" "${options[@]}" --check;' in deploy_checks[0]
+
+
 def test_without_an_engine_no_deploy_manifests_and_the_readme_says_how() -> None:
     files = scaffold.scaffold()
     assert not any(path.startswith("deploy/") for path in files)
-    assert "kfroster deploy --flux" in files["README.md"]
+    assert "set `settings.deploy` in `users.yaml`" in files["README.md"]
+    assert "#   deploy:" in files["users.yaml"]
 
 
 def test_starter_roster_is_valid_without_a_single_warning() -> None:
@@ -113,7 +156,7 @@ def test_init_then_validate_compile_edit_compile_end_to_end(tmp_path: Path) -> N
     }
     assert ok(kfroster(repo, "validate")).endswith("users.yaml: valid (0 warnings)\n")
     ok(kfroster(repo, "compile", "--check"))
-    ok(kfroster(repo, "deploy", "--flux", "--check"))
+    ok(kfroster(repo, "deploy", "--check"))
     ok(kfroster(repo, "schema", "--check"))
 
     roster = repo / "users.yaml"
@@ -135,12 +178,28 @@ def test_init_then_validate_compile_edit_compile_end_to_end(tmp_path: Path) -> N
     assert "missing  out/profiles/bob.yaml" in stale.stderr
     ok(kfroster(repo, "compile"))
     ok(kfroster(repo, "compile", "--check"))
-    ok(kfroster(repo, "deploy", "--flux", "--check"))
+    ok(kfroster(repo, "deploy", "--check"))
+
     alice = kfroster(repo, "explain", "alice")
     assert "bob" in ok(alice) + alice.stdout
     assert "user-alice-example-com-clusterrole-view" in (repo / "out/profiles/bob.yaml").read_text(
         encoding="utf-8"
     )
+
+    # applyUnits changes: deploy/ is stale until compiled, then follows.
+    roster.write_text(
+        roster.read_text(encoding="utf-8").replace(
+            "    engine: flux ", "    engine: flux\n  applyUnits: 3\n   "
+        ),
+        encoding="utf-8",
+    )
+    stale = kfroster(repo, "compile", "--check")
+    assert stale.returncode == 1
+    assert "deploy/ is not what users.yaml compiles to:" in stale.stderr
+    assert "  extra    deploy/kubeflow-users.yaml" in stale.stderr
+    ok(kfroster(repo, "compile"))
+    assert all(name.startswith("kubeflow-users-unit-") for name in read_tree(repo / "deploy"))
+    ok(kfroster(repo, "compile", "--check"))
 
 
 def test_init_for_argo_cd_writes_an_application_set_deploy_accepts(tmp_path: Path) -> None:
@@ -149,7 +208,8 @@ def test_init_for_argo_cd_writes_an_application_set_deploy_accepts(tmp_path: Pat
     deploy = (tmp_path / "deploy/kubeflow-users.yaml").read_text(encoding="utf-8")
     assert "kind: ApplicationSet" in deploy and url in deploy
     assert "Argo CD" in (tmp_path / "README.md").read_text(encoding="utf-8")
-    ok(kfroster(tmp_path, "deploy", "--argocd", "--repo-url", url, "--check"))
+    assert f'repoURL: "{url}"' in (tmp_path / "users.yaml").read_text(encoding="utf-8")
+    ok(kfroster(tmp_path, "deploy", "--check"))
     ok(kfroster(tmp_path, "compile", "--check"))
 
 
@@ -227,6 +287,8 @@ def test_init_never_writes_through_a_symlink(runner: CliRunner, tmp_path: Path) 
         (["--flux", "--argocd"], "choose one engine"),
         (["--argocd"], "--argocd needs --repo-url"),
         (["--repo-url", "https://git.example.com/x.git"], "--repo-url applies to --argocd only"),
+        (["--argocd", "--repo-url", "https://git.example.com/{{.x}}"], "Go template"),
+        (["--argocd", "--repo-url", 'x"\n    engine: flux'], "--repo-url: settings.deploy"),
     ],
 )
 def test_usage_errors_exit_2_and_write_nothing(

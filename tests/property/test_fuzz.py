@@ -32,7 +32,7 @@ from ruamel.yaml import YAML
 
 from compiler import pipeline
 from compiler.model.roster import Roster
-from compiler.output import tree
+from compiler.output import deploy, tree
 from compiler.problems import Problem, format_github, format_text
 from compiler.render import render_all
 from compiler.yamlio import emitter
@@ -86,7 +86,32 @@ def assert_compiles(roster: Roster) -> dict[str, str]:
         out = Path(directory) / "out"
         tree.write_tree(files, out)
         assert read_tree(out) == {rel: text.encode("utf-8") for rel, text in files.items()}
+    if roster.settings.deploy is not None:
+        assert_deploys(roster, files)
     return files
+
+
+def assert_deploys(roster: Roster, files: dict[str, str]) -> None:
+    """Check the deploy manifests: both YAML readers agree, and they point at out/'s units."""
+    setting = roster.settings.deploy
+    assert setting is not None
+    yaml_1_2 = YAML(typ="safe")
+    manifests = []
+    for rel, text in deploy.render(roster, "users.yaml").items():
+        (read,) = [doc for doc in yaml.load_all(text, YAML_1_1) if doc is not None]
+        assert [doc for doc in yaml_1_2.load_all(text) if doc is not None] == [read], rel
+        manifests.append(read)
+    units = {rel.split("/", 1)[0] for rel in files if "/" in rel and rel.startswith("unit-")}
+    if setting.engine == "flux":
+        expected = {f"./{setting.path}/{unit}" for unit in units} or (
+            {f"./{setting.path}"} if files else set()
+        )
+        assert {m["spec"]["path"] for m in manifests} == expected
+    else:
+        (application_set,) = manifests
+        assert application_set["spec"]["template"]["spec"]["source"]["repoURL"] == (
+            setting.argocd.repo_url if setting.argocd else None
+        )
 
 
 def assert_located(problems: tuple[Problem, ...], text: str | bytes) -> None:

@@ -754,6 +754,119 @@ def test_stricter_policy_is_not_flagged(policy: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# settings.deploy: where the engine reads what it applies
+# --------------------------------------------------------------------------------------------
+
+REPO = "https://git.example.com/platform/users.git"
+ARGO = changed(
+    lambda d: d.update(
+        {
+            "settings": {
+                "deploy": {
+                    "engine": "argocd",
+                    "argocd": {"repoURL": REPO, "targetRevision": "main"},
+                }
+            }
+        }
+    )
+)
+FLUXED = changed(lambda d: d.update({"settings": {"deploy": {"engine": "flux"}}}))
+
+
+def deploy_edit(*path: str, value: Any) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        node = data["settings"]["deploy"]
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+
+    return edit
+
+
+def deploy_risks(plan: Plan) -> list[tuple[str, str, str]]:
+    return [
+        (risk.kind, risk.severity, plain(risk.message))
+        for risk in plan.risks
+        if risk.subject.startswith("settings.deploy")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("base", "edit", "what"),
+    [
+        (ARGO, deploy_edit("argocd", "repoURL", value="https://evil.example.com/u.git"), "repoURL"),
+        (ARGO, deploy_edit("argocd", "targetRevision", value="feature"), "targetRevision"),
+        (ARGO, deploy_edit("path", value="other/out"), "path from out to other/out"),
+        (ARGO, deploy_edit("directory", value="gitops"), "directory from deploy to gitops"),
+        (ARGO, deploy_edit("argocd", "destination", value={"name": "prod"}), "destination"),
+        (FLUXED, deploy_edit("flux", "sourceRef", "name", value="fork"), "sourceRef.name"),
+        (FLUXED, deploy_edit("flux", "sourceRef", "kind", value="Bucket"), "sourceRef.kind"),
+        (FLUXED, deploy_edit("flux", "sourceRef", "namespace", value="x"), "sourceRef.namespace"),
+        (ARGO, lambda d: d.update(settings=FLUXED["settings"]), "engine from argocd to flux"),
+    ],
+)
+def test_changing_where_the_engine_reads_is_a_high_privilege_risk(
+    base: dict[str, Any], edit: Edit, what: str
+) -> None:
+    plan = plan_of(changed(edit, base), base)
+    ((kind, severity, message),) = deploy_risks(plan)
+    assert (kind, severity) == ("privilege", "high")
+    assert message.startswith("settings deploy changes where the engine reads what it applies: ")
+    assert what in message
+    if what.startswith("directory"):
+        assert message.endswith(
+            "; compile no longer writes or checks deploy/: delete it in this change, or what it "
+            "holds stays applied, unchecked"
+        )
+    else:
+        assert message.endswith("this points the cluster at content no check has read")
+    assert "privilege" in plan.blocking_kinds()
+
+
+def test_setting_and_removing_deploy_are_high_privilege_risks() -> None:
+    ((kind, severity, message),) = deploy_risks(plan_of(ARGO))
+    assert (kind, severity) == ("privilege", "high")
+    assert message == (
+        "settings deploy is set: compile now writes deploy/, which makes Argo CD apply the "
+        f"directory out of {REPO} at main to the cluster https://kubernetes.default.svc: whatever "
+        "it reads there is applied to the cluster, so check that it is this repository and the "
+        "reviewed branch"
+    )
+    ((kind, severity, message),) = deploy_risks(plan_of(BASE, FLUXED))  # removed
+    assert (kind, severity) == ("privilege", "high")
+    assert "compile no longer writes or checks deploy/, but Flux keeps applying" in message
+
+
+@pytest.mark.parametrize(
+    ("base", "edit", "expected"),
+    [
+        (FLUXED, deploy_edit("name", value="people"), "deploy.name changes from kubeflow-users"),
+        (FLUXED, deploy_edit("namespace", value="ops"), "deploy.namespace changes from flux-"),
+        (FLUXED, deploy_edit("flux", "interval", value="1h"), "interval changes from 10m to 1h"),
+        (ARGO, deploy_edit("argocd", "project", value="kubeflow"), "deploy.argocd.project"),
+    ],
+)
+def test_other_deploy_changes_are_warnings(base: dict[str, Any], edit: Edit, expected: str) -> None:
+    ((kind, severity, message),) = deploy_risks(plan_of(changed(edit, base), base))
+    assert (kind, severity) == ("settings", "warning")
+    assert expected in message
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        deploy_edit("flux", value={}),
+        deploy_edit("flux", value={"interval": "10m", "sourceRef": {"name": "flux-system"}}),
+        deploy_edit("namespace", value="flux-system"),
+        deploy_edit("path", value="out"),
+    ],
+    ids=["empty-block", "defaults-written-out", "default-namespace", "default-path"],
+)
+def test_writing_out_a_default_is_no_deploy_risk(edit: Edit) -> None:
+    assert deploy_risks(plan_of(changed(edit, FLUXED), FLUXED)) == []
+
+
+# --------------------------------------------------------------------------------------------
 # Sides
 # --------------------------------------------------------------------------------------------
 

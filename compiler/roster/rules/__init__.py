@@ -1,7 +1,7 @@
 """Cross-record rules: what each record alone cannot tell (uniqueness, references, policy).
 
 A rule is a function named after its kebab-case id, in the module of its concern
-(records, naming, access, resources, release, scale). It yields Findings; `RULES` lists
+(records, naming, access, resources, release, scale, deploy). It yields Findings; `RULES` lists
 every rule explicitly, in the order they run.
 
 A rule's docstring ends with an example: the part of a roster that breaks that rule and
@@ -17,6 +17,7 @@ from compiler.model.resolve import RosterIndex
 from compiler.problems import Problem
 from compiler.roster.model_check import Parsed
 from compiler.roster.rules.access import cluster_wide_role, email_domain
+from compiler.roster.rules.deploy import argocd_without_repo_url, deploy_other_engine
 from compiler.roster.rules.facts import Facts, Rule
 from compiler.roster.rules.naming import (
     kfam_name_collision,
@@ -87,6 +88,8 @@ RULES: tuple[Rule, ...] = (
     user_without_access,
     apply_unit_too_large,
     max_objects,
+    deploy_other_engine,
+    argocd_without_repo_url,
 )
 # Rules whose work grows with the objects the roster compiles to, not with the roster:
 # they are skipped when max-objects refuses it, so a refusal takes a moment.
