@@ -26,12 +26,12 @@ from compiler.model.resolve import (
     email_key,
     grants,
 )
+from compiler.model.roles import RoleName, stronger
 from compiler.model.roster import (
     AwsIamForServiceAccount,
     LimitRange,
     Profile,
     ResourceQuota,
-    Role,
     Roster,
     User,
     WorkloadIdentity,
@@ -45,7 +45,6 @@ OWNER_BINDING = "namespaceAdmin"
 
 NamespaceRole = Literal["owner", "edit", "view"]
 SourceKind = Literal["owner", "direct", "group"]
-_LEVEL: Mapping[str, int] = {"view": 1, "edit": 2, "admin": 3, "owner": 3}
 
 
 class UnknownPerson(CompilerError):
@@ -87,7 +86,7 @@ class NamespaceAccess:
     binding: str  # the RoleBinding (and, for contributors, AuthorizationPolicy) name
     sources: tuple[Source, ...]
     # When the cluster-wide role is stronger than the profile's, it is what counts here.
-    effective: Role
+    effective: RoleName
     visibility: Visibility  # where the dashboard shows this grant
 
     @property
@@ -100,7 +99,7 @@ class NamespaceAccess:
 class ClusterAccess:
     """A cluster-wide role: a ClusterRoleBinding reaching every namespace."""
 
-    role: Role
+    role: RoleName
     binding: str
     exposes: str
     visibility: Visibility = CLUSTER_WIDE_VISIBILITY
@@ -293,7 +292,7 @@ def _entries(profile: Profile, user: User, index: RosterIndex) -> list[Source]:
         else:
             continue
         current = found.get(key)
-        if current is None or _LEVEL[contributor.role] > _LEVEL[current]:
+        if stronger(contributor.role, current):
             found[key] = contributor.role
     # Direct first, then groups by name: the order a reader scans the roster entries in.
     ordered = sorted(found.items(), key=lambda item: (item[0][0] != "direct", item[0][1] or ""))
@@ -307,7 +306,6 @@ def _members(index: RosterIndex, group: str) -> tuple[str, ...]:
 
 def _namespace_access(profile: Profile, user: User, index: RosterIndex) -> NamespaceAccess | None:
     """Return the person's access to one profile, or None when the profile grants nothing."""
-    cluster_level = _LEVEL[user.cluster_role] if user.cluster_role else 0
     entries = _entries(profile, user, index)
     if profile.owner == user.name:
         unused = tuple(Source(s.kind, s.role, s.group, bound=False) for s in entries)
@@ -322,8 +320,8 @@ def _namespace_access(profile: Profile, user: User, index: RosterIndex) -> Names
     grant = next((g for g in grants(profile, index) if g.user.name == user.name), None)
     if grant is None:
         return None
-    effective: Role = grant.role
-    if user.cluster_role is not None and cluster_level > _LEVEL[grant.role]:
+    effective: RoleName = grant.role
+    if user.cluster_role is not None and stronger(user.cluster_role, grant.role):
         effective = user.cluster_role
     return NamespaceAccess(
         profile.name,

@@ -13,13 +13,14 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
 from compiler.model import names, releases
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import email_key, sort_key_for_email
-from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Role, Settings
+from compiler.model.roles import CLUSTER_ROLES, ContributorRoleName, RoleName, rank, stronger
+from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Settings
 from compiler.problems import Problem
 from compiler.render.common import MANAGED_BY
 from compiler.render.limit_range import LIMIT_RANGE_NAME
@@ -68,9 +69,9 @@ _NAMESPACE_LABELS_NOT_SETTINGS: Final = frozenset(
     {"kubernetes.io/metadata.name", *MANAGED_BY.keys()}
 )
 _BOOTSTRAP_LABEL: Final = ("kubernetes.io/bootstrapping", "rbac-defaults")
-_ROLES: Final[tuple[Role, ...]] = ("admin", "edit", "view")
-_KUBEFLOW_ROLES: Final[Mapping[str, Role]] = {names.cluster_role(role): role for role in _ROLES}
-_RANK: Final[Mapping[str, int]] = {"view": 1, "edit": 2, "admin": 3}
+_KUBEFLOW_ROLES: Final[Mapping[str, RoleName]] = {
+    names.cluster_role(role): role for role in CLUSTER_ROLES
+}
 _KFAM_NAME: Final = re.compile(r"user-[a-z0-9-]+-clusterrole-(admin|edit|view)").fullmatch
 _HEADER_KEY: Final = re.compile(r"request\.headers\[(.+)\]").fullmatch
 _EMAIL: Final = re.compile(EMAIL_PATTERN).fullmatch
@@ -86,14 +87,14 @@ _SHAPE_LATER: Final = "that of Kubeflow 1.8 and later (from the gateway and Pipe
 class UserDraft:
     email: str
     name: str = ""
-    cluster_role: Role | None = None
+    cluster_role: RoleName | None = None
     cluster_sources: list[ClusterObject] = field(default_factory=list)
     derived: bool = False  # the name was made from the email, not read from a binding
 
 
 @dataclass
 class Contribution:
-    role: Literal["edit", "view"]
+    role: ContributorRoleName
     sources: list[ClusterObject]
 
 
@@ -118,7 +119,7 @@ class ProfileDraft:
 class _Grant:
     namespace: str  # "" for a cluster-wide grant
     email: str
-    role: Role
+    role: RoleName
     source: ClusterObject
 
 
@@ -514,7 +515,7 @@ def _read_role_binding(obj: ClusterObject, state: _State) -> None:
         _check_kfam_binding(obj, emails[0], role, state)
 
 
-def _check_kfam_binding(obj: ClusterObject, email: str, role: Role, state: _State) -> None:
+def _check_kfam_binding(obj: ClusterObject, email: str, role: RoleName, state: _State) -> None:
     """Report a contributor binding that KFAM (the dashboard) would not recognise."""
     annotations = obj.annotations()
     looks_kfam = _KFAM_NAME(obj.name) is not None or "user" in annotations or "role" in annotations
@@ -798,7 +799,7 @@ def _users(state: _State) -> dict[str, UserDraft]:
         if grant.namespace:
             continue
         user = users[grant.email]
-        if user.cluster_role is None or _RANK[grant.role] > _RANK[user.cluster_role]:
+        if stronger(grant.role, user.cluster_role):
             user.cluster_role = grant.role
         user.cluster_sources.append(grant.source)
     for user in users.values():
@@ -824,7 +825,7 @@ def _name_users(users: Mapping[str, UserDraft], owners: set[str]) -> None:
     """
     taken: set[str] = set()
     for user in sorted(users.values(), key=lambda u: sort_key_for_email(u.email)):
-        for source in sorted(user.cluster_sources, key=lambda s: -_RANK[role_of(s)]):
+        for source in sorted(user.cluster_sources, key=lambda s: -rank(role_of(s))):
             role = role_of(source)
             prefix = names.cluster_role_binding_name("", role)
             candidate = source.name.removeprefix(prefix)
@@ -850,7 +851,7 @@ def _name_users(users: Mapping[str, UserDraft], owners: set[str]) -> None:
             taken.add(user.name)
 
 
-def role_of(binding: ClusterObject) -> Role:
+def role_of(binding: ClusterObject) -> RoleName:
     """Return the roster role of a binding to a Kubeflow ClusterRole."""
     return _KUBEFLOW_ROLES[_role_ref(binding)[1]]
 

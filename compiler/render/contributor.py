@@ -11,12 +11,13 @@ from __future__ import annotations
 from compiler.model import names
 from compiler.model.keys import Manifest
 from compiler.model.releases import release
-from compiler.model.roster import ContributorRole, Settings, User
+from compiler.model.roles import ContributorRoleName
+from compiler.model.roster import Settings, User
 from compiler.render.common import RBAC_GROUP, metadata, user_subject
 
 
 def render_contributor(
-    namespace: str, user: User, role: ContributorRole, settings: Settings
+    namespace: str, user: User, role: ContributorRoleName, settings: Settings
 ) -> tuple[Manifest, Manifest]:
     """Return the RoleBinding and AuthorizationPolicy granting `role` in `namespace`."""
     name = names.kfam_name(user.email, role)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from compiler.model import mesh
+from compiler.model import mesh, names
+from compiler.model.roles import CLUSTER_ROLES, rank
 from compiler.review.compare import Comparison
 from compiler.review.plan.model import (
     Code,
@@ -48,7 +49,7 @@ from compiler.review.reach import (
 
 # The ServiceAccount every plugin binds, which the owner and editors can run pods as.
 DEFAULT_EDITOR = "default-editor"
-_ROLE_RANK = {"kubeflow-view": 1, "kubeflow-edit": 2, "kubeflow-admin": 3}
+_ROLE_RANK = {names.cluster_role(role): rank(role) for role in CLUSTER_ROLES}
 _UNKNOWN_ROLE = 9  # any other role: a widening whenever it is new
 
 

@@ -14,12 +14,11 @@ from dataclasses import replace
 from typing import Any
 
 from compiler.model.quantity import QuantityError, parse_quantity
+from compiler.model.roles import rank, stronger
 from compiler.model.roster import LimitRange, Profile, ResourceQuota, Settings
 from compiler.render.protection import offboarding, protects_profile, release_namespace_command
 from compiler.review.adoption import added_profiles
 from compiler.review.compare import (
-    ACCESS_RANK,
-    CLUSTER_ROLE_RANK,
     Access,
     Comparison,
     ProfileDelta,
@@ -127,14 +126,14 @@ def privilege(comparison: Comparison) -> Iterator[Risk]:
 
 def _cluster_order(item: tuple[tuple[str | None, str | None], list[str]]) -> tuple[int, str]:
     (_old, new), _people = item
-    return (-CLUSTER_ROLE_RANK[new], str(item[0]))
+    return (-rank(new), str(item[0]))
 
 
 def _namespace_order(
     item: tuple[tuple[str, str | None, str | None], list[tuple[str, tuple[str, ...]]]],
 ) -> tuple[str, int, str]:
     (profile, old, new), _entries = item
-    return (profile, -ACCESS_RANK[new], str(old))
+    return (profile, -rank(new), str(old))
 
 
 def _cluster_risk(
@@ -142,7 +141,7 @@ def _cluster_risk(
 ) -> Risk:
     subject = "cluster-wide role"
     who = people(comparison, names)
-    if CLUSTER_ROLE_RANK[new] > CLUSTER_ROLE_RANK[old]:
+    if stronger(new, old):
         assert new is not None
         verb = _verb(len(names), "gains", "gain")
         was: list[Part] = [" (was ", old, ")"] if old else []
@@ -169,7 +168,7 @@ def _namespace_risk(
     entries: list[tuple[str, tuple[str, ...]]],
 ) -> Risk:
     names = tuple(name for name, _via in entries)
-    if ACCESS_RANK[new] > ACCESS_RANK[old]:
+    if stronger(new, old):
         assert new is not None
         verb = _verb(len(entries), "gains", "gain")
         was: list[Part] = [f" (was {old})"] if old else []

@@ -12,6 +12,7 @@ from compiler.cli import app
 from compiler.explain.roles import chart as roles
 from compiler.explain.roles import presentation
 from compiler.explain.roles.upstream import vendored
+from compiler.model.roles import RoleName
 from compiler.terminal import (
     Palette,
     colour_enabled,
@@ -27,7 +28,7 @@ BY_KEY = {(row.group, row.resource): row for row in ROWS}
 REQUIRED_AREAS = ("core", "workloads", "notebooks", "pipelines", "Katib", "serving", "training")
 
 
-def verbs(role: roles.Role, group: str, resource: str) -> frozenset[str]:
+def verbs(role: RoleName, group: str, resource: str) -> frozenset[str]:
     row = BY_KEY.get((group, resource))
     return row.verbs[role] if row else frozenset()
 

@@ -16,9 +16,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from compiler.explain.roles.upstream import CORE, UpstreamRole, vendored
-from compiler.model.roster import Role
+from compiler.model.roles import CLUSTER_ROLES, RoleName
 
-ROLES: tuple[Role, ...] = ("view", "edit", "admin")
+ROLES: tuple[RoleName, ...] = CLUSTER_ROLES
 
 # The verbs of the Kubernetes API, in the order kubectl lists them.
 KUBERNETES_VERBS: tuple[str, ...] = (
@@ -106,7 +106,7 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-SUMMARY: Mapping[Role, str] = {
+SUMMARY: Mapping[RoleName, str] = {
     "view": "reads most objects of a namespace: not secrets, no exec",
     "edit": (
         "view, plus secrets, pods/exec, attach and port-forward, and writes workloads,"
@@ -119,7 +119,7 @@ SUMMARY: Mapping[Role, str] = {
 }
 
 # What binding a role where means; shown with the chart and by `explain`.
-CLUSTER_WIDE_EXPOSURE: Mapping[Role, str] = {
+CLUSTER_WIDE_EXPOSURE: Mapping[RoleName, str] = {
     "view": (
         "reads most objects of every namespace, kube-system and every other tenant's"
         " profile included, and lists all namespaces"
@@ -156,7 +156,7 @@ class Row:
     area: str
     group: str
     resource: str
-    verbs: Mapping[Role, frozenset[str]]
+    verbs: Mapping[RoleName, frozenset[str]]
 
     @property
     def cluster_scoped(self) -> bool:
@@ -241,7 +241,7 @@ def describe_verbs(verbs: frozenset[str]) -> str:
     return " ".join([*words, *ordered_verbs(frozenset(rest))])
 
 
-def resolve_role(text: str) -> Role | None:
+def resolve_role(text: str) -> RoleName | None:
     """Return the roster role named `text` (`edit` or `kubeflow-edit`), or None."""
     name = text.lower().removeprefix("kubeflow-")
     for role in ROLES:

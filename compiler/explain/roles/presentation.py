@@ -18,7 +18,7 @@ from compiler.explain.roles.chart import (
     ordered_verbs,
 )
 from compiler.explain.roles.upstream import vendored
-from compiler.model.roster import Role
+from compiler.model.roles import RoleName
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table_rows, wrap
 
 LEGEND = (
@@ -54,7 +54,7 @@ def _increment(lower: frozenset[str], verbs: frozenset[str]) -> str:
     return describe_verbs(frozenset(added))
 
 
-def _cells(row: Row, role: Role | None) -> list[str]:
+def _cells(row: Row, role: RoleName | None) -> list[str]:
     """Return the verb cells of a row: one role's verbs, or each role's additions."""
     if role is not None:
         return [describe_verbs(row.verbs[role])]
@@ -75,24 +75,26 @@ def _resource_label(row: Row) -> str:
     return f"{name} †" if row.cluster_scoped else name
 
 
-def _areas(rows: tuple[Row, ...], role: Role | None) -> list[tuple[str, list[Row]]]:
+def _areas(rows: tuple[Row, ...], role: RoleName | None) -> list[tuple[str, list[Row]]]:
     """Group rows by area in chart order, keeping only what `role` (when given) grants."""
     shown = [row for row in rows if role is None or row.verbs[role]]
     return [(area, [row for row in shown if row.area == area]) for area in AREAS]
 
 
-def _headers(role: Role | None) -> list[str]:
+def _headers(role: RoleName | None) -> list[str]:
     verbs = [role.upper()] if role else ["VIEW", "EDIT ADDS", "ADMIN ADDS"]
     return ["RESOURCE", "GROUP", *verbs]
 
 
-def _title(role: Role | None) -> str:
+def _title(role: RoleName | None) -> str:
     if role is None:
         return "kubeflow-admin ⊇ kubeflow-edit ⊇ kubeflow-view"
     return f"kubeflow-{role}"
 
 
-def format_text(rows: tuple[Row, ...], role: Role | None = None, palette: Palette = PLAIN) -> str:
+def format_text(
+    rows: tuple[Row, ...], role: RoleName | None = None, palette: Palette = PLAIN
+) -> str:
     """Format the chart (all three roles, or one) as aligned terminal tables."""
     roles = ROLES if role is None else (role,)
     lines = [palette.bold(_title(role)), *wrap(source_sentence(), indent=2), ""]
@@ -122,7 +124,7 @@ def format_text(rows: tuple[Row, ...], role: Role | None = None, palette: Palett
     return "\n".join(lines) + "\n"
 
 
-_DANGER: Mapping[Role, str] = {"view": "yellow", "edit": "red", "admin": "red"}
+_DANGER: Mapping[RoleName, str] = {"view": "yellow", "edit": "red", "admin": "red"}
 
 
 def _paint_cells(cells: Iterable[str], palette: Palette) -> list[str]:
@@ -137,7 +139,7 @@ def _paint_cells(cells: Iterable[str], palette: Palette) -> list[str]:
     return painted
 
 
-def format_markdown(rows: tuple[Row, ...], role: Role | None = None) -> str:
+def format_markdown(rows: tuple[Row, ...], role: RoleName | None = None) -> str:
     """Format the chart as Markdown: a summary, then one table per area."""
     roles = ROLES if role is None else (role,)
     lines = [f"## {_title(role)}", "", source_sentence(), ""]
@@ -160,7 +162,7 @@ def format_markdown(rows: tuple[Row, ...], role: Role | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(rows: tuple[Row, ...], role: Role | None = None) -> dict[str, object]:
+def to_json(rows: tuple[Row, ...], role: RoleName | None = None) -> dict[str, object]:
     """Return the chart as plain data: every role's full verbs per resource."""
     roles = ROLES if role is None else (role,)
     return {
@@ -195,6 +197,6 @@ def to_json(rows: tuple[Row, ...], role: Role | None = None) -> dict[str, object
     }
 
 
-def format_json(rows: tuple[Row, ...], role: Role | None = None) -> str:
+def format_json(rows: tuple[Row, ...], role: RoleName | None = None) -> str:
     """Format the chart as indented JSON."""
     return json.dumps(to_json(rows, role), indent=2, ensure_ascii=False) + "\n"
