@@ -19,6 +19,7 @@ from compiler.model.dashboard import (
     Visibility,
     contributor_visibility,
 )
+from compiler.model.kube import OWNER_BINDING
 from compiler.model.resolve import (
     RosterIndex,
     effective_limit_range,
@@ -39,9 +40,6 @@ from compiler.model.roster import (
 from compiler.problems import CompilerError, suggest
 from compiler.render.protection import offboarding
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table, wrap
-
-# The RoleBinding the profile controller creates for a profile's owner.
-OWNER_BINDING = "namespaceAdmin"
 
 NamespaceRole = Literal["owner", "edit", "view"]
 SourceKind = Literal["owner", "direct", "group"]

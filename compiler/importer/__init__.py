@@ -38,7 +38,7 @@ from compiler.importer.read import (
     read_objects,
 )
 from compiler.importer.roster_text import Comments, build_roster, dumps_roster, plural
-from compiler.importer.switch import Change, SwitchOver, compiled_manifests, provenance, switch_over
+from compiler.importer.switch import Change, SwitchOver, provenance, switch_over
 from compiler.model.keys import ResourceKey
 from compiler.model.roster import Roster
 from compiler.problems import CompilerError, Problem, format_text
@@ -51,7 +51,6 @@ __all__ = [
     "Comments",
     "ImportFailed",
     "Imported",
-    "compiled_manifests",
     "dumps_roster",
     "format_report",
     "import_cluster",

@@ -15,8 +15,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionStartEvent, Event, ScalarEvent
 
 from compiler.model.keys import Manifest, ResourceKey, group_of
+from compiler.model.kube import MANAGED_BY
 from compiler.problems import CompilerError, Problem
-from compiler.render.common import MANAGED_BY
 from compiler.yamlio import events
 from compiler.yamlio.events import Located
 

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from compiler.importer.interpret import Interpretation, ProfileDraft, UserDraft
 from compiler.model import names
-from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.model.kube import LIMIT_RANGE_NAME
 from compiler.yamlio.scalars import quote, scalar
 
 

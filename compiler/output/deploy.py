@@ -27,6 +27,7 @@ from typing import Literal
 
 from compiler.model import units
 from compiler.model.keys import Manifest
+from compiler.model.kube import MANAGED_BY
 from compiler.model.roster import Roster
 from compiler.yamlio import emitter
 
@@ -60,7 +61,6 @@ REQUIRES: dict[Engine, str] = {
 ARGOCD_RETRY_LIMIT = 5
 ARGOCD_BACKOFF = {"duration": "10s", "factor": 2, "maxDuration": "5m"}
 IN_CLUSTER = "https://kubernetes.default.svc"
-MANAGED_BY = {"app.kubernetes.io/managed-by": "kfroster"}
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?").fullmatch
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?").fullmatch

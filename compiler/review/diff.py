@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from compiler import pipeline
-from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.roster import Group, Profile, Roster, User
 from compiler.pipeline import Checked
 from compiler.problems import CompilerError
-from compiler.render import render_all
+from compiler.render import render_objects
 from compiler.review import gitrev
 from compiler.review.compare import (
     Comparison,
@@ -74,15 +74,6 @@ def load_text(content: str | bytes, name: str) -> Side:
 
 
 Objects = dict[ResourceKey, Manifest]
-
-
-def objects_of(roster: Roster) -> Objects:
-    """Render a roster and index its objects by ResourceKey."""
-    return {
-        key_of(manifest): manifest
-        for manifests in render_all(roster).values()
-        for manifest in manifests
-    }
 
 
 def _frame(roster: Roster) -> Roster:
@@ -148,12 +139,12 @@ def render_pair(base: Roster, head: Roster) -> tuple[Objects, Objects]:
     objects left out are equal on both sides. ClusterRoleBindings are always rendered.
     """
     if _frame(base) != _frame(head):
-        return objects_of(base), objects_of(head)
+        return render_objects(base), render_objects(head)
     dirty = _dirty_profiles(base, head)
 
     def partial(roster: Roster) -> Objects:
         kept = tuple(profile for profile in roster.profiles if profile.name in dirty)
-        return objects_of(roster.model_copy(update={"profiles": kept}))
+        return render_objects(roster.model_copy(update={"profiles": kept}))
 
     return partial(base), partial(head)
 

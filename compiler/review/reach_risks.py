@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from compiler.model import mesh, names
+from compiler.model.kube import DEFAULT_EDITOR
 from compiler.model.roles import CLUSTER_ROLES, rank
 from compiler.review.compare import Comparison
 from compiler.review.plan.model import (
@@ -47,8 +48,6 @@ from compiler.review.reach import (
     workload_of,
 )
 
-# The ServiceAccount every plugin binds, which the owner and editors can run pods as.
-DEFAULT_EDITOR = "default-editor"
 _ROLE_RANK = {names.cluster_role(role): rank(role) for role in CLUSTER_ROLES}
 _UNKNOWN_ROLE = 9  # any other role: a widening whenever it is new
 

@@ -13,6 +13,13 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from compiler.model.kube import (
+    DEFAULT_EDITOR,
+    NAMESPACE_OWNER_ANNOTATION,
+    OWNER_BINDING,
+    OWNER_POLICY,
+    WORKLOAD_IDENTITY,
+)
 from compiler.model.quantity import QuantityError, parse_quantity
 from compiler.model.roles import rank, stronger
 from compiler.model.roster import LimitRange, Profile, ResourceQuota, Settings
@@ -449,19 +456,22 @@ def owner(comparison: Comparison) -> Iterator[Risk]:
             " to ",
             People((Person(delta.new.owner, new_email),)),
             ". Upstream Kubeflow does not support this (kubeflow/dashboard#33): the profile "
-            "controller leaves the old owner on RoleBinding namespaceAdmin and "
-            "AuthorizationPolicy ns-owner-access-istio, so the dashboard keeps the old owner. "
+            f"controller leaves the old owner on RoleBinding {OWNER_BINDING} and "
+            f"AuthorizationPolicy {OWNER_POLICY}, so the dashboard keeps the old owner. "
             "After the apply, an administrator runs ",
         ]
         if not manage:
             message += [
-                Code(f"kubectl annotate namespace {name} owner={new_email} --overwrite"),
+                Code(
+                    f"kubectl annotate namespace {name} "
+                    f"{NAMESPACE_OWNER_ANNOTATION}={new_email} --overwrite"
+                ),
                 " (without it the controller refuses the namespace), then ",
             ]
         message += [
-            Code(f"kubectl -n {name} delete rolebinding namespaceAdmin"),
+            Code(f"kubectl -n {name} delete rolebinding {OWNER_BINDING}"),
             " and ",
-            Code(f"kubectl -n {name} delete authorizationpolicy ns-owner-access-istio"),
+            Code(f"kubectl -n {name} delete authorizationpolicy {OWNER_POLICY}"),
             " so the controller recreates both for the new owner",
         ]
         people = tuple(dict.fromkeys((delta.old.owner, delta.new.owner)))
@@ -476,12 +486,12 @@ def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
     name, person = profile.name, profile.owner
     email = comparison.base.owner_email(profile)
     held: list[list[Part]] = [
-        ["kubeflow-admin in namespace ", Code(name), " (RoleBinding namespaceAdmin)"],
-        ["its web apps (AuthorizationPolicy ns-owner-access-istio)"],
+        ["kubeflow-admin in namespace ", Code(name), f" (RoleBinding {OWNER_BINDING})"],
+        [f"its web apps (AuthorizationPolicy {OWNER_POLICY})"],
     ]
     plugins = [plugin.kind for plugin in profile.plugins]
     if plugins or comparison.base.roster.settings.default_workload_identity:
-        held.append(["the cloud identity its plugins give the namespace's default-editor"])
+        held.append([f"the cloud identity its plugins give the namespace's {DEFAULT_EDITOR}"])
     message: Message = (
         People((Person(person, email or person),)),
         " keeps ",
@@ -754,7 +764,7 @@ def _default_workload_identity(comparison: Comparison, account: str) -> Risk:
     profiles = sum(
         1
         for profile in comparison.head.profiles.values()
-        if all(plugin.kind != "WorkloadIdentity" for plugin in profile.plugins)
+        if all(plugin.kind != WORKLOAD_IDENTITY for plugin in profile.plugins)
     )
     message: Message = (
         "settings ",

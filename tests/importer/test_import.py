@@ -24,6 +24,7 @@ from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import RosterIndex, effective_quota, grants
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, Roster, Settings
 from compiler.problems import format_text
+from compiler.render import render_objects
 from compiler.render.protection import PROTECTION
 from compiler.review.diff import plan_between
 from compiler.roster import source
@@ -268,7 +269,7 @@ def kubectl_list(manifests: Iterable[Manifest]) -> dict[str, Any]:
 
 def compiled(roster: Roster) -> dict[ResourceKey, Manifest]:
     """Compile a roster into its manifests by key."""
-    return importer.compiled_manifests(roster)
+    return render_objects(roster)
 
 
 def cluster_of(roster: Roster) -> list[Manifest]:

@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from compiler.model.keys import ResourceKey
 from compiler.problems import Problem
+from compiler.render import render_objects
 from compiler.review import diff
 from compiler.review.compare import diff_objects, field_changes
 from compiler.review.plan.markdown import MARKER, MIN_MAX_CHARS, render_markdown, size
@@ -127,7 +128,7 @@ def test_partial_render_finds_the_same_changes_as_a_full_render(
     assume(old is not None and new is not None)
     assert old is not None and new is not None
     partial = diff_objects(*diff.render_pair(old, new))
-    full = diff_objects(diff.objects_of(old), diff.objects_of(new))
+    full = diff_objects(render_objects(old), render_objects(new))
     assert partial == full
 
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from compiler.model.keys import ResourceKey, key_of
+from compiler.render import render_objects
 from compiler.render.protection import PROTECTION
 from compiler.review import diff
 from compiler.review.compare import diff_objects, field_changes
@@ -180,7 +181,7 @@ FLUX_PRUNE_DISABLED = ("kustomize.toolkit.fluxcd.io/prune", "disabled")
 def test_the_plan_orphans_exactly_what_flux_will_not_prune() -> None:
     head = changed(lambda d: [d.pop(records) for records in ("users", "groups", "profiles")])
     plan = plan_of(head)
-    rendered = diff.objects_of(diff.load_text(roster_text(BASE), "users.yaml").checked.roster)
+    rendered = render_objects(diff.load_text(roster_text(BASE), "users.yaml").checked.roster)
     annotation, disabled = FLUX_PRUNE_DISABLED
 
     def kept_by_flux(manifest: dict[str, Any]) -> bool:

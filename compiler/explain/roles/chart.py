@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from compiler.explain.roles.upstream import CORE, UpstreamRole, vendored
+from compiler.model.kube import OWNER_BINDING
 from compiler.model.roles import CLUSTER_ROLES, RoleName
 
 ROLES: tuple[RoleName, ...] = CLUSTER_ROLES
@@ -138,7 +139,7 @@ NOTES: tuple[str, ...] = (
     "kubeflow-admin ⊇ kubeflow-edit ⊇ kubeflow-view: kubeflow-view is aggregated into"
     " kubeflow-edit, and kubeflow-edit into kubeflow-admin.",
     "In a profile (a RoleBinding) a role applies in that namespace only: the owner gets"
-    " kubeflow-admin (RoleBinding namespaceAdmin), contributors kubeflow-edit or kubeflow-view.",
+    f" kubeflow-admin (RoleBinding {OWNER_BINDING}), contributors kubeflow-edit or kubeflow-view.",
     "Cluster-wide (users[].clusterRole, a ClusterRoleBinding) a role applies in every"
     " namespace of the cluster, kube-system and other tenants included.",
     "† cluster-scoped: through a profile's RoleBinding these reach at most the namespace's"
