@@ -114,7 +114,7 @@ def compile_(
         compiled = pipeline.compile_roster(roster, str(roster), strict=strict)
         _report(compiled.warnings, output_format)
         if check:
-            plan = tree.plan_tree(compiled.files, out)
+            plan = tree.compare_tree(compiled.files, out)
             if not plan.clean:
                 _fail_stale(plan, out, roster)
             _say(f"{out}/ is up to date with {roster} ({len(compiled.files)} files)")
@@ -366,7 +366,7 @@ def deploy(
         raise typer.Exit(1)
     files = deploying.render(target, checked.roster, roster.name)
     try:
-        changes = tree.plan_tree(files, out) if check else tree.write_tree(files, out)
+        changes = tree.compare_tree(files, out) if check else tree.write_tree(files, out)
     except CompilerError as err:
         _say(f"error: {err}")
         raise typer.Exit(1) from None
@@ -468,9 +468,9 @@ def diff(
     from compiler.output.files import write_atomically
     from compiler.problems import CompilerError
     from compiler.review import diff as planning
-    from compiler.review.plan.json_plan import render_json
-    from compiler.review.plan.markdown import render_markdown
-    from compiler.review.plan.text import render_text
+    from compiler.review.plan.json_plan import format_json
+    from compiler.review.plan.markdown import format_markdown
+    from compiler.review.plan.text import format_text
     from compiler.terminal import PLAIN, palette_for
 
     thresholds = _thresholds(fail_on)
@@ -491,9 +491,9 @@ def diff(
         palette = palette_for(sys.stdout) if output is None else PLAIN
         text = _present(
             output_format,
-            text=lambda: render_text(plan, palette=palette),
-            markdown=lambda: render_markdown(plan, max_chars=max_chars, command=command),
-            json=lambda: render_json(plan),
+            text=lambda: format_text(plan, palette=palette),
+            markdown=lambda: format_markdown(plan, max_chars=max_chars, command=command),
+            json=lambda: format_json(plan),
         )
         if output is None:
             sys.stdout.write(text)

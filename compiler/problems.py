@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 Level = Literal["error", "warning"]
+# Where a node sits in a YAML document: the keys and list indexes from its root,
+# `("profiles", 2, "owner")`. Problems carry one; Source.locate turns it into a line.
+NodePath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -22,7 +25,7 @@ class Problem:
     message: str
     level: Level = "error"
     # Where in the document, as keys and indexes; not part of identity or order.
-    path: tuple[str | int, ...] = field(default=(), compare=False)
+    path: NodePath = field(default=(), compare=False)
 
 
 class CompilerError(Exception):

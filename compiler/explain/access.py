@@ -613,7 +613,7 @@ def format_markdown(explanation: Explanation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(explanation: Explanation) -> dict[str, object]:
+def as_data(explanation: Explanation) -> dict[str, object]:
     """Return an explanation as plain data, keys in camelCase like the roster."""
     user = explanation.user
     cluster = explanation.cluster
@@ -691,4 +691,4 @@ def _visibility_json(visibility: Visibility) -> dict[str, str]:
 
 def format_json(explanation: Explanation) -> str:
     """Format an explanation as indented JSON."""
-    return json.dumps(to_json(explanation), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_data(explanation), indent=2, ensure_ascii=False) + "\n"

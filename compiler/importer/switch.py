@@ -21,6 +21,7 @@ from compiler.model.keys import ResourceKey
 from compiler.model.kube import LIMIT_RANGE_NAME, MANAGED_BY, MANAGED_BY_LABEL, RBAC_GROUP
 from compiler.model.resolve import RosterIndex, grants
 from compiler.model.roster import Roster
+from compiler.problems import NodePath
 from compiler.render import render_objects
 from compiler.render.protection import PROTECTION, release_namespace_command
 
@@ -54,7 +55,7 @@ class SwitchOver:
 
 _MISSING: Final = object()
 # Fields kfroster adds to objects that lack them, without changing what they grant.
-_ROUTINE: Final[Mapping[tuple[str | int, ...], str]] = {
+_ROUTINE: Final[Mapping[NodePath, str]] = {
     ("metadata", "labels", MANAGED_BY_LABEL): (
         f"gain the label {MANAGED_BY_LABEL}: {MANAGED_BY[MANAGED_BY_LABEL]}"
     ),
@@ -139,10 +140,7 @@ def _why_new(key: ResourceKey, objects: Mapping[ResourceKey, ClusterObject]) -> 
     return "new"
 
 
-FieldPath = tuple[str | int, ...]
-
-
-def _differences(want: Any, have: Any, path: FieldPath) -> Iterator[tuple[FieldPath, Any, Any]]:
+def _differences(want: Any, have: Any, path: NodePath) -> Iterator[tuple[NodePath, Any, Any]]:
     """Yield (path, compiled value, cluster value) where the cluster differs from the manifest.
 
     Only what kfroster writes is compared: fields the API server or other tools add stay.
@@ -159,7 +157,7 @@ def _differences(want: Any, have: Any, path: FieldPath) -> Iterator[tuple[FieldP
         yield path, want, have
 
 
-def _path_text(path: FieldPath) -> str:
+def _path_text(path: NodePath) -> str:
     text = ""
     for part in path:
         if isinstance(part, int) or "." in part or "/" in part:

@@ -199,7 +199,7 @@ def _scan(out_dir: Path) -> _Tree:
     return tree
 
 
-def _plan(wanted: Mapping[str, bytes], tree: _Tree) -> TreeDiff:
+def _compare(wanted: Mapping[str, bytes], tree: _Tree) -> TreeDiff:
     on_disk = tree.generated
     return TreeDiff(
         missing=tuple(sorted(rel for rel in wanted if rel not in on_disk)),
@@ -381,13 +381,13 @@ def _replace(
             ) from err
 
 
-def plan_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
+def compare_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
     """Compare the files to produce with out_dir; change nothing but undo a killed swap."""
     wanted = _encode(files)
     _check_out_dir(out_dir)
     with _locked(out_dir.parent):
         _recover(out_dir)
-        return _plan(wanted, _scan(out_dir))
+        return _compare(wanted, _scan(out_dir))
 
 
 def write_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
@@ -397,7 +397,7 @@ def write_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
     with _locked(out_dir.parent) as parent_fd:
         _recover(out_dir)
         tree = _scan(out_dir)
-        diff = _plan(wanted, tree)
+        diff = _compare(wanted, tree)
         if diff.foreign:
             raise _foreign_error(out_dir, diff.foreign)
         if not diff.clean:

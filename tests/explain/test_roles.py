@@ -276,4 +276,4 @@ def test_every_format_names_the_kubeflow_release_of_the_chart() -> None:
     assert "From Kubeflow 26.03 (kubeflow/manifests " in presentation.format_text(rows)
     assert "Kubeflow 1.7 to 1.11 differ" in " ".join(presentation.format_text(rows).split())
     assert "From Kubeflow 26.03 (kubeflow/manifests " in presentation.format_markdown(rows)
-    assert presentation.to_json(rows)["release"] == "Kubeflow 26.03"
+    assert presentation.as_data(rows)["release"] == "Kubeflow 26.03"

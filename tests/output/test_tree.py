@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from compiler.output import tree
-from compiler.output.tree import OutDirError, TreeDiff, plan_tree, write_tree
+from compiler.output.tree import OutDirError, TreeDiff, compare_tree, write_tree
 from compiler.yamlio.emitter import header
 from tests.conftest import read_written_tree
 
@@ -83,20 +83,20 @@ def test_fresh_write_creates_exact_bytes(tmp_path: Path) -> None:
     assert diff == TreeDiff(missing=tuple(sorted(files)), changed=(), stale=(), foreign=())
     assert read_written_tree(out) == encoded(files)  # UTF-8, `\n` kept as is, nothing translated
     assert leftovers(out) == []
-    assert plan_tree(files, out).clean
+    assert compare_tree(files, out).clean
 
 
 def test_up_to_date_tree_is_not_touched(tmp_path: Path, out: Path) -> None:
     before = snapshot(tmp_path)
     assert write_tree(OLD, out) == TreeDiff((), (), (), ())
-    assert plan_tree(OLD, out).clean
+    assert compare_tree(OLD, out).clean
     assert snapshot(tmp_path) == before  # same inodes, mtimes, also of every directory
 
 
 def test_only_changed_files_are_rewritten(out: Path) -> None:
     before = snapshot(out)
     files = {**OLD, "profiles/bob.yaml": HEAD + "---\nkind: Profile\nname: robert\n"}
-    assert plan_tree(files, out) == TreeDiff((), ("profiles/bob.yaml",), (), ())
+    assert compare_tree(files, out) == TreeDiff((), ("profiles/bob.yaml",), (), ())
     assert write_tree(files, out) == TreeDiff((), ("profiles/bob.yaml",), (), ())
     after = snapshot(out)
     assert read_written_tree(out) == encoded(files)
@@ -127,7 +127,7 @@ def test_nothing_to_produce_empties_the_tree(out: Path) -> None:
 def test_empty_directories_are_not_data(out: Path) -> None:
     (out / "leftover" / "deeper").mkdir(parents=True)
     (out / ".hidden-empty-dir").mkdir()
-    assert plan_tree(OLD, out).clean  # nothing to report, so nothing is rewritten for them
+    assert compare_tree(OLD, out).clean  # nothing to report, so nothing is rewritten for them
     files = {**OLD, "profiles/carol.yaml": HEAD}
     write_tree(files, out)
     assert sorted(p.name for p in out.iterdir()) == [
@@ -208,7 +208,7 @@ def test_foreign_entries_stop_everything(
     files = {**OLD, "profiles/carol.yaml": HEAD + "---\nname: carol\n"}
     files.pop("profiles/bob.yaml")  # a stale file too, which must survive
     before = snapshot(tmp_path)
-    assert plan_tree(files, out).foreign == tuple(foreign)
+    assert compare_tree(files, out).foreign == tuple(foreign)
     with pytest.raises(OutDirError) as raised:
         write_tree(files, out)
     assert str(raised.value) == (
@@ -238,7 +238,7 @@ def test_out_dir_that_is_a_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.write_text("not a directory")
     before = snapshot(tmp_path)
-    for call in (plan_tree, write_tree):
+    for call in (compare_tree, write_tree):
         with pytest.raises(OutDirError, match="not a directory"):
             call(OLD, out)
     assert snapshot(tmp_path) == before
@@ -250,7 +250,7 @@ def test_out_dir_that_is_a_symlink(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.symlink_to(real)
     before = snapshot(tmp_path)
-    for call in (plan_tree, write_tree):
+    for call in (compare_tree, write_tree):
         with pytest.raises(OutDirError, match="is a symlink"):
             call({}, out)
     assert snapshot(tmp_path) == before
@@ -329,7 +329,7 @@ def test_recovery_after_a_kill_between_the_two_renames(tmp_path: Path, out: Path
     out.rename(tmp_path / ".out.kfroster-old")
     write_tree({"half.yaml": HEAD}, tmp_path / "scratch")
     (tmp_path / "scratch").rename(tmp_path / ".out.kfroster-new")
-    assert plan_tree(OLD, out).clean  # the old tree is back before anything is compared
+    assert compare_tree(OLD, out).clean  # the old tree is back before anything is compared
     assert read_written_tree(out) == encoded(OLD)
     files = {**OLD, "profiles/carol.yaml": HEAD}
     assert write_tree(files, out).missing == ("profiles/carol.yaml",)
@@ -340,7 +340,7 @@ def test_recovery_after_a_kill_between_the_two_renames(tmp_path: Path, out: Path
 def test_leftover_old_tree_next_to_a_complete_out_is_removed(tmp_path: Path, out: Path) -> None:
     # What the fallback leaves when killed after both renames, before deleting the old tree.
     write_tree({"old.yaml": HEAD}, tmp_path / ".out.kfroster-old")
-    assert plan_tree(OLD, out).clean
+    assert compare_tree(OLD, out).clean
     write_tree({**OLD, "profiles/carol.yaml": HEAD}, out)
     assert leftovers(out) == []
 
@@ -565,7 +565,7 @@ def test_a_killed_write_leaves_the_old_or_the_new_tree(scratch: Path) -> None:
             time.sleep(rng.uniform(0, window))  # when to kill, not what to expect
             child.send_signal(signal.SIGKILL)
         if mode == "fallback":
-            plan_tree({}, out)  # puts the old tree back if killed between the two renames
+            compare_tree({}, out)  # puts the old tree back if killed between the two renames
         tree = read_written_tree(out)
         assert tree in (expected[current], expected[target]), f"mixed tree after run {run}"
         outcomes.append((child.returncode, "old" if tree == expected[current] else "new"))

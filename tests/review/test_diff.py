@@ -19,7 +19,7 @@ from compiler.render.protection import PROTECTION
 from compiler.review import diff
 from compiler.review.compare import diff_objects, field_changes
 from compiler.review.plan.model import ABSENT, Plan, Risk, plain, summary_line
-from compiler.review.plan.text import render_text
+from compiler.review.plan.text import format_text
 
 BASE: dict[str, Any] = {
     "version": 1,
@@ -300,7 +300,7 @@ def test_each_access_granted_says_where_the_dashboard_shows_it() -> None:
         ("ed", "access", "bo"): "in Manage Contributors, not removable",
         ("ed", "access", "shared"): "not in Manage Contributors",
     }
-    text = render_text(plan)
+    text = format_text(plan)
     assert "+ contributor ed: none → view (directly; not in Manage Contributors)" in text
     assert "+ cluster-wide role: none → edit (kubectl only)" in text
 

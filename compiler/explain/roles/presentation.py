@@ -162,7 +162,7 @@ def format_markdown(rows: tuple[Row, ...], role: RoleName | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(rows: tuple[Row, ...], role: RoleName | None = None) -> dict[str, object]:
+def as_data(rows: tuple[Row, ...], role: RoleName | None = None) -> dict[str, object]:
     """Return the chart as plain data: every role's full verbs per resource."""
     roles = ROLES if role is None else (role,)
     return {
@@ -199,4 +199,4 @@ def to_json(rows: tuple[Row, ...], role: RoleName | None = None) -> dict[str, ob
 
 def format_json(rows: tuple[Row, ...], role: RoleName | None = None) -> str:
     """Format the chart as indented JSON."""
-    return json.dumps(to_json(rows, role), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_data(rows, role), indent=2, ensure_ascii=False) + "\n"

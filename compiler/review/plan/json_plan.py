@@ -85,7 +85,7 @@ def _people(risk: Risk) -> list[dict[str, str]]:
     return list(found.values())
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
+def as_data(plan: Plan) -> dict[str, Any]:
     """Return the plan as plain JSON-ready data."""
     risks: dict[str, int] = dict.fromkeys(RISK_KINDS, 0)
     risks["info"] = 0
@@ -138,6 +138,6 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     }
 
 
-def render_json(plan: Plan) -> str:
-    """Render the plan as indented JSON with sorted keys, one trailing newline."""
-    return json.dumps(plan_data(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def format_json(plan: Plan) -> str:
+    """Write the plan as indented JSON with sorted keys, one trailing newline."""
+    return json.dumps(as_data(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,7 +1,7 @@
-"""The plan of a roster change: what `kfroster diff` computes and every renderer reads.
+"""The plan of a roster change: what `kfroster diff` computes and every format reads.
 
 A plan reads in roster terms first (users, groups, profiles, settings), then in objects.
-Messages keep roster values apart from prose (`Code`), so each renderer can escape
+Messages keep roster values apart from prose (`Code`), so each format can escape
 them for its medium: a name in a pull-request comment must not become Markdown.
 """
 
@@ -37,7 +37,7 @@ class Person(NamedTuple):
 class People(NamedTuple):
     """The people a risk names, rarest change first.
 
-    A renderer may show the first few and count the rest (a pull-request comment); plain
+    A format may show the first few and count the rest (a pull-request comment); plain
     text and JSON name everyone.
     """
 
