@@ -29,6 +29,7 @@ from compiler.review.compare import (
 )
 from compiler.review.engine import engine_change
 from compiler.review.history import NO_HISTORY, RosterHistory, past_profiles
+from compiler.review.locate import locate_risks
 from compiler.review.plan.model import (
     ObjectChange,
     Plan,
@@ -170,7 +171,9 @@ def make_plan(base: Side, head: Side, history: RosterHistory = NO_HISTORY) -> Pl
         head.name,
         changes=subjects(comparison),
         objects=comparison.objects,
-        risks=assess(comparison, history),
+        risks=locate_risks(
+            assess(comparison, history), (base.name, base.checked), (head.name, head.checked)
+        ),
         problems=head.checked.problems,
     )
 

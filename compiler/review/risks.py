@@ -42,6 +42,7 @@ from compiler.review.plan.model import (
     Part,
     People,
     Person,
+    Record,
     Risk,
     Severity,
     enumeration,
@@ -147,6 +148,7 @@ def _cluster_risk(
     comparison: Comparison, old: str | None, new: str | None, names: list[str]
 ) -> Risk:
     subject = "cluster-wide role"
+    record = ("users", names[0], "clusterRole")
     who = people(comparison, names)
     if stronger(new, old):
         assert new is not None
@@ -160,11 +162,11 @@ def _cluster_risk(
             _CLUSTER_REACH[new],
         )
         severity: Severity = "critical" if new == "admin" else "high"
-        return Risk("privilege", severity, subject, message, tuple(names))
+        return Risk("privilege", severity, subject, message, tuple(names), record)
     verb = _verb(len(names), "loses", "lose")
     tail: list[Part] = [f", keeping cluster-wide {new}"] if new else []
     message = (who, f" {verb} cluster-wide {old}", *tail)
-    return Risk("privilege", "info", subject, message, tuple(names))
+    return Risk("privilege", "info", subject, message, tuple(names), record)
 
 
 def _namespace_risk(
@@ -189,11 +191,13 @@ def _namespace_risk(
             ": ",
             _NAMESPACE_REACH[new],
         )
-        return Risk("privilege", "high", f"profile {profile}", message, names)
+        return Risk(
+            "privilege", "high", f"profile {profile}", message, names, ("profiles", profile)
+        )
     verb = _verb(len(entries), "loses", "lose")
     keep: list[Part] = [f", keeping {new}"] if new else []
     message = (people(comparison, names), f" {verb} {old} in profile ", Code(profile), *keep)
-    return Risk("privilege", "info", f"profile {profile}", message, names)
+    return Risk("privilege", "info", f"profile {profile}", message, names, ("profiles", profile))
 
 
 def _identity(comparison: Comparison, name: str) -> Iterator[Risk]:
@@ -220,7 +224,7 @@ def _identity(comparison: Comparison, name: str) -> Iterator[Risk]:
         *enumeration(holdings),
         ") moves to the new identity, under new object names; make sure both are the same person",
     )
-    yield Risk("privilege", "high", f"user {name}", message, (name,))
+    yield Risk("privilege", "high", f"user {name}", message, (name,), ("users", name, "email"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,7 +315,14 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
             Code(renamed),
             " starts empty and the data must be moved by hand",
         ]
-    return Risk("data", severity, f"profile {name}", tuple(message), (owner, *contributors))
+    return Risk(
+        "data",
+        severity,
+        f"profile {name}",
+        tuple(message),
+        (owner, *contributors),
+        ("profiles", name),
+    )
 
 
 def _and_contributors(comparison: Comparison, contributors: Sequence[str]) -> list[Part]:
@@ -353,7 +364,8 @@ def _flag_added(name: str, person: str) -> Risk:
         Code(f"kubectl get namespace {name} -o jsonpath='{{.metadata.ownerReferences}}'"),
         "; kfroster import marks them)",
     )
-    return Risk("data", "warning", f"profile {name}", message, (person,))
+    record = ("profiles", name, "namespaceOwnedByProfile")
+    return Risk("data", "warning", f"profile {name}", message, (person,), record)
 
 
 def _flag_dropped(name: str) -> Risk:
@@ -371,7 +383,7 @@ def _flag_dropped(name: str) -> Risk:
         Code(release_namespace_command(name)),
         " removes it)",
     )
-    return Risk("data", "critical", f"profile {name}", message)
+    return Risk("data", "critical", f"profile {name}", message, record=("profiles", name))
 
 
 def _namespaces_managed(profiles: list[str]) -> Risk:
@@ -391,7 +403,8 @@ def _namespaces_managed(profiles: list[str]) -> Risk:
         Code(release_namespace_command(profiles[0])),
         ")",
     )
-    return Risk("data", "critical", "settings.manageNamespaces", message)
+    record = ("settings", "manageNamespaces")
+    return Risk("data", "critical", "settings.manageNamespaces", message, record=record)
 
 
 def _protected_too_late(comparison: Comparison) -> Iterator[Risk]:
@@ -427,7 +440,8 @@ def _protected_too_late(comparison: Comparison) -> Iterator[Risk]:
             "and its data with it. Merge the flag first, apply it, then change ",
             Code("applyUnits"),
         )
-        yield Risk("data", "critical", _profiles_subject(late), message)
+        record = ("profiles", late[0])
+        yield Risk("data", "critical", _profiles_subject(late), message, record=record)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,7 +489,8 @@ def owner(comparison: Comparison) -> Iterator[Risk]:
             " so the controller recreates both for the new owner",
         ]
         people = tuple(dict.fromkeys((delta.old.owner, delta.new.owner)))
-        yield Risk("owner", "high", f"profile {name}", tuple(message), people)
+        record = ("profiles", name, "owner")
+        yield Risk("owner", "high", f"profile {name}", tuple(message), people, record)
 
 
 def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
@@ -503,7 +518,7 @@ def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
         Code(leaving.commands[1]),
         " revokes them (first keep the data: see the data risk)",
     )
-    yield Risk("owner", "high", f"profile {name}", message, (person,))
+    yield Risk("owner", "high", f"profile {name}", message, (person,), ("profiles", name))
 
 
 # --------------------------------------------------------------------------------------------
@@ -644,7 +659,9 @@ def quota(comparison: Comparison) -> Iterator[Risk]:
         for finding in findings:
             found.setdefault(finding, []).append(name)
     for (what, resource, old, new), profiles in sorted(found.items(), key=lambda i: str(i[0])):
-        yield _quota_risk(what, resource, old, new, profiles)
+        field = "resourceQuota" if what in ("quota", "scopes") else "limitRange"
+        record = _quota_record(comparison, profiles[0], field)
+        yield _quota_risk(what, resource, old, new, profiles, record=record)
     if unguarded:
         message: Message = (
             *_profiles(unguarded),
@@ -652,7 +669,16 @@ def quota(comparison: Comparison) -> Iterator[Risk]:
             "them: pods that set no requests or limits (Kubeflow Pipelines' driver pods among "
             "them) are refused",
         )
-        yield Risk("quota", "warning", _profiles_subject(unguarded), message)
+        record = _quota_record(comparison, unguarded[0], "limitRange")
+        yield Risk("quota", "warning", _profiles_subject(unguarded), message, record=record)
+
+
+def _quota_record(comparison: Comparison, profile: str, field: str) -> Record:
+    """Name what sets a profile's quota or LimitRange: its own entry, or the defaults."""
+    entry = comparison.profiles[profile].new
+    assert entry is not None  # quota risks are about profiles on both sides
+    own = entry.resource_quota if field == "resourceQuota" else entry.limit_range
+    return ("profiles", profile, field) if own is not None else ("defaults", field)
 
 
 def _profiles(profiles: list[str]) -> list[Part]:
@@ -665,7 +691,13 @@ def _profiles_subject(profiles: list[str]) -> str:
 
 
 def _quota_risk(
-    what: str, resource: str, old: str | None, new: str | None, profiles: list[str]
+    what: str,
+    resource: str,
+    old: str | None,
+    new: str | None,
+    profiles: list[str],
+    *,
+    record: Record,
 ) -> Risk:
     where: list[Part] = [" in ", *_profiles(profiles)]
     if what == "scopes":
@@ -694,7 +726,7 @@ def _quota_risk(
             else [" set to ", Code(new or ""), " (was none)"]
         )
         message = ("LimitRange ", Code(f"{what}.{resource}"), *change, *where, ": ", why)
-    return Risk("quota", "warning", _profiles_subject(profiles), message)
+    return Risk("quota", "warning", _profiles_subject(profiles), message, record=record)
 
 
 # --------------------------------------------------------------------------------------------
@@ -745,7 +777,7 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             message = ("settings ", Code(field), *change, ": ", *_moves(comparison))
         else:
             message = ("settings ", Code(field), *change, ": this touches every profile")
-        yield Risk("settings", "warning", subject, message)
+        yield Risk("settings", "warning", subject, message, record=("settings", field))
     if labels:
         message = (
             "the labels of every managed namespace change",
@@ -755,7 +787,8 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             ". Kubeflow finds profile namespaces by these labels (Istio sidecar injection, "
             "Pipelines, Katib, KServe): a label removed switches that off for every profile",
         )
-        yield Risk("settings", "warning", "settings.namespaceLabels", message)
+        record = ("settings", "namespaceLabels")
+        yield Risk("settings", "warning", "settings.namespaceLabels", message, record=record)
     yield from _policy(comparison)
 
 
@@ -776,7 +809,8 @@ def _default_workload_identity(comparison: Comparison, account: str) -> Risk:
         "whoever can run a pod with edit there acts as it in Google Cloud. It must be what the "
         "profile controller's -workload-identity says, or the two fight over spec.plugins",
     )
-    return Risk("privilege", "high", "settings.defaultWorkloadIdentity", message)
+    record = ("settings", "defaultWorkloadIdentity")
+    return Risk("privilege", "high", "settings.defaultWorkloadIdentity", message, record=record)
 
 
 def _label_change(key: str, old: str | None, new: str | None) -> list[Part]:
@@ -853,7 +887,9 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             " loosens: emails may now be in ",
             *allowed,
         )
-        yield Risk("settings", "warning", "policy.emailDomains", message)
+        yield Risk(
+            "settings", "warning", "policy.emailDomains", message, record=("policy", "emailDomains")
+        )
     if _POLICY_RANK[new.cluster_wide_roles] > _POLICY_RANK[old.cluster_wide_roles]:
         message = (
             "policy ",
@@ -864,7 +900,13 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             Code(new.cluster_wide_roles),
             ": cluster-wide edit and view roles, which reach every namespace, meet less resistance",
         )
-        yield Risk("settings", "warning", "policy.clusterWideRoles", message)
+        yield Risk(
+            "settings",
+            "warning",
+            "policy.clusterWideRoles",
+            message,
+            record=("policy", "clusterWideRoles"),
+        )
     # Looser: a maximum removed (no limit at all) or raised.
     raised = [
         resource
@@ -879,7 +921,7 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             *listing(raised),
             ": profiles may now ask for more, or without limit",
         )
-        yield Risk("settings", "warning", "policy.maxQuota", message)
+        yield Risk("settings", "warning", "policy.maxQuota", message, record=("policy", "maxQuota"))
     allowed = sorted(set(new.allow_namespaces) - set(old.allow_namespaces))
     if allowed:
         message = (
@@ -890,7 +932,13 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             ": a profile may take these namespaces that cluster software runs in, with "
             "everything in them",
         )
-        yield Risk("settings", "warning", "policy.allowNamespaces", message)
+        yield Risk(
+            "settings",
+            "warning",
+            "policy.allowNamespaces",
+            message,
+            record=("policy", "allowNamespaces"),
+        )
     freed = sorted(set(old.reserved_namespaces) - set(new.reserved_namespaces))
     if freed:
         message = (
@@ -900,7 +948,13 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             *listing(freed),
             ": a profile may now take these namespaces",
         )
-        yield Risk("settings", "warning", "policy.reservedNamespaces", message)
+        yield Risk(
+            "settings",
+            "warning",
+            "policy.reservedNamespaces",
+            message,
+            record=("policy", "reservedNamespaces"),
+        )
 
 
 Rule = Callable[[Comparison], Iterator[Risk]]
