@@ -1,29 +1,91 @@
 """The command line: options in, one pipeline call, problems and products out, an exit code.
 
 Exit codes: 0 OK; 1 an invalid roster, a stale out/ or schema under --check;
-2 a usage error. Products go to stdout, problems and progress to stderr.
-Heavy modules are imported inside commands so `--help` stays instant.
+2 a usage error. Products go to stdout (or -o/--output FILE), problems and progress to
+stderr. Heavy modules are imported inside commands so `--help` stays instant.
+
+How a command is written, so every command reads the same (port new ones this way):
+
+- Options come from one vocabulary, defined once below: the ROSTER argument; `--out DIR`,
+  the compiled tree; `--deploy DIR`, the deploy manifests; `-o/--output FILE`, the one
+  file a command writes (never a directory); `-f/--format FORMAT`, whose names come from
+  the output's registry (compiler/formats.py); `--check`; `--strict`. Every parameter
+  has a metavar and a sentence of help; a renamed option keeps its old spelling for one
+  release as a hidden option that warns (`_deprecated`).
+- The body runs inside `with _reported(...)`, the one place our errors become located
+  messages and exit codes; anything else is a bug and crashes with its traceback.
+- A product is written by `_emit` (stdout, or -o FILE atomically), problems by `_report`.
+- `--help` lists commands in COMMAND_ORDER, the order of the daily workflow.
 """
 
-import enum
 import os
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.core
 
 from compiler import __version__
+from compiler.explain.presentation import EXPLANATION_FORMATS
+from compiler.explain.roles.presentation import ROLES_FORMATS
+from compiler.formats import Format, Formats, Style
+from compiler.problems import PROBLEM_FORMATS
+from compiler.review.plan.formats import PLAN_FORMATS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-
     from compiler.output.tree import TreeDiff
     from compiler.problems import Problem
     from compiler.review.plan.model import Threshold
 
+# The daily workflow first; a command missing here is listed after these.
+COMMAND_ORDER = (
+    "init",
+    "validate",
+    "compile",
+    "diff",
+    "explain",
+    "roles",
+    "import",
+    "deploy",
+    "drift",
+    "schema",
+)
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group, listing its commands in the order of the daily workflow."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        known = {name: number for number, name in enumerate(COMMAND_ORDER)}
+        return sorted(super().list_commands(ctx), key=lambda name: known.get(name, len(known)))
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose help names each argument by its metavar, with no internal type."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                # Typer appends the Python type (`<path>`, `<list[Path]>`) to the name.
+                arguments.append((param.metavar or str(param.name).upper(), record[1]))
+            else:
+                options.append(record)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
+
 app = typer.Typer(
     name="kfroster",
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -31,28 +93,75 @@ app = typer.Typer(
 )
 
 
-class Format(enum.StrEnum):
-    """How problems are printed."""
-
-    TEXT = "text"
-    GITHUB = "github"
-    JSON = "json"
+# --- The option vocabulary ------------------------------------------------------------------
 
 
-RosterPath = Annotated[
-    Path, typer.Argument(help="The roster to read.", show_default=True, dir_okay=True)
-]
-OutDir = Annotated[Path, typer.Option("--out", "-o", help="Directory of the compiled manifests.")]
-Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
-FormatOption = Annotated[
-    Format | None,
-    typer.Option(
+def _format_option(formats: Formats[Any], default: str = "text") -> Any:
+    """Return `-f/--format FORMAT`, accepting exactly the names of one output's registry."""
+
+    def choose(value: str | None) -> Format | None:
+        if value is None:
+            return None
+        try:
+            return formats.choose(value)
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+
+    return typer.Option(
         "--format",
         "-f",
-        help="How to print problems [default: github under GITHUB_ACTIONS=true, else text].",
-        case_sensitive=False,
+        metavar="FORMAT",
+        callback=choose,
+        show_default=False,
+        help=formats.describe(default),
+    )
+
+
+RosterArgument = Annotated[
+    Path,
+    typer.Argument(
+        metavar="ROSTER",
+        help="The roster to read [default: users.yaml].",
+        show_default=False,
     ),
 ]
+DEFAULT_ROSTER = Path("users.yaml")
+OutDir = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        metavar="DIR",
+        help="The directory of the compiled manifests.",
+        show_default=True,
+    ),
+]
+OutputFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the output to FILE (atomically) instead of stdout.",
+        show_default=False,
+    ),
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+BaseRef = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        metavar="REF",
+        help="Compare with ROSTER at git revision REF (nothing is checked out).",
+        show_default=False,
+    ),
+]
+ProblemFormat = Annotated[
+    str | None,
+    _format_option(PROBLEM_FORMATS, "github under GITHUB_ACTIONS=true, else text"),
+]
+# An option's old spelling, kept hidden for one release: `_deprecated` warns when it is used.
+OldOutDir = Annotated[Path | None, typer.Option("-o", hidden=True, show_default=False)]
+OldDeployDir = Annotated[Path | None, typer.Option("--out", "-o", hidden=True, show_default=False)]
 
 
 def _version(show: bool) -> None:
@@ -75,201 +184,18 @@ def main(
     """
 
 
-@app.command()
-def validate(
-    roster: RosterPath = Path("users.yaml"),
-    strict: Strict = False,
-    output_format: FormatOption = None,
-) -> None:
-    """Check ROSTER and print every problem; exit 1 when it has errors."""
-    from compiler import pipeline
-
-    checked = pipeline.check(roster, str(roster), strict=strict)
-    _report(checked.problems, output_format)
-    if checked.roster is None:
-        raise typer.Exit(1)
-    if (output_format or _default_format()) is Format.TEXT:
-        _say(f"{roster}: valid ({_count(checked.problems, 'warning')})")
+# --- The commands, in the order of the daily workflow ---------------------------------------
 
 
-@app.command("compile")
-def compile_(
-    roster: RosterPath = Path("users.yaml"),
-    out: OutDir = Path("out"),
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check", help="Write nothing; exit 1 when OUT is not what ROSTER compiles to."
-        ),
-    ] = False,
-    strict: Strict = False,
-    output_format: FormatOption = None,
-) -> None:
-    """Validate ROSTER and compile it into manifests under OUT."""
-    from compiler import pipeline
-    from compiler.output import tree
-    from compiler.problems import CompilerError, RosterInvalid
-
-    try:
-        compiled = pipeline.compile_roster(roster, str(roster), strict=strict)
-        _report(compiled.warnings, output_format)
-        if check:
-            plan = tree.compare_tree(compiled.files, out)
-            if not plan.clean:
-                _fail_stale(plan, out, roster)
-            _say(f"{out}/ is up to date with {roster} ({len(compiled.files)} files)")
-            return
-        changes = tree.write_tree(compiled.files, out)
-    except RosterInvalid as err:
-        _report(err.problems, output_format)
-        _say(f"{roster}: invalid, nothing written ({_count(err.problems, 'error')})")
-        raise typer.Exit(1) from None
-    except CompilerError as err:
-        _say(f"error: {err}")
-        raise typer.Exit(1) from None
-    _say(
-        f"compiled {roster} into {out}/: {len(compiled.files)} files, "
-        f"{len(changes.missing)} added, {len(changes.changed)} changed, "
-        f"{len(changes.stale)} removed"
-    )
-
-
-@app.command()
-def schema(
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the schema; '-' for stdout.")
-    ] = Path("schemas/users.schema.json"),
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 when OUTPUT is stale.")
-    ] = False,
-) -> None:
-    """Write the roster's JSON Schema, generated from the models."""
-    from compiler.output.files import write_atomically
-    from compiler.roster.schema import dumps_schema
-
-    text = dumps_schema()
-    if str(output) == "-":
-        sys.stdout.write(text)
-        return
-    current = output.read_text(encoding="utf-8") if output.is_file() else None
-    if check:
-        if current != text:
-            state = "missing" if current is None else "stale"
-            _say(f"{output} is {state}: run `kfroster schema` and commit it")
-            raise typer.Exit(1)
-        _say(f"{output} is up to date")
-        return
-    if current != text:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(output, text)
-        _say(f"wrote {output}")
-
-
-class Presentation(enum.StrEnum):
-    """How `explain`, `roles` and `diff` print what they found."""
-
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    JSON = "json"
-
-
-PresentationOption = Annotated[
-    Presentation,
-    typer.Option("--format", "-f", help="Aligned text, Markdown or JSON.", case_sensitive=False),
-]
-
-
-def _present(
-    chosen: Presentation,
-    *,
-    text: "Callable[[], str]",
-    markdown: "Callable[[], str]",
-    json: "Callable[[], str]",
-) -> str:
-    """Return what a command found, rendered in the chosen presentation."""
-    # Renderers come as callables so only the chosen one runs: only text reads the terminal.
-    renderers = {Presentation.TEXT: text, Presentation.MARKDOWN: markdown, Presentation.JSON: json}
-    return renderers[chosen]()
-
-
-@app.command()
-def explain(
-    who: Annotated[
-        str, typer.Argument(help="A user name (alice) or an email (alice@example.com, any case).")
-    ],
-    roster: RosterPath = Path("users.yaml"),
-    output_format: PresentationOption = Presentation.TEXT,
-    base: Annotated[
-        str | None,
-        typer.Option(
-            "--base",
-            metavar="REF",
-            help="Also say what happens to WHO's access in profiles that left since git REF.",
-        ),
-    ] = None,
-) -> None:
-    """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
-    from compiler import pipeline
-    from compiler.explain import access as explaining
-    from compiler.problems import CompilerError
-    from compiler.review import gitrev
-    from compiler.terminal import palette_for
-
-    checked = pipeline.check(roster, str(roster))
-    if checked.roster is None:
-        _report(checked.problems, None)
-        _say(f"{roster}: invalid ({_count(checked.problems, 'error')})")
-        raise typer.Exit(1)
-    try:
-        before = None
-        if base is not None:
-            before = pipeline.check_text(gitrev.read_at(roster, base), f"{roster}@{base}").roster
-            if before is None:
-                _say(f"error: {roster}@{base} is invalid; run kfroster diff --base {base}")
-                raise typer.Exit(1)
-        found = explaining.explain(checked.roster, who, before)
-    except CompilerError as err:
-        _say(f"error: {roster}: {err}")
-        raise typer.Exit(1) from None
-    shown = _present(
-        output_format,
-        text=lambda: explaining.format_text(found, palette_for(sys.stdout)),
-        markdown=lambda: explaining.format_markdown(found),
-        json=lambda: explaining.format_json(found),
-    )
-    sys.stdout.write(shown)
-
-
-@app.command()
-def roles(
-    role: Annotated[
-        str | None,
-        typer.Argument(help="admin, edit or view (kubeflow- prefix optional); all when omitted."),
-    ] = None,
-    output_format: PresentationOption = Presentation.TEXT,
-) -> None:
-    """Chart what kubeflow-admin, kubeflow-edit and kubeflow-view allow, by area."""
-    from compiler.explain.roles import presentation
-    from compiler.explain.roles.chart import chart, resolve_role
-    from compiler.terminal import palette_for
-
-    chosen = None if role is None else resolve_role(role)
-    if role is not None and chosen is None:
-        raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
-    rows = chart()
-    shown = _present(
-        output_format,
-        text=lambda: presentation.format_text(rows, chosen, palette_for(sys.stdout)),
-        markdown=lambda: presentation.format_markdown(rows, chosen),
-        json=lambda: presentation.format_json(rows, chosen),
-    )
-    sys.stdout.write(shown)
-
-
-@app.command()
+@app.command(cls=_Command)
 def init(
     directory: Annotated[
-        Path, typer.Argument(metavar="DIR", help="Where to create the repository.")
+        Path,
+        typer.Argument(
+            metavar="DIR",
+            help="Where to create the repository [default: the current directory].",
+            show_default=False,
+        ),
     ] = Path(),
     flux: Annotated[
         bool, typer.Option("--flux", help="Add the Flux Kustomization that applies out/.")
@@ -278,7 +204,10 @@ def init(
         bool, typer.Option("--argocd", help="Add the Argo CD ApplicationSet (needs --repo-url).")
     ] = False,
     repo_url: Annotated[
-        str | None, typer.Option(help="Argo CD: the URL it clones this repository from.")
+        str | None,
+        typer.Option(
+            "--repo-url", metavar="URL", help="Argo CD: the URL it clones this repository from."
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing files, printing a diff of each.")
@@ -287,7 +216,6 @@ def init(
     """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
     from compiler.output import scaffold
     from compiler.output.deploy import Target, check_target
-    from compiler.problems import CompilerError
 
     try:
         engine = scaffold.choose_engine(flux=flux, argocd=argocd)
@@ -296,11 +224,8 @@ def init(
     mistakes = check_target(Target(engine, repo_url=repo_url)) if engine else []
     if mistakes or (repo_url is not None and engine != "argocd"):
         raise typer.BadParameter("; ".join(mistakes) or "--repo-url applies to --argocd only")
-    try:
+    with _reported():
         done = scaffold.init(scaffold.scaffold(engine, repo_url), directory, force=force)
-    except CompilerError as err:
-        _say(f"error: {err}")
-        raise typer.Exit(1) from None
     for _, diff in done.overwritten:
         sys.stdout.write(diff)
     _say(
@@ -309,82 +234,66 @@ def init(
     )
 
 
-@app.command()
-def deploy(
-    roster: RosterPath = Path("users.yaml"),
-    *,
-    flux: Annotated[
-        bool, typer.Option("--flux", help="Write one Flux Kustomization per apply unit.")
-    ] = False,
-    argocd: Annotated[
-        bool, typer.Option("--argocd", help="Write one Argo CD ApplicationSet over the units.")
-    ] = False,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory of the deploy manifests.")
-    ] = Path("deploy"),
-    path: Annotated[
-        str, typer.Option(help="Where the compiled out/ is, inside the Git repository.")
-    ] = "out",
-    name: Annotated[str, typer.Option(help="Kustomization name prefix / ApplicationSet name.")] = (
-        "kubeflow-users"
-    ),
-    namespace: Annotated[
-        str | None, typer.Option(help="Of the objects written [default: flux-system, argocd].")
-    ] = None,
-    source: Annotated[
-        str | None, typer.Option(help="Flux: the GitRepository [default: flux-system].")
-    ] = None,
-    repo_url: Annotated[str | None, typer.Option(help="Argo CD: the repository URL.")] = None,
-    revision: Annotated[
-        str | None, typer.Option(help="Argo CD: branch, tag or commit [default: HEAD].")
-    ] = None,
-    project: Annotated[
-        str | None, typer.Option(help="Argo CD: the AppProject [default: default].")
-    ] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 when OUT is stale.")
-    ] = False,
+@app.command(cls=_Command)
+def validate(
+    roster: RosterArgument = DEFAULT_ROSTER,
+    strict: Strict = False,
+    output_format: ProblemFormat = None,
 ) -> None:
-    """Write the manifests that point Flux or Argo CD at the apply units of out/."""
+    """Check ROSTER and print every problem; exit 1 when it has errors."""
     from compiler import pipeline
-    from compiler.output import deploy as deploying
-    from compiler.output import tree
-    from compiler.problems import CompilerError
 
-    if flux == argocd:
-        raise typer.BadParameter("choose one engine: --flux or --argocd")
-    target = deploying.Target(
-        "flux" if flux else "argocd", name, path, namespace, source, repo_url, revision, project
-    )
-    mistakes = deploying.check_target(target)
-    if mistakes:
-        raise typer.BadParameter("; ".join(mistakes))
-    checked = pipeline.check(roster, str(roster))
+    chosen = _problem_format(output_format)
+    checked = pipeline.check(roster, str(roster), strict=strict)
+    _report(checked.problems, chosen)
     if checked.roster is None:
-        _report(checked.problems, None)
-        _say(f"{roster}: invalid, nothing written ({_count(checked.problems, 'error')})")
         raise typer.Exit(1)
-    files = deploying.render(target, checked.roster, roster.name)
-    try:
-        changes = tree.compare_tree(files, out) if check else tree.write_tree(files, out)
-    except CompilerError as err:
-        _say(f"error: {err}")
-        raise typer.Exit(1) from None
-    if check and not changes.clean:
-        _say(f"{out}/ is stale; run `kfroster deploy --{target.engine} ...` and commit it:")
-        for label in ("missing", "changed", "stale", "foreign"):
-            for relative in getattr(changes, label):
-                _say(f"  {label:<8} {out / relative}")
-        raise typer.Exit(1)
+    if chosen is Format.TEXT:
+        _say(f"{roster}: valid ({_count(checked.problems, 'warning')})")
+
+
+@app.command("compile", cls=_Command)
+def compile_(
+    roster: RosterArgument = DEFAULT_ROSTER,
+    *,
+    out: OutDir = Path("out"),
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 when DIR is not what ROSTER compiles to."
+        ),
+    ] = False,
+    strict: Strict = False,
+    output_format: ProblemFormat = None,
+    old_out: OldOutDir = None,
+) -> None:
+    """Validate ROSTER and compile it into manifests under DIR (--out)."""
+    from compiler import pipeline
+    from compiler.output import tree
+
+    out = _deprecated(old_out, "kfroster compile -o DIR", "--out DIR") or out
+    chosen = _problem_format(output_format)
+    with _reported(chosen, invalid=f"{roster}: invalid, nothing written ({{errors}})"):
+        compiled = pipeline.compile_roster(roster, str(roster), strict=strict)
+        _report(compiled.warnings, chosen)
+        if check:
+            _check_tree(
+                tree.compare_tree(compiled.files, out),
+                out,
+                f"{out}/ is not what {roster} compiles to:",
+                f"run `kfroster compile {roster}` and commit {out}/",
+            )
+            _say(f"{out}/ is up to date with {roster} ({len(compiled.files)} files)")
+            return
+        changes = tree.write_tree(compiled.files, out)
     _say(
-        f"{out}/ is up to date ({len(files)} file(s))"
-        if check
-        else f"wrote {out}/ for {target.engine}: {len(files)} file(s), {len(changes.missing)} "
-        f"added, {len(changes.changed)} changed, {len(changes.stale)} removed"
+        f"compiled {roster} into {out}/: {len(compiled.files)} files, "
+        f"{len(changes.missing)} added, {len(changes.changed)} changed, "
+        f"{len(changes.stale)} removed"
     )
 
 
-@app.command()
+@app.command(cls=_Command)
 def diff(
     rosters: Annotated[
         list[Path] | None,
@@ -395,28 +304,17 @@ def diff(
         ),
     ] = None,
     *,
-    base: Annotated[
-        str | None,
-        typer.Option(
-            "--base", metavar="REF", help="Compare ROSTER at git revision REF with the worktree."
-        ),
-    ] = None,
-    output_format: Annotated[
-        Presentation,
-        typer.Option(
-            "--format",
-            "-f",
-            case_sensitive=False,
-            help="text (coloured on a terminal unless NO_COLOR), markdown (a PR comment), json.",
-        ),
-    ] = Presentation.TEXT,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write the plan to this file, atomically."),
-    ] = None,
+    base: BaseRef = None,
+    output_format: Annotated[str, _format_option(PLAN_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
     max_chars: Annotated[
         int,
-        typer.Option("--max-chars", min=2000, help="Markdown: at most this many characters."),
+        typer.Option(
+            "--max-chars",
+            metavar="N",
+            parser=lambda text: _at_least(text, 2000),
+            help="Markdown: at most N characters, at least 2000.",
+        ),
     ] = 65536,
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything changes.")
@@ -425,6 +323,8 @@ def diff(
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
+            show_default=False,
             help="With --base: the compiled out/ whose committed state at REF the plan compares "
             "with this compile [default: out next to ROSTER].",
         ),
@@ -433,6 +333,8 @@ def diff(
         Path | None,
         typer.Option(
             "--deploy",
+            metavar="DIR",
+            show_default=False,
             help="With --base: the deploy/ directory compared at REF and in the worktree "
             "[default: deploy next to ROSTER].",
         ),
@@ -442,6 +344,7 @@ def diff(
         typer.Option(
             "--fail-on",
             metavar="THRESHOLD[,THRESHOLD]",
+            show_default=False,
             help="Exit 1 when a risk at a threshold is found: a kind (privilege, data, owner, "
             "quota, settings: its warnings and above), kind:severity (owner:high) or a severity "
             "(high: HIGH and CRITICAL of every kind; recommended).",
@@ -465,44 +368,26 @@ def diff(
     """
     import shlex
 
-    from compiler.output.files import write_atomically
-    from compiler.problems import CompilerError
     from compiler.review import diff as planning
-    from compiler.review.plan.json_plan import format_json
-    from compiler.review.plan.markdown import format_markdown
-    from compiler.review.plan.text import format_text
-    from compiler.terminal import PLAIN, palette_for
 
+    chosen = Format(output_format)
     thresholds = _thresholds(fail_on)
     paths = rosters or []
     if (base is not None and len(paths) > 1) or (base is None and len(paths) != 2):
         raise typer.BadParameter("give --base REF [ROSTER], or OLD NEW", param_hint="ROSTERS")
     if base is None and (out is not None or deploy is not None):
         raise typer.BadParameter("--out and --deploy compare with REF: give --base REF too")
-    try:
+    with _reported(code=2):
         if base is not None:
-            roster = paths[0] if paths else Path("users.yaml")
+            roster = paths[0] if paths else DEFAULT_ROSTER
             plan = planning.plan_against(roster, base, out, deploy)
             command = shlex.join(["kfroster", "diff", "--base", base, str(roster)])
         else:
             plan = planning.plan_between(paths[0], paths[1])
             command = shlex.join(["kfroster", "diff", *map(str, paths)])
-        _report(plan.problems, None)
-        palette = palette_for(sys.stdout) if output is None else PLAIN
-        text = _present(
-            output_format,
-            text=lambda: format_text(plan, palette=palette),
-            markdown=lambda: format_markdown(plan, max_chars=max_chars, command=command),
-            json=lambda: format_json(plan),
-        )
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            write_atomically(output, text)
-            _say(f"wrote the plan to {output}")
-    except (CompilerError, OSError) as err:
-        _say(f"error: {err}")
-        raise typer.Exit(2) from None
+        _report(plan.problems, Format.GITHUB if chosen is Format.GITHUB else None)
+        style = _style(output, max_chars=max_chars, command=command)
+        _emit(PLAN_FORMATS.write(chosen, plan, style), output, "the plan")
     failing = plan.failing(thresholds)
     if not plan.valid:
         _say(f"no plan: {' and '.join(plan.invalid)} failed validation")
@@ -510,6 +395,362 @@ def diff(
         found = dict.fromkeys(f"{risk.kind} ({risk.severity.upper()})" for risk in failing)
         _say(f"risks found that --fail-on refuses: {', '.join(found)}")
     raise typer.Exit(1 if not plan.valid or failing or (exit_code and plan.has_changes) else 0)
+
+
+@app.command(cls=_Command)
+def explain(
+    who: Annotated[
+        str,
+        typer.Argument(
+            metavar="WHO",
+            help="A user name (alice) or an email (alice@example.com, any case).",
+            show_default=False,
+        ),
+    ],
+    roster: RosterArgument = DEFAULT_ROSTER,
+    output_format: Annotated[str, _format_option(EXPLANATION_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            metavar="REF",
+            show_default=False,
+            help="Also say what happens to WHO's access in profiles that left since git REF.",
+        ),
+    ] = None,
+) -> None:
+    """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
+    from compiler.explain.person import explain_person
+
+    with _reported(invalid=f"{roster}: invalid ({{errors}})"):
+        found = explain_person(roster, who, base)
+        text = EXPLANATION_FORMATS.write(Format(output_format), found, _style(output))
+        _emit(text, output, "the explanation")
+
+
+@app.command(cls=_Command)
+def roles(
+    role: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ROLE",
+            help="admin, edit or view (kubeflow- prefix optional) [default: all three].",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[str, _format_option(ROLES_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
+) -> None:
+    """Chart what kubeflow-admin, kubeflow-edit and kubeflow-view allow, by area."""
+    from compiler.explain.roles.chart import chart, resolve_role
+    from compiler.explain.roles.presentation import Shown
+
+    chosen = None if role is None else resolve_role(role)
+    if role is not None and chosen is None:
+        raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
+    with _reported():
+        text = ROLES_FORMATS.write(Format(output_format), Shown(chart(), chosen), _style(output))
+        _emit(text, output, "the chart")
+
+
+@app.command("import", cls=_Command)
+def import_(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="FILE...",
+            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
+            "limitranges,authorizationpolicies -A -o yaml` printed (YAML or JSON; '-' is stdin).",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Where to write the roster; '-' for stdout."
+        ),
+    ] = DEFAULT_ROSTER,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            show_default=False,
+            help="Also write the report to this file, as JSON.",
+        ),
+    ] = None,
+) -> None:
+    """Write the roster that grants what a running cluster grants; report what it cannot."""
+    from compiler import importer
+    from compiler.importer.report import REPORT_FORMATS, Report
+    from compiler.output.files import write_atomically
+
+    to_stdout = str(output) == "-"
+    if not to_stdout and output.exists() and not force:
+        _say(f"error: {output} exists; pass --force to replace it, or choose another --output")
+        raise typer.Exit(1)
+    invalid = "nothing written: give kfroster import what kubectl printed"
+    with _reported(Format.TEXT, invalid=invalid):
+        inputs = importer.read_inputs(files, sys.stdin.buffer)
+        imported = importer.import_cluster(inputs, "users.yaml" if to_stdout else str(output))
+        if to_stdout:
+            sys.stdout.write(imported.text)
+        else:
+            write_atomically(output, imported.text, exclusive=not force)
+        found = Report(imported, [name for name, _ in inputs], str(output))
+        if report is not None:
+            write_atomically(report, REPORT_FORMATS.write(Format.JSON, found))
+    sys.stderr.write(REPORT_FORMATS.write(Format.TEXT, found))
+
+
+@app.command(cls=_Command)
+def deploy(
+    roster: RosterArgument = DEFAULT_ROSTER,
+    *,
+    flux: Annotated[
+        bool, typer.Option("--flux", help="Write one Flux Kustomization per apply unit.")
+    ] = False,
+    argocd: Annotated[
+        bool, typer.Option("--argocd", help="Write one Argo CD ApplicationSet over the units.")
+    ] = False,
+    directory: Annotated[
+        Path,
+        typer.Option("--deploy", metavar="DIR", help="The directory of the deploy manifests."),
+    ] = Path("deploy"),
+    path: Annotated[
+        str,
+        typer.Option(
+            "--path", metavar="PATH", help="Where the compiled out/ is, inside the Git repository."
+        ),
+    ] = "out",
+    name: Annotated[
+        str,
+        typer.Option(
+            "--name", metavar="NAME", help="The Kustomization name prefix, or ApplicationSet name."
+        ),
+    ] = "kubeflow-users",
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            metavar="NAMESPACE",
+            show_default=False,
+            help="The namespace of the objects written [default: flux-system, argocd].",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="NAME",
+            show_default=False,
+            help="Flux: the GitRepository to read from [default: flux-system].",
+        ),
+    ] = None,
+    repo_url: Annotated[
+        str | None,
+        typer.Option(
+            "--repo-url",
+            metavar="URL",
+            show_default=False,
+            help="Argo CD: the URL it clones the repository from.",
+        ),
+    ] = None,
+    revision: Annotated[
+        str | None,
+        typer.Option(
+            "--revision",
+            metavar="REF",
+            show_default=False,
+            help="Argo CD: the branch, tag or commit to apply [default: HEAD].",
+        ),
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            metavar="NAME",
+            show_default=False,
+            help="Argo CD: the AppProject [default: default].",
+        ),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when DIR is stale.")
+    ] = False,
+    old_directory: OldDeployDir = None,
+) -> None:
+    """Write the manifests that point Flux or Argo CD at the apply units of out/."""
+    from compiler import pipeline
+    from compiler.output import deploy as deploying
+    from compiler.output import tree
+
+    deprecated = _deprecated(
+        old_directory,
+        "kfroster deploy --out DIR (or -o DIR)",
+        "--deploy DIR; in the next release --out names the compiled tree, as in compile",
+    )
+    directory = deprecated or directory
+    if flux == argocd:
+        raise typer.BadParameter("choose one engine: --flux or --argocd")
+    target = deploying.Target(
+        "flux" if flux else "argocd", name, path, namespace, source, repo_url, revision, project
+    )
+    mistakes = deploying.check_target(target)
+    if mistakes:
+        raise typer.BadParameter("; ".join(mistakes))
+    with _reported(invalid=f"{roster}: invalid, nothing written ({{errors}})"):
+        valid = pipeline.validate(roster, str(roster))
+        files = deploying.render(target, valid.roster, roster.name)
+        if check:
+            stale = (
+                f"{directory}/ is stale; run `kfroster deploy --{target.engine} ...` and commit it:"
+            )
+            _check_tree(tree.compare_tree(files, directory), directory, stale)
+            _say(f"{directory}/ is up to date ({len(files)} file(s))")
+            return
+        changes = tree.write_tree(files, directory)
+    _say(
+        f"wrote {directory}/ for {target.engine}: {len(files)} file(s), {len(changes.missing)} "
+        f"added, {len(changes.changed)} changed, {len(changes.stale)} removed"
+    )
+
+
+@app.command(cls=_Command)
+def schema(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Where to write the schema; '-' for stdout."
+        ),
+    ] = Path("schemas/users.schema.json"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when FILE is stale.")
+    ] = False,
+) -> None:
+    """Write the roster's JSON Schema, generated from the models."""
+    from compiler.output.files import write_atomically
+    from compiler.roster.schema import dumps_schema
+
+    text = dumps_schema()
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return
+    with _reported():
+        current = output.read_text(encoding="utf-8") if output.is_file() else None
+        if check:
+            if current != text:
+                state = "missing" if current is None else "stale"
+                _say(f"{output} is {state}: run `kfroster schema` and commit it")
+                raise typer.Exit(1)
+            _say(f"{output} is up to date")
+            return
+        if current != text:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(output, text)
+            _say(f"wrote {output}")
+
+
+# --- What every command shares --------------------------------------------------------------
+
+
+@contextmanager
+def _reported(
+    problems_as: Format | None = None, *, invalid: str = "", code: int = 1
+) -> Iterator[None]:
+    """Turn our own errors into what a user reads, and an exit code; let bugs crash.
+
+    Invalid input (a roster, kubectl output): every problem, located, printed as
+    `problems_as` (None: the default for problems), then `invalid` with `{errors}`
+    counted, and exit 1. Any other CompilerError, or an OSError (a file named on the
+    command line that cannot be read or written; kfroster's writers name the path), is
+    one `error: ...` line and exit `code`: 1, or 2 where the command counts it as a usage
+    error (`diff`: a bad revision, an unreadable roster).
+    """
+    from compiler.problems import CompilerError, Invalid
+
+    try:
+        yield
+    except Invalid as err:
+        _report(err.problems, problems_as)
+        if invalid:
+            _say(invalid.format(errors=_count(err.problems, "error")))
+        raise typer.Exit(1) from None
+    except (CompilerError, OSError) as err:
+        _say(f"error: {err}")
+        raise typer.Exit(code) from None
+
+
+_Value = TypeVar("_Value")
+
+
+def _deprecated(value: _Value | None, old: str, new: str) -> _Value | None:
+    """Warn on stderr that an old spelling goes in the next release; return its value."""
+    if value is not None:
+        _say(f"warning: {old} is deprecated and goes in the next release; use {new}")
+    return value
+
+
+def _problem_format(chosen: str | None) -> Format:
+    """Return the format of problems: the one chosen, else github under GitHub Actions."""
+    if chosen is not None:
+        return Format(chosen)
+    return Format.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else Format.TEXT
+
+
+def _report(problems: "Sequence[Problem]", chosen: Format | None) -> None:
+    """Print problems: as JSON on stdout (a product for bots), else on stderr."""
+    chosen = chosen or _problem_format(None)
+    text = PROBLEM_FORMATS.write(chosen, problems)
+    (sys.stdout if chosen is Format.JSON else sys.stderr).write(text)
+
+
+def _style(output: Path | None, **options: Any) -> Style:
+    """Return how to write a product: coloured only for a terminal, never into a file."""
+    from compiler.terminal import PLAIN, palette_for
+
+    return Style(palette_for(sys.stdout) if output is None else PLAIN, **options)
+
+
+def _emit(text: str, output: Path | None, what: str) -> None:
+    """Write a command's product to stdout, or to FILE atomically, saying so on stderr."""
+    from compiler.output.files import write_atomically
+
+    if output is None:
+        sys.stdout.write(text)
+        return
+    write_atomically(output, text)
+    _say(f"wrote {what} to {output}")
+
+
+def _check_tree(found: "TreeDiff", directory: Path, stale: str, fix: str = "") -> None:
+    """Exit 1 when a directory is not what it should hold: say so, list each file, say how."""
+    if found.clean:
+        return
+    _say(stale)
+    for label, paths in (
+        ("missing", found.missing),
+        ("changed", found.changed),
+        ("extra", found.stale),
+        ("foreign", found.foreign),
+    ):
+        for relative in paths:
+            _say(f"  {label:<8} {directory / relative}")
+    if fix:
+        _say(fix)
+    raise typer.Exit(1)
+
+
+def _at_least(text: str, minimum: int) -> int:
+    """Read a whole number option of at least `minimum`; say so plainly otherwise."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number") from None
+    if number < minimum:
+        raise typer.BadParameter(f"{number} is less than {minimum}")
+    return number
 
 
 def _thresholds(text: str | None) -> "tuple[Threshold, ...]":
@@ -522,83 +763,6 @@ def _thresholds(text: str | None) -> "tuple[Threshold, ...]":
         return parse_fail_on(text)
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--fail-on") from None
-
-
-@app.command("import")
-def import_(
-    files: Annotated[
-        list[str],
-        typer.Argument(
-            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
-            "limitranges,authorizationpolicies -A -o yaml` printed (YAML or JSON; '-' is stdin).",
-            metavar="FILE",
-        ),
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the roster; '-' for stdout.")
-    ] = Path("users.yaml"),
-    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Also write the report to this file, as JSON.")
-    ] = None,
-) -> None:
-    """Write the roster that grants what a running cluster grants; report what it cannot."""
-    from compiler import importer
-    from compiler.output.files import write_atomically
-    from compiler.problems import CompilerError
-
-    to_stdout = str(output) == "-"
-    if not to_stdout and output.exists() and not force:
-        _say(f"error: {output} exists; pass --force to replace it, or choose another --output")
-        raise typer.Exit(1)
-    try:
-        inputs = importer.read_inputs(files, sys.stdin.buffer)
-        imported = importer.import_cluster(inputs, "users.yaml" if to_stdout else str(output))
-        if to_stdout:
-            sys.stdout.write(imported.text)
-        else:
-            write_atomically(output, imported.text, exclusive=not force)
-        if report is not None:
-            write_atomically(report, importer.report_json(imported))
-    except importer.ClusterInputInvalid as err:
-        _report(err.problems, Format.TEXT)
-        _say("nothing written: give kfroster import what kubectl printed")
-        raise typer.Exit(1) from None
-    except (CompilerError, OSError) as err:
-        _say(f"error: {err}")
-        raise typer.Exit(1) from None
-    for line in importer.format_report(imported, [name for name, _ in inputs], str(output)):
-        _say(line)
-
-
-def _default_format() -> Format:
-    return Format.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else Format.TEXT
-
-
-def _report(problems: "Sequence[Problem]", output_format: Format | None) -> None:
-    from compiler.problems import format_github, format_json, format_text
-
-    chosen = output_format or _default_format()
-    if chosen is Format.JSON:
-        sys.stdout.write(format_json(problems))
-        return
-    formatter = format_github if chosen is Format.GITHUB else format_text
-    for problem in sorted(problems):
-        _say(formatter(problem))
-
-
-def _fail_stale(plan: "TreeDiff", out: Path, roster: Path) -> NoReturn:
-    _say(f"{out}/ is not what {roster} compiles to:")
-    for label, paths in (
-        ("missing", plan.missing),
-        ("changed", plan.changed),
-        ("extra", plan.stale),
-        ("foreign", plan.foreign),
-    ):
-        for relative in paths:
-            _say(f"  {label:<8} {out / relative}")
-    _say(f"run `kfroster compile {roster}` and commit {out}/")
-    raise typer.Exit(1)
 
 
 def _count(problems: "Sequence[Problem]", level: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from compiler.explain.roles.chart import (
     ALL_VERBS,
@@ -18,6 +19,7 @@ from compiler.explain.roles.chart import (
     ordered_verbs,
 )
 from compiler.explain.roles.upstream import vendored
+from compiler.formats import Format, Formats
 from compiler.model.roles import RoleName
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table_rows, wrap
 
@@ -200,3 +202,20 @@ def as_data(rows: tuple[Row, ...], role: RoleName | None = None) -> dict[str, ob
 def format_json(rows: tuple[Row, ...], role: RoleName | None = None) -> str:
     """Format the chart as indented JSON."""
     return json.dumps(as_data(rows, role), indent=2, ensure_ascii=False) + "\n"
+
+
+class Shown(NamedTuple):
+    """What `kfroster roles` shows: the chart's rows, and one role (None: all three)."""
+
+    rows: tuple[Row, ...]
+    role: RoleName | None = None
+
+
+ROLES_FORMATS: Formats[Shown] = Formats(
+    "the roles chart",
+    {
+        Format.TEXT: lambda shown, style: format_text(shown.rows, shown.role, style.palette),
+        Format.MARKDOWN: lambda shown, _style: format_markdown(shown.rows, shown.role),
+        Format.JSON: lambda shown, _style: format_json(shown.rows, shown.role),
+    },
+)
