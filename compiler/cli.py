@@ -459,7 +459,7 @@ def import_(
     files: Annotated[
         list[str],
         typer.Argument(
-            metavar="FILE...",
+            metavar="FILE",
             help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
             "limitranges,authorizationpolicies -A -o yaml` printed (YAML or JSON; '-' is stdin).",
             show_default=False,
