@@ -16,11 +16,10 @@ the command writes the result with output.files.write_atomically.
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Final
 
 from compiler import pipeline
 from compiler.importer.interpret import (
@@ -37,11 +36,11 @@ from compiler.importer.read import (
     read_inputs,
     read_objects,
 )
-from compiler.importer.roster_text import Comments, build_roster, dumps_roster, plural
-from compiler.importer.switch import Change, SwitchOver, compiled_manifests, provenance, switch_over
+from compiler.importer.roster_text import Comments, build_roster, dumps_roster
+from compiler.importer.switch import SwitchOver, provenance, switch_over
 from compiler.model.keys import ResourceKey
 from compiler.model.roster import Roster
-from compiler.problems import CompilerError, Problem, format_text
+from compiler.problems import CompilerError, Problem
 
 __all__ = [
     "INPUT_RULES",
@@ -51,13 +50,10 @@ __all__ = [
     "Comments",
     "ImportFailed",
     "Imported",
-    "compiled_manifests",
     "dumps_roster",
-    "format_report",
     "import_cluster",
     "read_inputs",
     "read_objects",
-    "report_json",
 ]
 
 _MAX_ROUNDS: Final = 8  # records dropped by validation; each round drops at least one
@@ -209,102 +205,3 @@ def _drop_user(
                     "subject-not-imported", f"{user.email} cannot be a user ({reason})"
                 )
             )
-
-
-_NAMED = 20  # derived user names the report spells out; --report's JSON holds them all
-
-
-def format_report(imported: Imported, inputs: Sequence[str], output: str) -> list[str]:
-    """Return the report's lines: what was read, findings, what was left alone, the switch-over."""
-    total = sum(imported.read.values())
-    kinds = ", ".join(f"{count} {kind}" for kind, count in imported.read.items())
-    lines = [f"read {plural(total, 'object')} from {', '.join(inputs)}: {kinds or 'none'}"]
-    lines.extend(format_text(p) for p in imported.findings)
-    for category, items in imported.left_alone.items():
-        lines.append(f"left alone: {len(items)} {category}")
-    roster = imported.roster
-    contributors = sum(len(p.contributors) for p in roster.profiles)
-    lines.append(
-        f"wrote {output}: {plural(len(roster.users), 'user')}, "
-        f"{plural(len(roster.profiles), 'profile')}, {plural(contributors, 'contributor')}; "
-        f"{plural(len(imported.findings), 'finding')} above"
-    )
-    lines.extend(format_text(p) for p in imported.warnings)
-    if imported.derived:
-        named = [f"{name} ({email})" for name, email in list(imported.derived.items())[:_NAMED]]
-        more = len(imported.derived) - len(named)
-        lines.append(
-            "user names derived from emails (check them; --report lists all): "
-            + ", ".join(named)
-            + (f" and {more:,} more" if more else "")
-        )
-    switch = imported.switch
-    lines.append("")
-    lines.append(f"Switch-over: what applying `kfroster compile {output}` changes in the cluster")
-    for change in switch.changes:
-        lines.append(f"  {change.action:<6}  {change.key.describe()}: {change.detail}")
-    for what, count in switch.routine:
-        lines.append(f"  {plural(count, 'existing object')} {what}")
-    lines.append(
-        f"Plan: {switch.count('create')} to create, {switch.count('change')} to change, "
-        f"{switch.count('keep')} to delete by hand, {switch.count('prune')} pruned."
-    )
-    commands = _delete_commands(switch.changes, imported.partly_expressed)
-    if commands:
-        lines.append("Once out/ is applied, delete what it replaced:")
-        lines.extend(f"  {command}" for command in commands)
-    if switch.releases:
-        lines.append(
-            "Namespaces their Profile owns go with it: the roster keeps those Profiles "
-            "(namespaceOwnedByProfile). To let removing a profile revoke its owner's access "
-            "and keep the data, remove the ownerReference, then drop namespaceOwnedByProfile:"
-        )
-        lines.extend(f"  {command}" for command in switch.releases)
-    return lines
-
-
-def _delete_commands(
-    changes: Iterable[Change], partly_expressed: frozenset[ResourceKey]
-) -> list[str]:
-    """Return the kubectl commands that remove the objects the roster replaced."""
-    doomed: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for change in changes:
-        if change.action == "keep" and change.key not in partly_expressed:
-            doomed[(change.key.kind.lower(), change.key.namespace)].append(change.key.name)
-    return [
-        f"kubectl delete {kind}{f' -n {namespace}' if namespace else ''} {' '.join(sorted(found))}"
-        for (kind, namespace), found in sorted(doomed.items())
-    ]
-
-
-def report_json(imported: Imported) -> str:
-    """Return the whole report as JSON, for bots and for keeping next to the roster."""
-    document = {
-        "read": dict(imported.read),
-        "findings": [_problem_dict(p) for p in imported.findings],
-        "validation": [_problem_dict(p) for p in imported.warnings],
-        "leftAlone": {k: list(v) for k, v in imported.left_alone.items()},
-        "derivedNames": dict(imported.derived),
-        "switchOver": {
-            "changes": [
-                {
-                    "action": c.action,
-                    "group": c.key[0],
-                    "kind": c.key[1],
-                    "namespace": c.key[2],
-                    "name": c.key[3],
-                    "detail": c.detail,
-                }
-                for c in imported.switch.changes
-            ],
-            "routine": dict(imported.switch.routine),
-            "releases": list(imported.switch.releases),
-        },
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def _problem_dict(problem: Problem) -> dict[str, Any]:
-    found = asdict(problem)
-    del found["path"]
-    return found

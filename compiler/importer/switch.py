@@ -14,15 +14,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from compiler.importer.interpret import RBAC, Interpretation, role_of
+from compiler.importer.interpret import Interpretation, role_of
 from compiler.importer.read import ClusterObject, is_managed
 from compiler.model import names
-from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.keys import ResourceKey
+from compiler.model.kube import LIMIT_RANGE_NAME, MANAGED_BY, MANAGED_BY_LABEL, RBAC_GROUP
 from compiler.model.resolve import RosterIndex, grants
 from compiler.model.roster import Roster
-from compiler.render import render_all
-from compiler.render.common import MANAGED_BY
-from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.problems import NodePath
+from compiler.render import render_objects
 from compiler.render.protection import PROTECTION, release_namespace_command
 
 Action = Literal["create", "change", "keep", "prune"]
@@ -55,23 +55,16 @@ class SwitchOver:
 
 _MISSING: Final = object()
 # Fields kfroster adds to objects that lack them, without changing what they grant.
-_ROUTINE: Final[Mapping[tuple[str | int, ...], str]] = {
-    ("metadata", "labels", *MANAGED_BY): "gain the label app.kubernetes.io/managed-by: kfroster",
+_ROUTINE: Final[Mapping[NodePath, str]] = {
+    ("metadata", "labels", MANAGED_BY_LABEL): (
+        f"gain the label {MANAGED_BY_LABEL}: {MANAGED_BY[MANAGED_BY_LABEL]}"
+    ),
     **{
         ("metadata", "annotations", key): "gain prune protection (what holds data)"
         for key in PROTECTION
     },
     ("spec", "owner", "apiGroup"): "get spec.owner.apiGroup written out (the same owner)",
 }
-
-
-def compiled_manifests(roster: Roster) -> dict[ResourceKey, Manifest]:
-    """Compile a roster and key every manifest."""
-    manifests: dict[ResourceKey, Manifest] = {}
-    for file_manifests in render_all(roster).values():
-        for manifest in file_manifests:
-            manifests[key_of(manifest)] = manifest
-    return manifests
 
 
 def switch_over(
@@ -85,7 +78,7 @@ def switch_over(
     `replaced` names, for a compiled object, the hand-made objects it takes over from;
     `expressed` lists every imported object with the access the roster now expresses.
     """
-    compiled = compiled_manifests(roster)
+    compiled = render_objects(roster)
     objects = interpretation.objects
     changes: list[Change] = []
     routine: Counter[str] = Counter()
@@ -141,16 +134,13 @@ def _why_new(key: ResourceKey, objects: Mapping[ResourceKey, ClusterObject]) -> 
     if kind == "Namespace":
         return "not in the input (it was not listed, or the profile controller has not made it)"
     if kind == "AuthorizationPolicy":
-        if ResourceKey(RBAC, "RoleBinding", namespace, name) in objects:
+        if ResourceKey(RBAC_GROUP, "RoleBinding", namespace, name) in objects:
             return "the RoleBinding of the same name had none"
         return "pairs with the RoleBinding of the same name, as the dashboard expects"
     return "new"
 
 
-FieldPath = tuple[str | int, ...]
-
-
-def _differences(want: Any, have: Any, path: FieldPath) -> Iterator[tuple[FieldPath, Any, Any]]:
+def _differences(want: Any, have: Any, path: NodePath) -> Iterator[tuple[NodePath, Any, Any]]:
     """Yield (path, compiled value, cluster value) where the cluster differs from the manifest.
 
     Only what kfroster writes is compared: fields the API server or other tools add stay.
@@ -167,7 +157,7 @@ def _differences(want: Any, have: Any, path: FieldPath) -> Iterator[tuple[FieldP
         yield path, want, have
 
 
-def _path_text(path: FieldPath) -> str:
+def _path_text(path: NodePath) -> str:
     text = ""
     for part in path:
         if isinstance(part, int) or "." in part or "/" in part:
@@ -200,7 +190,7 @@ def provenance(
         if user.cluster_role is None:
             continue
         name = names.cluster_role_binding_name(user.name, user.cluster_role)
-        key = ResourceKey(RBAC, "ClusterRoleBinding", "", name)
+        key = ResourceKey(RBAC_GROUP, "ClusterRoleBinding", "", name)
         for source in interpretation.users[user.email].cluster_sources:
             role = names.cluster_role(role_of(source))
             take_over(key, source, f"grants {role} cluster-wide to {user.email}")
@@ -209,7 +199,7 @@ def provenance(
         draft = interpretation.profiles[profile.name]
         for grant in grants(profile, index):
             name = names.kfam_name(grant.user.email, grant.role)
-            key = ResourceKey(RBAC, "RoleBinding", profile.name, name)
+            key = ResourceKey(RBAC_GROUP, "RoleBinding", profile.name, name)
             meaning = f"grants {grant.role} in {profile.name} to {grant.user.email}"
             for source in draft.contributors[grant.user.email].sources:
                 take_over(key, source, meaning)

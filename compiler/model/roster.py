@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from compiler.model import characters
+from compiler.model.roles import ContributorRoleName, RoleName
 from compiler.text import quote
 
 # Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
@@ -193,9 +194,7 @@ CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["g
 # refuses both (util/argo/argo.go L1102 at argo-cd 37ee0097).
 DESTINATION_CLUSTER: list[JsonValue] = [{"required": ["name"]}, {"required": ["server"]}]
 
-Role = Literal["admin", "edit", "view"]
 Engine = Literal["flux", "argocd"]
-ContributorRole = Literal["edit", "view"]
 # Istio serves both for AuthorizationPolicy from 1.17 on; KFAM itself writes v1beta1.
 AuthorizationPolicyApiVersion = Literal["security.istio.io/v1beta1", "security.istio.io/v1"]
 
@@ -453,7 +452,7 @@ class User(Model):
     """Short unique name, used in object names: a DNS-1123 label."""
     email: Email
     """The email the identity provider sends; unique, compared case-insensitively."""
-    cluster_role: Role | None = None
+    cluster_role: RoleName | None = None
     """A role in every namespace of the cluster, through a ClusterRoleBinding."""
 
 
@@ -471,7 +470,7 @@ class Contributor(Model):
 
     user: DnsLabel | None = None
     group: DnsLabel | None = None
-    role: ContributorRole
+    role: ContributorRoleName
 
     @model_validator(mode="after")
     def _one_subject(self) -> "Contributor":

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from compiler.model import units
 from compiler.model.keys import Manifest
+from compiler.model.kube import MANAGED_BY
 from compiler.model.roster import ArgoCDDeploy, Deploy, Engine, FluxDeploy, Roster
 from compiler.yamlio import emitter
 
@@ -49,7 +50,6 @@ REQUIRES: dict[Engine, str] = {
 # Argo CD: retry a failed sync 5 times, 10 s, 20 s, 40 s ... at most 5 minutes apart.
 ARGOCD_RETRY_LIMIT = 5
 ARGOCD_BACKOFF = {"duration": "10s", "factor": 2, "maxDuration": "5m"}
-MANAGED_BY = {"app.kubernetes.io/managed-by": "kfroster"}
 
 
 def render(roster: Roster, roster_name: str) -> dict[str, str]:

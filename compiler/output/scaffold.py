@@ -3,7 +3,7 @@
 `scaffold()` returns every file (relative path -> text) of a repository that validates and
 compiles as created: a commented starter roster (whose settings.deploy names the engine),
 its schema, out/ and deploy/ compiled from it, the pull-request workflow, the pre-commit
-configuration, and a short README. `plan()` compares them with a directory; `write()` writes.
+configuration, and a short README. `survey()` compares them with a directory; `write()` writes.
 Nothing is overwritten unless asked, file by file.
 """
 
@@ -281,7 +281,7 @@ def scaffold(engine: Engine | None = None, repo_url: str | None = None) -> dict[
 
 
 @dataclass(frozen=True)
-class Plan:
+class Survey:
     """How the scaffold's files meet a directory."""
 
     new: tuple[str, ...]  # do not exist yet
@@ -296,7 +296,7 @@ class Plan:
         return tuple(sorted(paths))
 
 
-def plan(files: dict[str, str], root: Path) -> Plan:
+def survey(files: dict[str, str], root: Path) -> Survey:
     """Compare the scaffold's files with what is under `root`, without changing anything."""
     new: list[str] = []
     same: list[str] = []
@@ -323,14 +323,14 @@ def plan(files: dict[str, str], root: Path) -> Plan:
                     differ.append((relative, old))
         else:
             new.append(relative)
-    return Plan(tuple(new), tuple(same), tuple(differ), tuple(blocked))
+    return Survey(tuple(new), tuple(same), tuple(differ), tuple(blocked))
 
 
 class Refused(CompilerError):
     """Files of the scaffold exist already: nothing was written."""
 
-    def __init__(self, root: Path, found: Plan, *, force: bool) -> None:
-        self.plan = found
+    def __init__(self, root: Path, found: Survey, *, force: bool) -> None:
+        self.survey = found
         lines = []
         if force:
             lines.append(f"{root}: cannot overwrite, nothing written:")
@@ -359,7 +359,7 @@ def init(files: dict[str, str], root: Path, *, force: bool = False) -> Outcome:
     With force every existing file is replaced (its diff returned) and identical ones are
     left alone; a path blocked by a directory or a non-directory parent still refuses all.
     """
-    found = plan(files, root)
+    found = survey(files, root)
     if found.blocked or (found.conflicts and not force):
         raise Refused(root, found, force=force)
     overwritten = tuple((path, unified_diff(path, old, files[path])) for path, old in found.differ)

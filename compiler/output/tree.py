@@ -243,7 +243,7 @@ def _foreign_directories(wanted: Mapping[str, bytes], tree: _Tree) -> list[str]:
     ]
 
 
-def _plan(wanted: Mapping[str, bytes], tree: _Tree) -> TreeDiff:
+def _compare(wanted: Mapping[str, bytes], tree: _Tree) -> TreeDiff:
     on_disk = tree.generated
     return TreeDiff(
         missing=tuple(sorted(rel for rel in wanted if rel not in on_disk)),
@@ -432,7 +432,7 @@ def _replace(
             ) from err
 
 
-def plan_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
+def compare_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
     """Compare the files to produce with out_dir; never write, rename or delete anything.
 
     A check must see the tree the GitOps engine will see: a `.out.kfroster-old` beside a
@@ -442,7 +442,7 @@ def plan_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
     wanted = _encode(files)
     _check_out_dir(out_dir)
     with _locked(out_dir.parent):
-        diff = _plan(wanted, _scan(out_dir))
+        diff = _compare(wanted, _scan(out_dir))
         if _lexists(out_dir):
             return diff
         found = (_sibling(out_dir, role) for role in (_OLD, _NEW))
@@ -456,7 +456,7 @@ def write_tree(files: Mapping[str, str], out_dir: Path) -> TreeDiff:
     with _locked(out_dir.parent) as parent_fd:
         _recover(out_dir)
         tree = _scan(out_dir)
-        diff = _plan(wanted, tree)
+        diff = _compare(wanted, tree)
         if diff.foreign:
             raise _foreign_error(out_dir, diff.foreign)
         if not diff.clean:

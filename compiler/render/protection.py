@@ -23,6 +23,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from compiler.model.keys import Manifest
+from compiler.model.kube import (
+    CONTROLLER_QUOTA,
+    DEFAULT_EDITOR,
+    DEFAULT_VIEWER,
+    OWNER_BINDING,
+    OWNER_POLICY,
+)
 from compiler.model.roster import Profile, Settings
 
 # Flux skips deleting an object whose in-cluster labels or annotations carry this
@@ -43,10 +50,10 @@ PROTECTION: Mapping[str, str] = {
 # the garbage collector deletes them with the Profile (profile_controller.go v1.10.0
 # L200-280, SetControllerReference in L521, L563, L601, L644).
 CONTROLLER_OBJECTS = (
-    "RoleBinding namespaceAdmin (the owner's kubeflow-admin)",
-    "AuthorizationPolicy ns-owner-access-istio (the owner's web access)",
-    "ServiceAccounts and RoleBindings default-editor and default-viewer",
-    "ResourceQuota kf-resource-quota",
+    f"RoleBinding {OWNER_BINDING} (the owner's kubeflow-admin)",
+    f"AuthorizationPolicy {OWNER_POLICY} (the owner's web access)",
+    f"ServiceAccounts and RoleBindings {DEFAULT_EDITOR} and {DEFAULT_VIEWER}",
+    f"ResourceQuota {CONTROLLER_QUOTA}",
 )
 
 

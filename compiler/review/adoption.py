@@ -57,7 +57,8 @@ def added_profiles(comparison: Comparison, history: RosterHistory) -> Iterator[R
             )
         tail: Message = tuple(part for reason in reasons for part in reason)
         everyone = (delta.new.owner, *(user for user in users if user != delta.new.owner))
-        yield Risk("owner", severity, f"profile {name}", (*message, *tail), everyone)
+        record = ("profiles", name)
+        yield Risk("owner", severity, f"profile {name}", (*message, *tail), everyone, record)
 
 
 def _why_high(

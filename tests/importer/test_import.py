@@ -19,11 +19,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from typer.testing import CliRunner
 
 from compiler import importer, pipeline
+from compiler.importer import report as import_report
 from compiler.importer.read import read_objects
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.resolve import RosterIndex, effective_quota, grants
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, Roster, Settings
 from compiler.problems import format_text
+from compiler.render import render_objects
 from compiler.render.protection import PROTECTION
 from compiler.review.diff import plan_between
 from compiler.roster import source
@@ -268,7 +270,7 @@ def kubectl_list(manifests: Iterable[Manifest]) -> dict[str, Any]:
 
 def compiled(roster: Roster) -> dict[ResourceKey, Manifest]:
     """Compile a roster into its manifests by key."""
-    return importer.compiled_manifests(roster)
+    return render_objects(roster)
 
 
 def cluster_of(roster: Roster) -> list[Manifest]:
@@ -601,7 +603,9 @@ def test_onboarded_cluster_switch_over_prints_the_command_that_releases_each_nam
         '"value":"3b9d0002-0000-4000-8000-000000000000"},'
         '{"op":"remove","path":"/metadata/ownerReferences/0"}]\'',
     )
-    report = importer.format_report(onboarded, ["cluster.yaml"], "users.yaml")
+    report = import_report.format_text(
+        import_report.Report(onboarded, ["cluster.yaml"], "users.yaml")
+    ).splitlines()
     assert report[-3:] == [
         "Namespaces their Profile owns go with it: the roster keeps those Profiles "
         "(namespaceOwnedByProfile). To let removing a profile revoke its owner's access and "
@@ -1245,10 +1249,11 @@ def test_owners_and_cluster_wide_users_claim_names_first() -> None:
         "carol@b.example.com": "carol-2",
     }
     assert imported.derived == {name: email for email, name in names_by_email.items()}
-    report = importer.format_report(imported, ["cluster.yaml"], "users.yaml")
-    (line,) = [line for line in report if line.startswith("user names derived from emails")]
+    report = import_report.Report(imported, ["cluster.yaml"], "users.yaml")
+    lines = import_report.format_text(report).splitlines()
+    (line,) = [line for line in lines if line.startswith("user names derived from emails")]
     assert "alice (alice@b.example.com), alice-2 (alice@a.example.com)" in line
-    assert json.loads(importer.report_json(imported))["derivedNames"]["alice-2"] == (
+    assert json.loads(import_report.format_json(report))["derivedNames"]["alice-2"] == (
         "alice@a.example.com"
     )
 

@@ -84,7 +84,7 @@ def prose(text: str) -> str:
 
 
 def inline(message: Iterable[Part], names: int | None = None, where: Message = ()) -> str:
-    """Render a message as Markdown: roster values as code, prose escaped.
+    """Write a message as Markdown: roster values as code, prose escaped.
 
     A list of people names at most `names` of them (None: all), saying `where` the rest are.
     """
@@ -99,7 +99,7 @@ def inline(message: Iterable[Part], names: int | None = None, where: Message = (
 
 
 def in_html(message: Iterable[Part]) -> str:
-    """Render a message inside raw HTML."""
+    """Write a message inside raw HTML."""
     return "".join(
         html_code(part.text)
         if isinstance(part, Code)
@@ -193,10 +193,10 @@ def _section(
     return writer.add(assemble(kept_body, kept_code, _cut_lines(missing)))
 
 
-def render_markdown(
+def format_markdown(
     plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS, command: str = "kfroster diff"
 ) -> str:
-    """Render the plan as a pull-request comment of at most max_chars characters."""
+    """Write the plan as a pull-request comment of at most max_chars characters."""
     if max_chars < MIN_MAX_CHARS:
         raise ValueError(f"max_chars must be at least {MIN_MAX_CHARS}")
     command = clip(command, 2 * _MAX_NAME + 40)

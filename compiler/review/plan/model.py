@@ -1,7 +1,7 @@
-"""The plan of a roster change: what `kfroster diff` computes and every renderer reads.
+"""The plan of a roster change: what `kfroster diff` computes and every format reads.
 
 A plan reads in roster terms first (users, groups, profiles, settings), then in objects.
-Messages keep roster values apart from prose (`Code`), so each renderer can escape
+Messages keep roster values apart from prose (`Code`), so each format can escape
 them for its medium: a name in a pull-request comment must not become Markdown.
 """
 
@@ -37,7 +37,7 @@ class Person(NamedTuple):
 class People(NamedTuple):
     """The people a risk names, rarest change first.
 
-    A renderer may show the first few and count the rest (a pull-request comment); plain
+    A format may show the first few and count the rest (a pull-request comment); plain
     text and JSON name everyone.
     """
 
@@ -161,15 +161,37 @@ def parse_fail_on(text: str) -> tuple[Threshold, ...]:
     return tuple(thresholds)
 
 
+# The roster record a risk comes from, by name, and optionally a key inside it:
+# `("profiles", "lab")`, `("users", "alice", "clusterRole")`, `("settings", "applyUnits")`.
+# A list record is named, not numbered: the same record sits at other indexes on each side.
+Record = tuple[str, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a risk's record is written: a line and column of one side's roster."""
+
+    file: str  # the side's name: `users.yaml`, or `users.yaml@main` for the base
+    line: int
+    col: int
+
+
 @dataclass(frozen=True)
 class Risk:
-    """Something a reviewer must notice before approving, with whom it concerns."""
+    """Something a reviewer must notice before approving, with whom it concerns.
+
+    `record` names the roster record that causes it (none for deploy/ changes, which no
+    roster line makes); `location` is where that record is written, in the head, or in the
+    base when the head no longer has it. `diff.make_plan` locates every risk.
+    """
 
     kind: RiskKind
     severity: Severity
     subject: str
     message: Message
     users: tuple[str, ...] = ()
+    record: Record = ()
+    location: Location | None = None
 
     @property
     def blocking(self) -> bool:

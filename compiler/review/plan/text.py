@@ -42,8 +42,8 @@ def _plain(message: Iterable[Part]) -> str:
     )
 
 
-def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
-    """Render the plan for a terminal; colour comes from the palette."""
+def format_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
+    """Write the plan for a terminal; colour comes from the palette."""
     lines = [palette.bold(f"kfroster diff {visible(plan.base)} → {visible(plan.head)}"), ""]
     if not plan.valid:
         names = " and ".join(visible(name) for name in plan.invalid)
