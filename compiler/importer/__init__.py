@@ -3,6 +3,7 @@
 The data flows one way:
 
   read.read_objects        kubectl output (a List, documents, files) → located ClusterObjects
+                           (read_cluster: every input, as `drift` reads them too)
   interpret.interpret      objects → users, profiles and settings, plus findings: every grant
                            the roster cannot express, located at its object
   text.build_roster        the most common quota and LimitRange as defaults; sorted data
@@ -56,6 +57,7 @@ __all__ = [
     "dumps_roster",
     "format_report",
     "import_cluster",
+    "read_cluster",
     "read_inputs",
     "read_objects",
     "report_json",
@@ -96,19 +98,7 @@ def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) 
     Raises ClusterInputInvalid when the input cannot be read, ImportFailed (a bug) when
     the roster written does not validate.
     """
-    objects: list[ClusterObject] = []
-    problems: list[Problem] = []
-    for name, content in inputs:
-        try:
-            objects.extend(read_objects(content, name))
-        except ClusterInputInvalid as err:
-            problems.extend(err.problems)
-    if not objects and not problems and inputs:
-        message = "no Kubernetes objects in the input; is it what kubectl printed?"
-        problems.append(Problem(inputs[0][0], 1, 1, "import-not-an-object", message))
-    if problems:
-        raise ClusterInputInvalid(problems)
-    interpretation = interpret(objects)
+    interpretation = interpret(read_cluster(inputs))
     findings = list(interpretation.findings)
     interpretation = _drop_invalid(interpretation, output_name, findings)
     data, comments = build_roster(interpretation)
@@ -127,6 +117,27 @@ def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) 
         read=dict(sorted(Counter(o.kind for o in interpretation.objects.values()).items())),
         partly_expressed=interpretation.partly_expressed,
     )
+
+
+def read_cluster(inputs: Sequence[tuple[str, bytes | str]]) -> list[ClusterObject]:
+    """Read the objects of every input (what kubectl printed), in order.
+
+    Raises ClusterInputInvalid with the problems of every input that cannot be read,
+    and when the inputs hold no object at all.
+    """
+    objects: list[ClusterObject] = []
+    problems: list[Problem] = []
+    for name, content in inputs:
+        try:
+            objects.extend(read_objects(content, name))
+        except ClusterInputInvalid as err:
+            problems.extend(err.problems)
+    if not objects and not problems and inputs:
+        message = "no Kubernetes objects in the input; is it what kubectl printed?"
+        problems.append(Problem(inputs[0][0], 1, 1, "import-not-an-object", message))
+    if problems:
+        raise ClusterInputInvalid(problems)
+    return objects
 
 
 def _drop_invalid(

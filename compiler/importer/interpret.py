@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from compiler.importer.live import CONTROLLER_BINDINGS, CONTROLLER_QUOTA, OWNER_POLICY, essence
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
 from compiler.model import names, releases
-from compiler.model.keys import Manifest, ResourceKey
+from compiler.model.keys import ResourceKey
 from compiler.model.resolve import email_key, sort_key_for_email
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Role, Settings
 from compiler.problems import Problem
@@ -56,12 +57,7 @@ RBAC: Final = "rbac.authorization.k8s.io"
 ISTIO: Final = "security.istio.io"
 KUBEFLOW: Final = "kubeflow.org"
 
-# Objects the profile controller creates in each profile namespace: it owns them, and
-# kfroster never emits them, so they are neither imported nor reported.
-CONTROLLER_BINDINGS: Final = frozenset({"namespaceAdmin", "default-editor", "default-viewer"})
-OWNER_POLICY: Final = "ns-owner-access-istio"
 _OWNERS_OWN: Final = "owners' bindings in their own profile (ownership grants as much)"
-CONTROLLER_QUOTA: Final = "kf-resource-quota"
 
 # Labels the API server or kfroster itself sets on every namespace: no roster setting.
 _NAMESPACE_LABELS_NOT_SETTINGS: Final = frozenset(
@@ -232,7 +228,7 @@ def _deduplicate(
     unique: dict[ResourceKey, ClusterObject] = {}
     for obj in objects:
         first = unique.setdefault(obj.key, obj)
-        if first is not obj and _essence(first.body) != _essence(obj.body):
+        if first is not obj and essence(first.body) != essence(obj.body):
             state.note(
                 obj,
                 "import-duplicate-object",
@@ -240,14 +236,6 @@ def _deduplicate(
                 "the first one is imported",
             )
     return unique
-
-
-def _essence(body: Manifest) -> str:
-    """Return an object's content without what the API server adds, for comparing copies."""
-    kept = {k: v for k, v in body.items() if k not in ("apiVersion", "metadata", "status")}
-    metadata = mapping_of(body.get("metadata"))
-    kept["metadata"] = {k: metadata.get(k) for k in ("labels", "annotations")}
-    return json.dumps(kept, sort_keys=True, default=str)
 
 
 def _read_profile(obj: ClusterObject, state: _State) -> None:
