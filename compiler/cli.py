@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from compiler.output.tree import TreeDiff
     from compiler.problems import Problem
+    from compiler.review.thresholds import Threshold
 
 app = typer.Typer(
     name="kfroster",
@@ -547,6 +548,120 @@ def import_(
         raise typer.Exit(1) from None
     for line in importer.format_report(imported, [name for name, _ in inputs], str(output)):
         _say(line)
+
+
+class DriftFormat(enum.StrEnum):
+    """How `drift` prints its report."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+    GITHUB = "github"
+
+
+@app.command("drift")
+def drift_(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
+            "limitranges,authorizationpolicies -A -o json` printed (JSON or YAML; '-' is stdin).",
+            metavar="FILE",
+        ),
+    ],
+    *,
+    roster: Annotated[
+        Path, typer.Option("--roster", "-r", help="The roster the cluster is held to.")
+    ] = Path("users.yaml"),
+    output_format: Annotated[
+        DriftFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="text, markdown (one issue comment), json (kfroster-drift/1), github.",
+        ),
+    ] = DriftFormat.TEXT,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="THRESHOLD[,THRESHOLD]",
+            help="Exit 1 only for these: a kind (granted, missing, changed, unmanaged: its "
+            "warnings and above), kind:severity (granted:critical) or a severity (high).",
+        ),
+    ] = None,
+    adopt: Annotated[
+        bool, typer.Option("--adopt", help="Write what can be adopted into ROSTER, in place.")
+    ] = False,
+    revoke: Annotated[
+        bool,
+        typer.Option("--revoke", help="Print the kubectl commands that remove the drift instead."),
+    ] = False,
+    max_chars: Annotated[
+        int, typer.Option("--max-chars", min=2000, help="Markdown: at most this many characters.")
+    ] = 65536,
+) -> None:
+    """Hold the cluster to the roster: access granted outside it, objects missing or changed.
+
+    Reads FILE as `import` does and compares it with what ROSTER compiles to (nothing is
+    written). Kinds: granted (access not through out/), missing and changed (objects of
+    out/), unmanaged (Profiles the roster does not hold), info (never drift). Exit codes:
+    0 nothing but info; 1 drift (with --fail-on, only what it selects); 2 a usage error,
+    input that is not kubectl output, or a roster with errors.
+    """
+    import shlex
+
+    from compiler import drift as drifting
+    from compiler.drift.adopt import adopt as adopting
+    from compiler.importer import ClusterInputInvalid, read_inputs
+    from compiler.output.files import write_atomically
+    from compiler.problems import CompilerError
+    from compiler.terminal import palette_for
+
+    thresholds = _drift_thresholds(fail_on)
+    if adopt and revoke:
+        raise typer.BadParameter("choose --adopt or --revoke, not both")
+    try:
+        compared = drifting.compare(read_inputs(files, sys.stdin.buffer), roster)
+        _report(compared.drift.problems, Format.TEXT)
+        if adopt:
+            adopted = adopting(compared)
+            if adopted.text != compared.source.text:
+                write_atomically(roster, adopted.text)
+            for line in drifting.adoption_report(adopted, str(roster)):
+                _say(line)
+        command = shlex.join(["kfroster", "drift", *files, "--roster", str(roster)])
+        sys.stdout.write(
+            drifting.render(
+                compared,
+                "revoke" if revoke else output_format.value,
+                palette=palette_for(sys.stdout),
+                max_chars=max_chars,
+                command=command,
+            )
+        )
+    except (ClusterInputInvalid, drifting.RosterUnusable) as err:
+        _report(err.problems, Format.TEXT)
+        raise typer.Exit(2) from None
+    except (CompilerError, OSError) as err:
+        _say(f"error: {err}")
+        raise typer.Exit(2) from None
+    failing = compared.drift.failing(thresholds)
+    raise typer.Exit(1 if failing else 0)
+
+
+def _drift_thresholds(text: str | None) -> "tuple[Threshold, ...] | None":
+    """Parse drift's --fail-on; refuse what is no drift kind or severity (exit 2)."""
+    from compiler.drift.model import FAILING_KINDS
+    from compiler.review.thresholds import parse_fail_on
+
+    if text is None:
+        return None
+    try:
+        return parse_fail_on(text, FAILING_KINDS)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--fail-on") from None
 
 
 def _default_format() -> Format:

@@ -15,7 +15,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from compiler.importer.live import CONTROLLER_BINDINGS, CONTROLLER_QUOTA, OWNER_POLICY, essence
+from compiler.importer.live import (
+    CONTROLLER_BINDINGS,
+    CONTROLLER_QUOTA,
+    ISTIO,
+    KUBEFLOW,
+    OWNER_POLICY,
+    RBAC,
+    essence,
+    owner_reference,
+)
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
 from compiler.model import names, releases
 from compiler.model.keys import ResourceKey
@@ -53,9 +62,6 @@ REPORT_RULES: Final = (
     "import-duplicate-object",
 )
 
-RBAC: Final = "rbac.authorization.k8s.io"
-ISTIO: Final = "security.istio.io"
-KUBEFLOW: Final = "kubeflow.org"
 
 _OWNERS_OWN: Final = "owners' bindings in their own profile (ownership grants as much)"
 
@@ -340,32 +346,21 @@ def _read_namespace(obj: ClusterObject, state: _State) -> None:
 
 
 def _read_owner_reference(obj: ClusterObject, profile: ProfileDraft, state: _State) -> None:
-    """Find the ownerReference the profile controller sets on a namespace it creates.
-
-    It sets one only when it creates the namespace (profile_controller.go, kubeflow/kubeflow
-    v1.10.0 L139-149): the garbage collector then deletes the namespace with the Profile.
-    """
-    references = mapping_of(obj.body.get("metadata")).get("ownerReferences")
-    for position, each in enumerate(references if isinstance(references, list) else []):
-        reference = mapping_of(each)
-        api_version = reference.get("apiVersion")
-        if (
-            reference.get("kind") == "Profile"
-            and isinstance(api_version, str)
-            and api_version.startswith(f"{KUBEFLOW}/")
-        ):
-            uid = reference.get("uid")
-            profile.owner_reference = (position, uid if isinstance(uid, str) else "")
-            state.note(
-                obj,
-                "namespace-owned-by-profile",
-                f"has an ownerReference to Profile {reference.get('name')!r} (the profile "
-                "controller created it): deleting the Profile deletes the namespace and all its "
-                "data; the roster marks the profile namespaceOwnedByProfile: true, so compiling "
-                "keeps the Profile and its LimitRange (prune disabled); the switch-over prints "
-                "the command that removes the ownerReference",
-            )
-            return
+    """Find the ownerReference the profile controller sets on a namespace it creates."""
+    reference = owner_reference(obj.body)
+    if reference is None:
+        return
+    position, uid, name = reference
+    profile.owner_reference = (position, uid)
+    state.note(
+        obj,
+        "namespace-owned-by-profile",
+        f"has an ownerReference to Profile {name!r} (the profile "
+        "controller created it): deleting the Profile deletes the namespace and all its "
+        "data; the roster marks the profile namespaceOwnedByProfile: true, so compiling "
+        "keeps the Profile and its LimitRange (prune disabled); the switch-over prints "
+        "the command that removes the ownerReference",
+    )
 
 
 def _subjects(obj: ClusterObject) -> list[dict[str, Any]]:

@@ -23,6 +23,11 @@ from compiler.model.quantity import QuantityError, parse_quantity
 from compiler.render.common import MANAGED_BY
 from compiler.render.protection import PROTECTION
 
+# The API groups of the objects kfroster applies and reads back.
+RBAC: Final = "rbac.authorization.k8s.io"
+ISTIO: Final = "security.istio.io"
+KUBEFLOW: Final = "kubeflow.org"
+
 # What the profile controller makes in each profile namespace (profile_controller.go
 # v1.10.0: the owner's RoleBinding L228-251, the service accounts and their bindings
 # L208-224 and L592-668, the owner's AuthorizationPolicy L200-206, the quota L252-280).
@@ -114,6 +119,29 @@ def value_text(value: object, limit: int = 80) -> str:
         return "(none)"
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def owner_reference(body: Manifest) -> tuple[int, str, object] | None:
+    """Return a namespace's ownerReference to a Profile: (position, uid, the Profile's name).
+
+    The profile controller sets it only on a namespace it creates (profile_controller.go,
+    kubeflow/kubeflow v1.10.0 L139-149), never on one it adopts: the garbage collector
+    then deletes the namespace, and everything in it, with the Profile.
+    """
+    metadata = body.get("metadata")
+    references = metadata.get("ownerReferences") if isinstance(metadata, dict) else None
+    for position, reference in enumerate(references if isinstance(references, list) else []):
+        if not isinstance(reference, dict):
+            continue
+        api_version = reference.get("apiVersion")
+        if (
+            reference.get("kind") == "Profile"
+            and isinstance(api_version, str)
+            and api_version.startswith(f"{KUBEFLOW}/")
+        ):
+            uid = reference.get("uid")
+            return position, uid if isinstance(uid, str) else "", reference.get("name")
+    return None
 
 
 def essence(body: Manifest) -> str:

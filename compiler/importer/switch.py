@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from compiler.importer.interpret import RBAC, Interpretation, role_of
-from compiler.importer.live import MISSING, ROUTINE, differences, path_text, value_text
+from compiler.importer.interpret import Interpretation, role_of
+from compiler.importer.live import MISSING, RBAC, ROUTINE, differences, path_text, value_text
 from compiler.importer.read import ClusterObject, is_managed
 from compiler.model import names
 from compiler.model.keys import Manifest, ResourceKey, key_of
