@@ -388,13 +388,17 @@ def policy(
     }
 
 
-def contributor(email: str, role: str = "edit", *, prefix: str = "", **kw: Any) -> list[Manifest]:
+def contributor(
+    email: str, role: str = "edit", *, prefix: str = "", namespace: str = "team", **kw: Any
+) -> list[Manifest]:
     """Return a contributor's RoleBinding and AuthorizationPolicy, as KFAM writes them."""
     name = binding_name(email, role)
     annotations = {"role": role, "user": email}
     return [
-        role_binding(name, f"kubeflow-{role}", user(email), annotations=annotations),
-        policy(name, prefix + email, annotations=annotations, **kw),
+        role_binding(
+            name, f"kubeflow-{role}", user(email), namespace=namespace, annotations=annotations
+        ),
+        policy(name, prefix + email, namespace=namespace, annotations=annotations, **kw),
     ]
 
 

@@ -27,7 +27,7 @@ from compiler.drift.find import find, kinds_read
 from compiler.drift.judge import judge
 from compiler.drift.model import Drift
 from compiler.drift.present import shown
-from compiler.importer import compiled_manifests, read_cluster
+from compiler.importer import ClusterInputInvalid, compiled_manifests, read_cluster
 from compiler.importer.read import ClusterObject
 from compiler.model.roster import Roster
 from compiler.problems import CompilerError, Problem, RosterInvalid
@@ -37,6 +37,16 @@ from compiler.terminal import Palette
 
 if TYPE_CHECKING:
     from compiler.drift.adopt import Adopted
+
+
+__all__ = [
+    "ClusterInputInvalid",
+    "Compared",
+    "RosterUnusable",
+    "adoption_report",
+    "compare",
+    "render",
+]
 
 
 class RosterUnusable(CompilerError):

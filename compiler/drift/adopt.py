@@ -13,7 +13,6 @@ and listed, like everything else no roster can hold.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
@@ -30,7 +29,6 @@ from compiler.importer.roster_text import build_roster
 from compiler.problems import CompilerError, Problem, format_text
 
 _COMMENT_MARK: Final = "# adopted by kfroster drift:"
-_ONE_SPACE_COMMENT: Final = re.compile(rf"(\S) ({re.escape(_COMMENT_MARK)}.*)$")
 _MAX_ROUNDS: Final = 8  # each round drops at least one adoption the roster refuses
 _RANK: Final[Mapping[str, int]] = {"view": 1, "edit": 2, "admin": 3}
 _NAME_LIMIT: Final = 63
@@ -174,6 +172,7 @@ class _Editor:
         self.document = self.yaml.load(self.source_text)
         self.text = self.source_text
         self.written: dict[tuple[str | int, ...], tuple[str, ...]] = {}
+        self.comments: set[str] = set()
         self.names = {user.email: user.name for user in self.roster.users}
         self.taken = {user.name for user in self.roster.users}
 
@@ -188,14 +187,25 @@ class _Editor:
                 added.append(self.contributor(profile, email, role, entry))
         stream = io.StringIO()
         self.yaml.dump(self.document, stream)
-        # ruamel.yaml puts one space before a comment after a flow mapping: two, as elsewhere
-        # (on the lines written now only).
+        # ruamel.yaml leaves one space before some comments; a roster has two.
         before = set(self.source_text.splitlines())
         self.text = "".join(
-            line if line.rstrip("\n") in before else _ONE_SPACE_COMMENT.sub(r"\1  \2", line)
+            line if line.rstrip("\n") in before else self._two_spaces(line)
             for line in stream.getvalue().splitlines(keepends=True)
         )
         return added
+
+    def _two_spaces(self, line: str) -> str:
+        body = line.rstrip("\n")
+        for comment in self.comments:
+            if body.endswith(f" {comment}") and not body.endswith(f"  {comment}"):
+                return f"{body[: -len(comment) - 1]}  {comment}{line[len(body) :]}"
+        return line
+
+    def comment(self, node: CommentedMap | CommentedSeq, key: object, text: str) -> None:
+        """Add an end-of-line comment to a node's key or item, and remember its text."""
+        self.comments.add(text)
+        node.yaml_add_eol_comment(text, key)
 
     def user_name(self, email: str, entry: Entry) -> str:
         """Return the roster name of a person, adding them to `users` when new."""
@@ -208,7 +218,7 @@ class _Editor:
         item = _flow_map({"name": name, "email": email}, like=users)
         users.append(item)
         index = len(users) - 1
-        users.yaml_add_eol_comment(_comment(entry), index)
+        self.comment(users, index, _comment(entry))
         self.written[("users", index)] = ("user", email)
         return name
 
@@ -219,7 +229,7 @@ class _Editor:
             assert index is not None  # self.names holds the roster's users
             users[index]["clusterRole"] = role
             self.written[("users", index)] = ("cluster-role", email)
-            users.yaml_add_eol_comment(_comment(entry), index)
+            self.comment(users, index, _comment(entry))
         else:
             self.user_name(email, entry)
             users[-1]["clusterRole"] = role
@@ -232,10 +242,15 @@ class _Editor:
         assert index is not None  # judge adopts contributors of the roster's profiles only
         name = self.user_name(email, entry)
         mapping = profiles[index]
+        if mapping.fa.flow_style():
+            # A profile on one line grows a block, as import writes profiles: that line changes.
+            mapping.fa.set_block_style()
         contributors = mapping.get("contributors")
         if contributors is None:
             contributors = CommentedSeq()
             mapping["contributors"] = contributors
+        elif contributors.fa.flow_style():
+            contributors.fa.set_block_style()  # one entry per line, each with its comment
         existing = (
             _index(contributors, "user", name) if name in _values(contributors, "user") else None
         )
@@ -245,7 +260,7 @@ class _Editor:
         else:
             contributors.append(_flow_map({"user": name, "role": role}, like=contributors))
             position = len(contributors) - 1
-        contributors.yaml_add_eol_comment(_comment(entry), position)
+        self.comment(contributors, position, _comment(entry))
         self.written[("profiles", index, "contributors", position)] = (
             "contributor",
             profile,
@@ -270,19 +285,19 @@ class _Editor:
         data, comments = build_roster(only, with_defaults=False)
         profiles = self._section("profiles")
         item = _block(data["profiles"][0])
+        item.fa.set_block_style()  # a profile is always a block: it grows over time
         for path, note in comments.trailing.items():
             if path[:2] == ("profiles", 0) and len(path) == 3 and isinstance(path[2], str):
-                item.yaml_add_eol_comment(f"# {note}", path[2])
-        item.yaml_add_eol_comment(_comment(entry), "name")
+                self.comment(item, path[2], f"# {note}")
+        self.comment(item, "name", _comment(entry))
         profiles.append(item)
         index = len(profiles) - 1
         self.written[("profiles", index)] = ("profile", name)
         for email in wanted:
-            position = next(
-                i
-                for i, c in enumerate(item.get("contributors", []))
-                if c.get("user") == users[email].name
-            )
+            position = _index(item["contributors"], "user", users[email].name)
+            assert position is not None  # build_roster wrote every wanted contributor
+            _role, source = plan.contributors[(name, email)]
+            self.comment(item["contributors"], position, _comment(source))
             self.written[("profiles", index, "contributors", position)] = (
                 "contributor",
                 name,

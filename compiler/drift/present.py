@@ -125,7 +125,7 @@ def _read_line(drift: Drift) -> str:
 
 
 def _github_data(text: str) -> str:
-    return shown(text).replace("%", "%25")
+    return shown(text).replace("%", "%25").replace("##[", "##\\u005b")
 
 
 def _github_property(text: str) -> str:
@@ -136,22 +136,21 @@ def render_github(drift: Drift) -> str:
     """Render every entry as a workflow annotation, located in the dump or the roster."""
     lines = []
     for entry in drift.entries:
+        located: list[tuple[str, object]] = []
         if entry.objects:
-            file, line, col = entry.objects[0].file, entry.objects[0].line, 1
+            located = [("file", entry.objects[0].file), ("line", entry.objects[0].line)]
         elif entry.roster_position is not None:
-            file, (line, col) = drift.roster, entry.roster_position
-        else:
-            file, line, col = drift.roster, 1, 1
+            line, col = entry.roster_position
+            located = [("file", drift.roster), ("line", line), ("col", col)]
         title = f"kfroster drift: {entry.kind} ({entry.severity})"
         properties = ",".join(
-            f"{key}={_github_property(str(value))}"
-            for key, value in (("file", file), ("line", line), ("col", col), ("title", title))
+            f"{key}={_github_property(str(value))}" for key, value in [*located, ("title", title)]
         )
         message = _github_data(plain(entry.message))
         lines.append(f"::{_ANNOTATION[entry.severity]} {properties}::{message}")
-    lines.append(summary_line(drift))
-    # Only the runner's own commands may start a line: defuse the summary, keep the commands.
-    return "\n".join([*lines[:-1], defused(lines[-1])]) + "\n"
+    # Only kfroster's own annotations may start a line: the summary is defused.
+    lines.append(defused(summary_line(drift)))
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
