@@ -269,6 +269,7 @@ def init(
     directory: Annotated[
         Path, typer.Argument(metavar="DIR", help="Where to create the repository.")
     ] = Path(),
+    *,
     flux: Annotated[
         bool, typer.Option("--flux", help="Add the Flux Kustomization that applies out/.")
     ] = False,
@@ -280,6 +281,13 @@ def init(
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing files, printing a diff of each.")
+    ] = False,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            "--drift",
+            help="Add the daily drift workflow (and, with an engine, its read-only identity).",
+        ),
     ] = False,
 ) -> None:
     """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
@@ -295,7 +303,9 @@ def init(
     if mistakes or (repo_url is not None and engine != "argocd"):
         raise typer.BadParameter("; ".join(mistakes) or "--repo-url applies to --argocd only")
     try:
-        done = scaffold.init(scaffold.scaffold(engine, repo_url), directory, force=force)
+        done = scaffold.init(
+            scaffold.scaffold(engine, repo_url, drift=drift), directory, force=force
+        )
     except CompilerError as err:
         _say(f"error: {err}")
         raise typer.Exit(1) from None
@@ -342,6 +352,13 @@ def deploy(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when OUT is stale.")
     ] = False,
+    drift_reader: Annotated[
+        bool,
+        typer.Option(
+            "--drift-reader",
+            help="Also write the read-only identity the scheduled drift workflow reads with.",
+        ),
+    ] = False,
 ) -> None:
     """Write the manifests that point Flux or Argo CD at the apply units of out/."""
     from compiler import pipeline
@@ -352,7 +369,15 @@ def deploy(
     if flux == argocd:
         raise typer.BadParameter("choose one engine: --flux or --argocd")
     target = deploying.Target(
-        "flux" if flux else "argocd", name, path, namespace, source, repo_url, revision, project
+        "flux" if flux else "argocd",
+        name,
+        path,
+        namespace,
+        source,
+        repo_url,
+        revision,
+        project,
+        drift_reader,
     )
     mistakes = deploying.check_target(target)
     if mistakes:

@@ -28,6 +28,7 @@ from typing import Literal
 from compiler.model import units
 from compiler.model.keys import Manifest
 from compiler.model.roster import Roster
+from compiler.output import drift_reader
 from compiler.yamlio import emitter
 
 Engine = Literal["flux", "argocd"]
@@ -84,6 +85,7 @@ class Target:
     repo_url: str | None = None  # Argo CD: the repository URL (required)
     revision: str | None = None  # Argo CD: branch, tag or commit
     project: str | None = None  # Argo CD: the AppProject of the Applications
+    drift_reader: bool = False  # also the read-only identity of the drift workflow
 
 
 def check_target(target: Target) -> list[str]:
@@ -138,10 +140,14 @@ def render(target: Target, roster: Roster, roster_name: str) -> dict[str, str]:
         manifests = [_kustomization(target, unit) for unit in units.occupied(roster)]
     else:
         manifests = [_application_set(target, split=roster.settings.apply_units > 1)]
-    return {
+    files = {
         f"{manifest['metadata']['name']}.yaml": header + "---\n" + emitter.dumps(manifest)
         for manifest in manifests
     }
+    if target.drift_reader:
+        namespace = target.namespace or DEFAULT_NAMESPACE[target.engine]
+        files.update(drift_reader.render(namespace, header))
+    return dict(sorted(files.items()))
 
 
 def command_line(target: Target) -> str:
@@ -158,6 +164,8 @@ def command_line(target: Target) -> str:
     ):
         if value is not None and value != default:
             words += [option, value]
+    if target.drift_reader:
+        words.append("--drift-reader")
     return " ".join(words)
 
 

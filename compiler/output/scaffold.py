@@ -27,6 +27,7 @@ SCHEMA = "schemas/users.schema.json"
 OUT = "out"
 DEPLOY = "deploy"
 WORKFLOW = ".github/workflows/roster-review.yml"
+DRIFT_WORKFLOW = ".github/workflows/kfroster-drift.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 README = "README.md"
 
@@ -189,10 +190,13 @@ def template(name: str) -> str:
     )
 
 
-def scaffold(engine: deploy.Engine | None = None, repo_url: str | None = None) -> dict[str, str]:
+def scaffold(
+    engine: deploy.Engine | None = None, repo_url: str | None = None, *, drift: bool = False
+) -> dict[str, str]:
     """Return every file of a new roster repository (relative POSIX path -> text), sorted.
 
-    `engine` adds the Flux or Argo CD manifests under deploy/ (Argo CD needs `repo_url`).
+    `engine` adds the Flux or Argo CD manifests under deploy/ (Argo CD needs `repo_url`);
+    `drift` the scheduled drift workflow and, with an engine, its read-only identity.
     Raise ValueError for a target deploy.check_target refuses.
     """
     roster_text = starter_roster()
@@ -205,12 +209,21 @@ def scaffold(engine: deploy.Engine | None = None, repo_url: str | None = None) -
     for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
         files[f"{OUT}/{relative}"] = text
     deploy_row = ""
+    if drift:
+        files[DRIFT_WORKFLOW] = template("kfroster-drift.yml")
+        deploy_row += (
+            "| `.github/workflows/kfroster-drift.yml` | compares the cluster with the roster "
+            "daily and keeps one issue up to date |\n"
+        )
     if engine is not None:
-        target = deploy.Target(engine, repo_url=repo_url)
+        target = deploy.Target(engine, repo_url=repo_url, drift_reader=drift)
         for relative, text in deploy.render(target, checked.roster, ROSTER).items():
             files[f"{DEPLOY}/{relative}"] = text
         what = "Kustomization" if engine == "flux" else "ApplicationSet"
-        deploy_row = f"| `deploy/` | the {what} that applies `out/` (`kfroster deploy`) |\n"
+        reader = " and the drift workflow's read-only identity" if drift else ""
+        deploy_row += (
+            f"| `deploy/` | the {what} that applies `out/`{reader} (`kfroster deploy`) |\n"
+        )
     files[README] = _README.format(
         engine=_ENGINE_NAME[engine], apply=_APPLY[engine], deploy_row=deploy_row
     )
