@@ -12,9 +12,15 @@ reads its wall time and peak memory (ru_maxrss, from os.wait4):
 Then it builds the largest apply unit of the 10,000-user roster with `kubectl kustomize`,
 as Flux does on every reconcile, and the whole roster as one unit for contrast (capped).
 
+With --drift-users, it times `kfroster drift` on the cluster dump of each size
+(benchmarks/generate_dump.py: out/ as Flux applies it, the profile controller's objects,
+the API server's fields, a little drift), from JSON and from YAML, and checks the drift
+targets.
+
     python benchmarks/run.py                       # N = 100, 1,000, 10,000, 100,000
     python benchmarks/run.py --users 100 1000 --repeat 3
     python benchmarks/run.py --plot                # also writes docs/benchmark.png
+    python benchmarks/run.py --users --drift-users 1000 10000 --kustomize-users 0
 
 --plot needs matplotlib: pip install --group bench
 """
@@ -37,6 +43,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from generate_dump import cluster as dump_cluster  # noqa: E402  (a sibling script)
+from generate_dump import dumps as dump_text  # noqa: E402
 from generate_roster import apply_units_for, generate  # noqa: E402  (a sibling script)
 
 PYTHON = sys.executable
@@ -410,6 +418,112 @@ def targets_table(found: list[Target]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --------------------------------------------------------------------------------------------
+# kfroster drift on a cluster dump
+# --------------------------------------------------------------------------------------------
+
+DRIFT_FORMATS = ("json", "yaml")
+
+
+@dataclass
+class DriftRow:
+    """`kfroster drift` at one roster size: the dump's size, and each format's run."""
+
+    users: int
+    objects: int = 0
+    megabytes: dict[str, float] = field(default_factory=dict)
+    runs: dict[str, Sample] = field(default_factory=dict)
+
+
+def bench_drift(users: int, work: Path, repeat: int) -> DriftRow:
+    """Time `kfroster drift` on the dump of a generated roster, from JSON and from YAML."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    (work / ROSTER).write_text(generate(users), encoding="utf-8")
+    manifests = dump_cluster(users)
+    row = DriftRow(users, objects=len(manifests))
+    for form in DRIFT_FORMATS:
+        path = work / f"cluster.{form}"
+        path.write_text(dump_text(manifests, form), encoding="utf-8")
+        row.megabytes[form] = path.stat().st_size / 1e6
+        # The dump holds drift on purpose; a threshold none of it reaches makes the run exit 0.
+        argv = [*KFROSTER, "drift", path.name, "--roster", ROSTER, "--format", "json"]
+        argv += ["--fail-on", "missing:critical"]
+        row.runs[form] = measure(argv, work, repeat)
+        path.unlink()
+    return row
+
+
+def drift_table(rows: list[DriftRow]) -> str:
+    """Return the drift measurements as a Markdown table: one column per roster size."""
+    header = ["kfroster drift", *(f"{row.users:,} users" for row in rows)]
+    lines = [["objects in the dump", *(f"{row.objects:,}" for row in rows)]]
+    for form in DRIFT_FORMATS:
+        lines.append([f"{form.upper()} dump", *(f"{r.megabytes[form]:,.0f} MB" for r in rows)])
+        lines.append([f"from {form.upper()}", *(_time(r.runs[form]) for r in rows)])
+        lines.append(
+            [f"peak memory ({form.upper()})", *(f"{r.runs[form].peak_mib:,.0f} MiB" for r in rows)]
+        )
+    widths = [max(len(cells[i]) for cells in [header, *lines]) for i in range(len(header))]
+    formatted = [
+        "| "
+        + " | ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        + " |"
+        for cells in [header, *lines]
+    ]
+    rule = (
+        "|"
+        + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths))
+        + "|"
+    )
+    return "\n".join([formatted[0], rule, *formatted[1:]]) + "\n"
+
+
+_DRIFT_LIMITS = {"json": 5.0, "yaml": 15.0}
+
+
+def drift_targets(rows: list[DriftRow]) -> list[Target]:
+    """Check drift against its targets: 10,000 users, memory, growth from 1,000 to 10,000."""
+    by_users = {row.users: row for row in rows}
+    found: list[Target] = []
+    ten, one = by_users.get(_TEN_K), by_users.get(1_000)
+    if ten is not None:
+        for form, limit in _DRIFT_LIMITS.items():
+            sample = ten.runs[form]
+            found.append(
+                Target(
+                    f"10,000 users: drift from {form.upper()}",
+                    f"{limit:.2f} s",
+                    _time(sample),
+                    sample.seconds <= limit,
+                )
+            )
+        peak = max(sample.peak_mib for sample in ten.runs.values())
+        found.append(
+            Target(
+                "10,000 users: drift peak memory",
+                "2 GB",
+                f"{peak / _MB / 1000:.2f} GB",
+                peak <= 2000 * _MB,
+            )
+        )
+    if ten is not None and one is not None:
+        for form in DRIFT_FORMATS:
+            growth = ten.runs[form].seconds / one.runs[form].seconds
+            found.append(
+                Target(
+                    f"drift from {form.upper()}, 10,000 users against 1,000 (linear: 10x)",
+                    "12x",
+                    f"{growth:.1f}x",
+                    growth <= 12,
+                )
+            )
+    return found
+
+
 def plot(rows: list[Row], path: Path) -> None:
     """Draw time against roster size, log-log, both paths, into a PNG."""
     import matplotlib  # noqa: PLC0415  (only --plot needs it; it is in the bench group)
@@ -448,7 +562,7 @@ def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--users", type=int, nargs="+", default=[100, 1_000, 10_000, 100_000], metavar="N"
+        "--users", type=int, nargs="*", default=[100, 1_000, 10_000, 100_000], metavar="N"
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per kfroster step (median)")
     parser.add_argument(
@@ -462,6 +576,14 @@ def main() -> None:
         "--kustomize-users", type=int, default=10_000, help="0 skips the kustomize timing"
     )
     parser.add_argument("--kustomize-timeout", type=float, default=180.0, metavar="SECONDS")
+    parser.add_argument(
+        "--drift-users",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="also time kfroster drift on the cluster dump of these roster sizes",
+    )
     parser.add_argument("--plot", action="store_true", help="write docs/benchmark.png")
     parser.add_argument("--work", type=Path, default=None, help="scratch directory")
     args = parser.parse_args()
@@ -484,6 +606,15 @@ def main() -> None:
             args.kustomize_users, work / "kustomize", args.kustomize_timeout
         ):
             print(line)
+    drift_rows = []
+    for users in args.drift_users:
+        print(f"measuring kfroster drift, {users:,} users ...", file=sys.stderr, flush=True)
+        drift_rows.append(bench_drift(users, work / f"drift-{users}", args.repeat))
+    if drift_rows:
+        print(drift_table(drift_rows))
+        drifted = drift_targets(drift_rows)
+        print(targets_table(drifted))
+        found += drifted
     if args.plot:
         plot(rows, REPO / "docs" / "benchmark.png")
         print(f"\nwrote {REPO / 'docs' / 'benchmark.png'}", file=sys.stderr)

@@ -39,13 +39,14 @@ class Compiled:
 
 
 @contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
+def cycle_collection_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a stage runs; reference counting still frees.
 
-    Loading, checking and rendering build hundreds of thousands of long-lived objects,
-    hardly any in a cycle, and each full collection walks all of them again: with the
-    collector on, these stages take up to twice as long at 10,000 users. What cycles
-    there are (jsonschema's errors) are collected once the collector is back on.
+    Loading, checking and rendering (and reading a cluster for `kfroster import`) build
+    hundreds of thousands of long-lived objects, hardly any in a cycle, and each full
+    collection walks all of them again: with the collector on, these stages take up to
+    twice as long at 10,000 users. What cycles there are (jsonschema's errors) are
+    collected once the collector is back on.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -56,7 +57,7 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-@_cycle_collection_paused()
+@cycle_collection_paused()
 def check(path: Path, name: str | None = None, *, strict: bool = False) -> Checked:
     """Load and check a roster file; return all its problems (YAML, schema, model, policy)."""
     try:
@@ -66,7 +67,7 @@ def check(path: Path, name: str | None = None, *, strict: bool = False) -> Check
     return check_source(loaded, strict=strict)
 
 
-@_cycle_collection_paused()
+@cycle_collection_paused()
 def check_text(text: str | bytes, name: str, *, strict: bool = False) -> Checked:
     """Check roster text that is not a file of its own (a git revision, a test)."""
     try:
@@ -76,7 +77,7 @@ def check_text(text: str | bytes, name: str, *, strict: bool = False) -> Checked
     return check_source(loaded, strict=strict)
 
 
-@_cycle_collection_paused()
+@cycle_collection_paused()
 def check_source(loaded: source.Source, *, strict: bool = False) -> Checked:
     """Run schema, model and policy checks on a loaded roster."""
     problems: list[Problem] = []
@@ -111,7 +112,7 @@ def compile_roster(path: Path, name: str | None = None, *, strict: bool = False)
     return Compiled(render_files(valid.roster, path.name), valid.warnings)
 
 
-@_cycle_collection_paused()
+@cycle_collection_paused()
 def render_files(roster: Roster, roster_name: str) -> dict[str, str]:
     """Render a valid roster into the text of every file of out/ (relative path -> text)."""
     # Imported here, like schema above: `validate` needs no emitter.

@@ -232,14 +232,32 @@ def system_objects() -> list[Manifest]:
     ]
 
 
-def with_noise(manifest: Manifest, number: int) -> Manifest:
-    """Return a manifest as the API server prints it: ids, versions, managed fields, status."""
+def with_noise(manifest: Manifest, number: int, *, server_side: bool = False) -> Manifest:
+    """Return a manifest as the API server prints it: ids, versions, managed fields, status.
+
+    Applied with `kubectl apply` (the default): its last-applied annotation. Applied server
+    side, as Flux and the profile controller do: managed fields that list every field.
+    """
     noisy: Manifest = json.loads(json.dumps(manifest))
     metadata = noisy["metadata"]
-    metadata["annotations"] = {
-        **metadata.get("annotations", {}),
-        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(manifest),
-    }
+    if server_side:
+        mine = metadata.get("labels", {}).get("app.kubernetes.io/managed-by") == "kfroster"
+        body = {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+        managed = {
+            "fieldsV1": _fields(body),
+            "manager": "kustomize-controller" if mine else "manager",
+            "operation": "Apply" if mine else "Update",
+        }
+    else:
+        metadata["annotations"] = {
+            **metadata.get("annotations", {}),
+            "kubectl.kubernetes.io/last-applied-configuration": json.dumps(manifest),
+        }
+        managed = {
+            "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}},
+            "manager": "kubectl-client-side-apply",
+            "operation": "Apply",
+        }
     metadata["creationTimestamp"] = "2024-05-01T12:00:00Z"
     metadata["generation"] = 1
     metadata["resourceVersion"] = str(1000 + number)
@@ -248,9 +266,9 @@ def with_noise(manifest: Manifest, number: int) -> Manifest:
         {
             "apiVersion": noisy["apiVersion"],
             "fieldsType": "FieldsV1",
-            "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}},
-            "manager": "kubectl-client-side-apply",
-            "operation": "Apply",
+            "fieldsV1": managed["fieldsV1"],
+            "manager": managed["manager"],
+            "operation": managed["operation"],
             "time": "2024-05-01T12:00:00Z",
         }
     ]
@@ -263,9 +281,19 @@ def with_noise(manifest: Manifest, number: int) -> Manifest:
     return noisy
 
 
-def kubectl_list(manifests: Iterable[Manifest]) -> dict[str, Any]:
+def _fields(value: Any) -> Any:
+    """Return the FieldsV1 set of a value: every key as `f:key`; lists are atomic (`{}`)."""
+    if isinstance(value, dict):
+        return {f"f:{key}": _fields(item) for key, item in value.items()}
+    return {}
+
+
+def kubectl_list(manifests: Iterable[Manifest], *, server_side: bool = False) -> dict[str, Any]:
     """Wrap objects the way `kubectl get … -o yaml` does."""
-    items = [with_noise(manifest, number) for number, manifest in enumerate(manifests)]
+    items = [
+        with_noise(manifest, number, server_side=server_side)
+        for number, manifest in enumerate(manifests)
+    ]
     return {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
 
 

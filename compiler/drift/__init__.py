@@ -67,6 +67,7 @@ class Compared:
     source: Source
 
 
+@pipeline.cycle_collection_paused()  # a cluster of 100,000 objects, hardly any in a cycle
 def compare(
     inputs: Sequence[tuple[str, bytes | str]], roster_path: Path, *, cluster: str | None = None
 ) -> Compared:

@@ -137,14 +137,18 @@ class _RosterAccess:
     """What the roster grants: through out/, and to each owner through the controller."""
 
     by_subject: Mapping[Subject, frozenset[tuple[str, str]]]  # subject -> {(role, scope)}
+    by_object: Mapping[ResourceKey, frozenset[Access]]  # what each object of out/ grants
 
     @classmethod
     def of(
         cls, compiled: Mapping[ResourceKey, Manifest], roster: Roster, profiles: frozenset[str]
     ) -> _RosterAccess:
         by_subject: dict[Subject, set[tuple[str, str]]] = defaultdict(set)
+        by_object: dict[ResourceKey, frozenset[Access]] = {}
         for key, manifest in compiled.items():
-            for access in accesses(key, manifest, profiles, roster.settings):
+            granted = frozenset(accesses(key, manifest, profiles, roster.settings))
+            by_object[key] = granted
+            for access in granted:
                 by_subject[access.subject].add((access.role, access.scope))
         emails = {user.name: user.email for user in roster.users}
         for profile in roster.profiles:
@@ -152,7 +156,7 @@ class _RosterAccess:
             by_subject[owner].update(
                 {(names.cluster_role("admin"), profile.name), (WEB, profile.name)}
             )
-        return cls({subject: frozenset(held) for subject, held in by_subject.items()})
+        return cls({subject: frozenset(held) for subject, held in by_subject.items()}, by_object)
 
     def covers(self, access: Access) -> bool:
         """Tell whether the roster grants this subject as much already, here or cluster-wide."""
@@ -196,26 +200,27 @@ class _Finder:
 
     def run(self) -> None:
         """Compare each object read, then look for what out/ holds and the dump lacks."""
+        nothing: frozenset[Access] = frozenset()
         for key, versions in self.copies.items():
             manifest = self.compiled.get(key)
-            wanted: set[Access] = set()
-            if manifest is not None:
-                wanted = set(accesses(key, manifest, self.profiles, self.settings))
+            wanted = self.granted.by_object.get(key, nothing)
             for obj in versions:
-                self.read_access(obj, manifest is not None, wanted)
+                self.read_access(key, obj, wanted, in_out=manifest is not None)
                 if manifest is not None:
                     self.compare(obj, manifest)
             self.read_profile_or_namespace(key, versions)
         self.find_missing()
 
-    def read_access(self, obj: ClusterObject, in_out: bool, wanted: set[Access]) -> None:
+    def read_access(
+        self, key: ResourceKey, obj: ClusterObject, wanted: frozenset[Access], *, in_out: bool
+    ) -> None:
         """File each access the object grants: out/'s, the controller's, the platform's, outside."""
         found = self.found
-        controller = _controller_object(obj.key)
-        for access in accesses(obj.key, obj.body, self.profiles, self.settings):
+        controller = _controller_object(key)
+        for access in accesses(key, obj.body, self.profiles, self.settings):
             if access in wanted:
                 continue
-            if self.made_by_controller(obj.key, access):
+            if self.made_by_controller(key, access):
                 controller = True
                 continue
             if platform_subject(access.subject):
@@ -223,7 +228,7 @@ class _Finder:
                 continue
             left = is_managed(obj) and not in_out
             found.outside.append(Outside(access, obj, in_out, self.granted.covers(access), left))
-        if controller and obj.key.namespace in self.profiles:
+        if controller and key.namespace in self.profiles:
             found.controller.append(obj)
 
     def made_by_controller(self, key: ResourceKey, access: Access) -> bool:

@@ -77,6 +77,8 @@ def differences(want: Any, have: Any, path: FieldPath = ()) -> Iterator[tuple[Fi
     stay. Lists of the same length are compared item by item, so a change names its
     field; a live value that is absent is MISSING.
     """
+    if want == have:
+        return  # the common case, settled in C for a whole subtree
     if isinstance(want, dict) and (isinstance(have, dict) or have is MISSING):
         present = have if isinstance(have, dict) else {}
         for key, value in want.items():
@@ -84,7 +86,7 @@ def differences(want: Any, have: Any, path: FieldPath = ()) -> Iterator[tuple[Fi
     elif isinstance(want, list) and isinstance(have, list) and len(want) == len(have):
         for index, (mine, theirs) in enumerate(zip(want, have, strict=True)):
             yield from differences(mine, theirs, (*path, index))
-    elif want != have and not _same_amount(want, have, path):
+    elif not _same_amount(want, have, path):
         yield path, want, have
 
 
