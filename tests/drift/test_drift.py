@@ -111,6 +111,16 @@ def test_a_cluster_in_sync_with_a_golden_roster_has_no_drift(
     assert len(made) == (1 if load(text).profiles else 0)
 
 
+def test_in_sync_is_no_drift_when_applied_server_side(tmp_path: Path) -> None:
+    # Flux and the profile controller apply server side: managed fields list every field.
+    text = (REPO / "users.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "users.yaml"
+    path.write_text(text, encoding="utf-8")
+    listing = kubectl_list(cluster_of(load(text)), server_side=True)
+    found = drift.compare([("cluster.json", json.dumps(listing, indent=4))], path).drift
+    assert drifting(found) == []
+
+
 def test_in_sync_is_no_drift_for_generated_rosters_too(tmp_path: Path) -> None:
     from benchmarks.generate_roster import generate  # noqa: PLC0415  (a roster of many kinds)
 
