@@ -20,6 +20,7 @@ from compiler.drift.grants import WEB, Subject, level_of
 from compiler.drift.model import Adoption, Drift, Entry, FieldDrift, Located, MadeBy
 from compiler.importer.live import CONTROLLER_BINDINGS, KUBEFLOW, path_text, value_text
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
+from compiler.importer.roster_text import plural
 from compiler.model import names
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.roster import EMAIL_PATTERN, Roster
@@ -28,6 +29,7 @@ from compiler.render.profile import WORKLOAD_IDENTITY
 from compiler.render.protection import (
     PROTECTION,
     PRUNE_ANNOTATION,
+    delete_namespace_command,
     delete_profile_command,
     is_protected,
     release_namespace_command,
@@ -577,11 +579,10 @@ def _information(
             _info(
                 "namespaces kept",
                 [
-                    f"{len(kept)} namespace{'s' if len(kept) != 1 else ''} kept after "
-                    "their profile left the roster, with their data: ",
+                    "Kept with their data after their profile left the roster: ",
                     *listing(kept),
                     "; kfroster never adopts them again; delete one with ",
-                    Code(f"kubectl delete namespace {kept[0]}"),
+                    Code(delete_namespace_command(kept[0])),
                     " once its data may go",
                 ],
                 found.kept_namespaces,
@@ -622,7 +623,7 @@ def _information(
             _info(
                 "namespaces owned by their Profile",
                 [
-                    f"{len(kept_profiles)} namespace(s) with an ownerReference to their Profile: ",
+                    "Namespaces with an ownerReference to their Profile: ",
                     *listing(kept_profiles),
                     "; the roster keeps those Profiles (never pruned), since deleting one "
                     "deletes its namespace and data; ",
@@ -640,7 +641,7 @@ def _information(
             _info(
                 "the profile controller's objects",
                 [
-                    f"{len(made)} objects the profile controller made for the Profiles "
+                    f"{plural(len(made), 'object')} the profile controller made for the Profiles "
                     "(namespaceAdmin, default-editor and default-viewer with their service "
                     "accounts, ns-owner-access-istio, kf-resource-quota): its own, no drift",
                 ],
@@ -654,7 +655,7 @@ def _information(
             _info(
                 "objects to take over",
                 [
-                    f"{len(taken)} objects of out/ were made by someone else (the dashboard, "
+                    f"{plural(len(taken), 'object')} of out/ made by someone else (the dashboard, "
                     "kubectl) with out/'s content: the next apply only adds kfroster's label "
                     "and prune protection: ",
                     *listing(taken),
@@ -669,7 +670,8 @@ def _information(
             _info(
                 "the platform's own identities",
                 [
-                    f"{len(found.platform)} grants to Kubernetes' own identities and to service "
+                    f"{plural(len(found.platform), 'grant')} to Kubernetes' own identities and to "
+                    "service "
                     "accounts of system namespaces (kube-system, kubeflow, istio-system, the "
                     "GitOps engine's): ",
                     *listing(subjects, 5),
