@@ -314,11 +314,15 @@ def _of_profile(key: ResourceKey) -> bool:
     return key.kind != "ClusterRoleBinding"
 
 
+_CONTROLLER_OBJECTS: Final = frozenset(
+    {("ServiceAccount", account) for account in SERVICE_ACCOUNT_ROLES}
+    | {("ResourceQuota", CONTROLLER_QUOTA)}
+)
+
+
 def _controller_object(key: ResourceKey) -> bool:
     """Tell whether an object bears the name of one the profile controller makes."""
-    return (key.kind, key.name) in {
-        ("ServiceAccount", account) for account in SERVICE_ACCOUNT_ROLES
-    } | {("ResourceQuota", CONTROLLER_QUOTA)}
+    return (key.kind, key.name) in _CONTROLLER_OBJECTS
 
 
 def platform_subject(subject: Subject) -> bool:
