@@ -1,6 +1,6 @@
 """The drift example the README shows: one cluster with drift of every kind, every format.
 
-`UPDATE_GOLDEN=1` writes tests/cases/drift/cluster.yaml from the builders below and the
+`UPDATE_GOLDEN=1` writes tests/cases/drift/example/cluster.yaml from the builders below and the
 expected reports next to it; review them like code.
 """
 
@@ -29,7 +29,7 @@ from tests.fake_cluster import (
     user,
 )
 
-CASE = CASES / "drift"
+CASE = CASES / "drift" / "example"
 OUTPUTS = {
     "report.txt": ["--format", "text"],
     "report.md": ["--format", "markdown"],
@@ -88,8 +88,8 @@ def test_every_format_of_the_example(case: Path, runner: CliRunner, name: str) -
 
 
 def test_the_readme_shows_the_example_as_it_is() -> None:
-    readme = (CASE.parents[2] / "README.md").read_text(encoding="utf-8")
-    start = readme.index("A real run on [`tests/cases/drift/cluster.yaml`]")
+    readme = (CASE.parents[3] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("A real run on [`tests/cases/drift/example/cluster.yaml`]")
     block = readme[readme.index("```text\n", start) + len("```text\n") :]
     block = block[: block.index("```\n")]
     assert block == (CASE / "expected" / "report.txt").read_text(encoding="utf-8")
