@@ -29,6 +29,7 @@ import typer
 import typer.core
 
 from compiler import __version__
+from compiler.drift.present import DRIFT_FORMATS
 from compiler.explain.presentation import EXPLANATION_FORMATS
 from compiler.explain.roles.presentation import ROLES_FORMATS
 from compiler.formats import Format, Formats, Style
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from compiler.output.tree import TreeDiff
     from compiler.pipeline import Compiled
     from compiler.problems import Problem
-    from compiler.review.plan.model import Threshold
+    from compiler.review.thresholds import Threshold
 
 # The daily workflow first; a command missing here is listed after these.
 COMMAND_ORDER = (
@@ -200,6 +201,7 @@ def init(
             show_default=False,
         ),
     ] = Path(),
+    *,
     flux: Annotated[
         bool,
         typer.Option("--flux", help="Set settings.deploy to Flux: compile writes Kustomizations."),
@@ -217,12 +219,20 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing files, printing a diff of each.")
     ] = False,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            "--drift",
+            help="Add the daily drift workflow (and, with an engine, its read-only identity).",
+        ),
+    ] = False,
 ) -> None:
     """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
     from compiler.output import scaffold
 
     try:
-        files = scaffold.scaffold(scaffold.choose_engine(flux=flux, argocd=argocd), repo_url)
+        engine = scaffold.choose_engine(flux=flux, argocd=argocd)
+        files = scaffold.scaffold(engine, repo_url, drift=drift)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
     with _reported():
@@ -386,9 +396,10 @@ def diff(
     import shlex
 
     from compiler.review import diff as planning
+    from compiler.review.plan.model import RISK_KINDS
 
     chosen = Format(output_format)
-    thresholds = _thresholds(fail_on)
+    thresholds = _thresholds(fail_on, RISK_KINDS, "risk")
     paths = rosters or []
     if (base is not None and len(paths) > 1) or (base is None and len(paths) != 2):
         raise typer.BadParameter("give --base REF [ROSTER], or OLD NEW", param_hint="ROSTERS")
@@ -687,6 +698,96 @@ def _deploy_from_options(*, flux: bool, argocd: bool, given: dict[str, str]) -> 
 
 
 @app.command(cls=_Command)
+def drift(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="FILE",
+            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
+            "limitranges,authorizationpolicies -A -o json` printed (JSON or YAML; '-' is stdin).",
+            show_default=False,
+        ),
+    ],
+    *,
+    roster: Annotated[
+        Path,
+        typer.Option("--roster", "-r", metavar="ROSTER", help="The roster the cluster is held to."),
+    ] = DEFAULT_ROSTER,
+    output_format: Annotated[str, _format_option(DRIFT_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="THRESHOLD[,THRESHOLD]",
+            show_default=False,
+            help="Exit 1 only for these: a kind (granted, missing, changed, unmanaged: its "
+            "warnings and above), kind:severity (granted:critical) or a severity (high).",
+        ),
+    ] = None,
+    adopt: Annotated[
+        bool, typer.Option("--adopt", help="Write what can be adopted into ROSTER, in place.")
+    ] = False,
+    revoke: Annotated[
+        bool,
+        typer.Option("--revoke", help="Print the kubectl commands that remove the drift instead."),
+    ] = False,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars",
+            metavar="N",
+            parser=lambda text: _at_least(text, 2000),
+            help="Markdown: at most N characters, at least 2000.",
+        ),
+    ] = 65536,
+) -> None:
+    """Hold the cluster to the roster: access granted outside it, objects missing or changed.
+
+    Reads FILE as `import` does and compares it with what ROSTER compiles to (nothing is
+    written). Kinds: granted (access not through out/), missing and changed (objects of
+    out/), unmanaged (Profiles the roster does not hold), info (never drift). Exit codes:
+    0 nothing but info; 1 drift (with --fail-on, only what it selects); 2 a usage error,
+    input that is not kubectl output, or a roster with errors.
+    """
+    import shlex
+
+    from compiler import drift as drifting
+    from compiler.drift.adopt import adopt as adopting
+    from compiler.drift.model import FAILING_KINDS
+    from compiler.importer import read_inputs
+    from compiler.output.files import write_atomically
+
+    thresholds = _thresholds(fail_on, FAILING_KINDS) if fail_on is not None else None
+    if adopt and revoke:
+        raise typer.BadParameter("choose --adopt or --revoke, not both")
+    chosen = Format(output_format)
+    with _reported(Format.TEXT, code=2, invalid_code=2):
+        compared = drifting.compare(read_inputs(files, sys.stdin.buffer), roster)
+        _report(compared.drift.problems, Format.TEXT)
+        if adopt:
+            adopted = adopting(compared)
+            if adopted.text != compared.source.text:
+                write_atomically(roster, adopted.text)
+            for line in drifting.adoption_report(adopted, str(roster)):
+                _say(line)
+        command = shlex.join(["kfroster", "drift", *files, "--roster", str(roster)])
+        style = _style(output, max_chars=max_chars, command=command)
+        if revoke:
+            text = drifting.revoke_script(compared)
+        else:
+            text = DRIFT_FORMATS.write(chosen, compared.drift, style)
+        _emit(
+            text,
+            output,
+            "the drift report",
+            colour=style.palette.enabled,
+            commands=chosen is Format.GITHUB and not revoke,
+        )
+    raise typer.Exit(1 if compared.drift.failing(thresholds) else 0)
+
+
+@app.command(cls=_Command)
 def schema(
     output: Annotated[
         Path,
@@ -726,13 +827,14 @@ def schema(
 
 @contextmanager
 def _reported(
-    problems_as: Format | None = None, *, invalid: str = "", code: int = 1
+    problems_as: Format | None = None, *, invalid: str = "", code: int = 1, invalid_code: int = 1
 ) -> Iterator[None]:
     """Turn our own errors into what a user reads, and an exit code; let bugs crash.
 
     Invalid input (a roster, kubectl output): every problem, located, printed as
     `problems_as` (None: the default for problems), then `invalid` with `{errors}`
-    counted, and exit 1. Any other CompilerError, or an OSError (a file named on the
+    counted, and exit `invalid_code` (1, or 2 where the command counts input it cannot use as
+    a usage error: `drift`). Any other CompilerError, or an OSError (a file named on the
     command line that cannot be read or written; kfroster's writers name the path), is
     one `error: ...` line and exit `code`: 1, or 2 where the command counts it as a usage
     error (`diff`: a bad revision, an unreadable roster).
@@ -744,8 +846,9 @@ def _reported(
     except Invalid as err:
         _report(err.problems, problems_as)
         if invalid:
-            _say(invalid.format(errors=_count(err.problems, "error")))
-        raise typer.Exit(1) from None
+            # Not str.format: the message holds file names, which may hold braces.
+            _say(invalid.replace("{errors}", _count(err.problems, "error")))
+        raise typer.Exit(invalid_code) from None
     except (CompilerError, OSError) as err:
         _say_error(err)
         raise typer.Exit(code) from None
@@ -821,14 +924,16 @@ def _at_least(text: str, minimum: int) -> int:
     return number
 
 
-def _thresholds(text: str | None) -> "tuple[Threshold, ...]":
-    """Parse --fail-on; refuse what is no kind or severity (exit 2)."""
-    from compiler.review.plan.model import parse_fail_on
+def _thresholds(
+    text: str | None, kinds: "Sequence[str]", what: str = ""
+) -> "tuple[Threshold, ...]":
+    """Parse --fail-on against the kinds a command reports; refuse anything else (exit 2)."""
+    from compiler.review.thresholds import parse_fail_on
 
     if text is None:
         return ()
     try:
-        return parse_fail_on(text)
+        return parse_fail_on(text, kinds, what)
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--fail-on") from None
 

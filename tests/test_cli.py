@@ -288,6 +288,7 @@ def test_format_means_the_same_names_everywhere() -> None:
         "diff": ["text", "json", "github", "markdown"],
         "explain": ["text", "json", "markdown"],
         "roles": ["text", "json", "markdown"],
+        "drift": ["text", "json", "github", "markdown"],
     }
 
 

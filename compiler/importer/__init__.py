@@ -3,6 +3,8 @@
 The data flows one way:
 
   read.read_objects        kubectl output (a List, documents, files) → located ClusterObjects
+                           (read_cluster: every input, as `drift` reads them too;
+                           read_json.read_list reads a plain JSON List faster, the same)
   interpret.interpret      objects → users, profiles and settings, plus findings: every grant
                            the roster cannot express, located at its object
   text.build_roster        the most common quota and LimitRange as defaults; sorted data
@@ -36,6 +38,7 @@ from compiler.importer.read import (
     read_inputs,
     read_objects,
 )
+from compiler.importer.read_json import read_list
 from compiler.importer.roster_text import Comments, build_roster, dumps_roster
 from compiler.importer.switch import SwitchOver, provenance, switch_over
 from compiler.model.keys import ResourceKey
@@ -52,6 +55,7 @@ __all__ = [
     "Imported",
     "dumps_roster",
     "import_cluster",
+    "read_cluster",
     "read_inputs",
     "read_objects",
 ]
@@ -92,19 +96,7 @@ def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) 
     Raises ClusterInputInvalid when the input cannot be read, ImportFailed (a bug) when
     the roster written does not validate.
     """
-    objects: list[ClusterObject] = []
-    problems: list[Problem] = []
-    for name, content in inputs:
-        try:
-            objects.extend(read_objects(content, name))
-        except ClusterInputInvalid as err:
-            problems.extend(err.problems)
-    if not objects and not problems and inputs:
-        message = "no Kubernetes objects in the input; is it what kubectl printed?"
-        problems.append(Problem(inputs[0][0], 1, 1, "import-not-an-object", message))
-    if problems:
-        raise ClusterInputInvalid(problems)
-    interpretation = interpret(objects)
+    interpretation = interpret(read_cluster(inputs))
     findings = list(interpretation.findings)
     interpretation = _drop_invalid(interpretation, output_name, findings)
     data, comments = build_roster(interpretation)
@@ -131,6 +123,31 @@ def _derived(interpretation: Interpretation, roster: Roster) -> dict[str, str]:
     kept = {user.name for user in roster.users}
     found = (u for u in interpretation.users.values() if u.derived and u.name in kept)
     return dict(sorted((user.name, user.email) for user in found))
+
+
+def read_cluster(inputs: Sequence[tuple[str, bytes | str]]) -> list[ClusterObject]:
+    """Read the objects of every input (what kubectl printed), in order.
+
+    Raises ClusterInputInvalid with the problems of every input that cannot be read,
+    and when the inputs hold no object at all.
+    """
+    objects: list[ClusterObject] = []
+    problems: list[Problem] = []
+    for name, content in inputs:
+        fast = read_list(content, name)
+        if fast is not None:
+            objects.extend(fast)
+            continue
+        try:
+            objects.extend(read_objects(content, name))
+        except ClusterInputInvalid as err:
+            problems.extend(err.problems)
+    if not objects and not problems and inputs:
+        message = "no Kubernetes objects in the input; is it what kubectl printed?"
+        problems.append(Problem(inputs[0][0], 1, 1, "import-not-an-object", message))
+    if problems:
+        raise ClusterInputInvalid(problems)
+    return objects
 
 
 def _drop_invalid(

@@ -15,13 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from compiler.importer.live import CONTROLLER_BINDINGS, essence, owner_reference
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
 from compiler.model import names, releases
-from compiler.model.keys import Manifest, ResourceKey
+from compiler.model.keys import ResourceKey
 from compiler.model.kube import (
     CONTROLLER_QUOTA,
-    DEFAULT_EDITOR,
-    DEFAULT_VIEWER,
     ISTIO_SECURITY_GROUP,
     KFAM_ROLE_ANNOTATION,
     KFAM_USER_ANNOTATION,
@@ -29,7 +28,6 @@ from compiler.model.kube import (
     LIMIT_RANGE_NAME,
     MANAGED_BY,
     NAMESPACE_OWNER_ANNOTATION,
-    OWNER_BINDING,
     OWNER_POLICY,
     RBAC_GROUP,
 )
@@ -66,9 +64,7 @@ REPORT_RULES: Final = (
     "import-duplicate-object",
 )
 
-# Objects the profile controller creates in each profile namespace: it owns them, and
-# kfroster never emits them, so they are neither imported nor reported.
-CONTROLLER_BINDINGS: Final = frozenset({OWNER_BINDING, DEFAULT_EDITOR, DEFAULT_VIEWER})
+
 _OWNERS_OWN: Final = "owners' bindings in their own profile (ownership grants as much)"
 
 # Labels the API server or kfroster itself sets on every namespace: no roster setting.
@@ -245,7 +241,7 @@ def _deduplicate(
     unique: dict[ResourceKey, ClusterObject] = {}
     for obj in objects:
         first = unique.setdefault(obj.key, obj)
-        if first is not obj and _essence(first.body) != _essence(obj.body):
+        if first is not obj and essence(first.body) != essence(obj.body):
             state.note(
                 obj,
                 "import-duplicate-object",
@@ -253,14 +249,6 @@ def _deduplicate(
                 "the first one is imported",
             )
     return unique
-
-
-def _essence(body: Manifest) -> str:
-    """Return an object's content without what the API server adds, for comparing copies."""
-    kept = {k: v for k, v in body.items() if k not in ("apiVersion", "metadata", "status")}
-    metadata = mapping_of(body.get("metadata"))
-    kept["metadata"] = {k: metadata.get(k) for k in ("labels", "annotations")}
-    return json.dumps(kept, sort_keys=True, default=str)
 
 
 def _read_profile(obj: ClusterObject, state: _State) -> None:
@@ -365,32 +353,21 @@ def _read_namespace(obj: ClusterObject, state: _State) -> None:
 
 
 def _read_owner_reference(obj: ClusterObject, profile: ProfileDraft, state: _State) -> None:
-    """Find the ownerReference the profile controller sets on a namespace it creates.
-
-    It sets one only when it creates the namespace (profile_controller.go, kubeflow/kubeflow
-    v1.10.0 L139-149): the garbage collector then deletes the namespace with the Profile.
-    """
-    references = mapping_of(obj.body.get("metadata")).get("ownerReferences")
-    for position, each in enumerate(references if isinstance(references, list) else []):
-        reference = mapping_of(each)
-        api_version = reference.get("apiVersion")
-        if (
-            reference.get("kind") == "Profile"
-            and isinstance(api_version, str)
-            and api_version.startswith(f"{KUBEFLOW_GROUP}/")
-        ):
-            uid = reference.get("uid")
-            profile.owner_reference = (position, uid if isinstance(uid, str) else "")
-            state.note(
-                obj,
-                "namespace-owned-by-profile",
-                f"has an ownerReference to Profile {reference.get('name')!r} (the profile "
-                "controller created it): deleting the Profile deletes the namespace and all its "
-                "data; the roster marks the profile namespaceOwnedByProfile: true, so compiling "
-                "keeps the Profile and its LimitRange (prune disabled); the switch-over prints "
-                "the command that removes the ownerReference",
-            )
-            return
+    """Find the ownerReference the profile controller sets on a namespace it creates."""
+    reference = owner_reference(obj.body)
+    if reference is None:
+        return
+    position, uid, name = reference
+    profile.owner_reference = (position, uid)
+    state.note(
+        obj,
+        "namespace-owned-by-profile",
+        f"has an ownerReference to Profile {name!r} (the profile "
+        "controller created it): deleting the Profile deletes the namespace and all its "
+        "data; the roster marks the profile namespaceOwnedByProfile: true, so compiling "
+        "keeps the Profile and its LimitRange (prune disabled); the switch-over prints "
+        "the command that removes the ownerReference",
+    )
 
 
 def _subjects(obj: ClusterObject) -> list[dict[str, Any]]:

@@ -8,22 +8,21 @@ objects kfroster applied that are no longer compiled are pruned.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from compiler.importer.interpret import Interpretation, role_of
+from compiler.importer.live import MISSING, ROUTINE, differences, path_text, value_text
 from compiler.importer.read import ClusterObject, is_managed
 from compiler.model import names
 from compiler.model.keys import ResourceKey
-from compiler.model.kube import LIMIT_RANGE_NAME, MANAGED_BY, MANAGED_BY_LABEL, RBAC_GROUP
+from compiler.model.kube import LIMIT_RANGE_NAME, RBAC_GROUP
 from compiler.model.resolve import RosterIndex, grants
 from compiler.model.roster import Roster
-from compiler.problems import NodePath
 from compiler.render import render_objects
-from compiler.render.protection import PROTECTION, release_namespace_command
+from compiler.render.protection import release_namespace_command
 
 Action = Literal["create", "change", "keep", "prune"]
 _ACTIONS: Final[tuple[Action, ...]] = ("create", "change", "keep", "prune")
@@ -51,20 +50,6 @@ class SwitchOver:
     def count(self, action: Action) -> int:
         """Count the changes of one kind."""
         return sum(1 for change in self.changes if change.action == action)
-
-
-_MISSING: Final = object()
-# Fields kfroster adds to objects that lack them, without changing what they grant.
-_ROUTINE: Final[Mapping[NodePath, str]] = {
-    ("metadata", "labels", MANAGED_BY_LABEL): (
-        f"gain the label {MANAGED_BY_LABEL}: {MANAGED_BY[MANAGED_BY_LABEL]}"
-    ),
-    **{
-        ("metadata", "annotations", key): "gain prune protection (what holds data)"
-        for key in PROTECTION
-    },
-    ("spec", "owner", "apiGroup"): "get spec.owner.apiGroup written out (the same owner)",
-}
 
 
 def switch_over(
@@ -95,18 +80,18 @@ def switch_over(
             continue
         # The API version is left out: every served version is the same stored object.
         body = {k: v for k, v in manifest.items() if k != "apiVersion"}
-        differences = []
+        differing = []
         routine_here: set[str] = set()
-        for path, want, have in _differences(body, existing.body, ()):
-            if have is _MISSING and path in _ROUTINE:
-                routine_here.add(_ROUTINE[path])
+        for path, want, have in differences(body, existing.body):
+            if have is MISSING and path in ROUTINE:
+                routine_here.add(ROUTINE[path])
             else:
-                differences.append((path, want, have))
+                differing.append((path, want, have))
         routine.update(routine_here)
-        if differences:
+        if differing:
             shown = "; ".join(
-                f"{_path_text(path)}: {_value_text(have)} → {_value_text(want)}"
-                for path, want, have in differences
+                f"{path_text(path)}: {value_text(have)} → {value_text(want)}"
+                for path, want, have in differing
             )
             changes.append(Change("change", key, shown))
     for key, meanings in expressed.items():
@@ -138,40 +123,6 @@ def _why_new(key: ResourceKey, objects: Mapping[ResourceKey, ClusterObject]) -> 
             return "the RoleBinding of the same name had none"
         return "pairs with the RoleBinding of the same name, as the dashboard expects"
     return "new"
-
-
-def _differences(want: Any, have: Any, path: NodePath) -> Iterator[tuple[NodePath, Any, Any]]:
-    """Yield (path, compiled value, cluster value) where the cluster differs from the manifest.
-
-    Only what kfroster writes is compared: fields the API server or other tools add stay.
-    Lists of the same length are compared item by item, so a change names its field.
-    """
-    if isinstance(want, dict) and (isinstance(have, dict) or have is _MISSING):
-        present = have if isinstance(have, dict) else {}
-        for key, value in want.items():
-            yield from _differences(value, present.get(key, _MISSING), (*path, key))
-    elif isinstance(want, list) and isinstance(have, list) and len(want) == len(have):
-        for index, (mine, theirs) in enumerate(zip(want, have, strict=True)):
-            yield from _differences(mine, theirs, (*path, index))
-    elif want != have:
-        yield path, want, have
-
-
-def _path_text(path: NodePath) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int) or "." in part or "/" in part:
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text
-
-
-def _value_text(value: object, limit: int = 80) -> str:
-    if value is _MISSING:
-        return "(none)"
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def provenance(

@@ -304,6 +304,10 @@ class Deploy(Model):
     """Flux only."""
     argocd: ArgoCDDeploy | None = None
     """Argo CD only; it needs at least repoURL."""
+    drift_reader: StrictBool = False
+    """Also write the read-only identity the scheduled drift workflow reads the cluster with:
+    a ServiceAccount, its token Secret, and a ClusterRole to get and list exactly the kinds
+    `kfroster drift` reads (kfroster init --drift sets it)."""
 
 
 class Settings(Model):

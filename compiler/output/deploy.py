@@ -28,6 +28,7 @@ from compiler.model import units
 from compiler.model.keys import Manifest
 from compiler.model.kube import MANAGED_BY
 from compiler.model.roster import ArgoCDDeploy, Deploy, Engine, FluxDeploy, Roster
+from compiler.output import drift_reader
 from compiler.yamlio import emitter
 
 DEFAULT_NAMESPACE: dict[Engine, str] = {"flux": "flux-system", "argocd": "argocd"}
@@ -67,10 +68,14 @@ def render(roster: Roster, roster_name: str) -> dict[str, str]:
     else:
         argocd = deploy.argocd or ArgoCDDeploy()
         manifests = [_application_set(deploy, argocd, split=roster.settings.apply_units > 1)]
-    return {
+    files = {
         f"{manifest['metadata']['name']}.yaml": header + "---\n" + emitter.dumps(manifest)
         for manifest in manifests
     }
+    if deploy.drift_reader:
+        namespace = deploy.namespace or DEFAULT_NAMESPACE[deploy.engine]
+        files.update(drift_reader.render(namespace, header))
+    return dict(sorted(files.items()))
 
 
 def _kustomization(deploy: Deploy, flux: FluxDeploy, unit: str) -> Manifest:

@@ -29,6 +29,7 @@ SCHEMA = "schemas/users.schema.json"
 OUT = "out"
 DEPLOY = "deploy"
 WORKFLOW = ".github/workflows/roster-review.yml"
+DRIFT_WORKFLOW = ".github/workflows/kfroster-drift.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 README = "README.md"
 
@@ -122,6 +123,7 @@ _DEPLOY = {
     "flux": """\
   deploy:                            # how Flux applies out/: `kfroster compile` writes deploy/
     engine: flux                     # one Kustomization per apply unit
+    @DRIFT_READER@
     #~directory: deploy              # where they go, beside users.yaml
     #~path: out                      # out/ inside the Git repository Flux reads
     #~name: kubeflow-users           # the Kustomizations' name (prefix)
@@ -132,6 +134,7 @@ _DEPLOY = {
     "argocd": """\
   deploy:                            # how Argo CD applies out/: `kfroster compile` writes deploy/
     engine: argocd                   # one ApplicationSet: an Application per apply unit
+    @DRIFT_READER@
     argocd:
       repoURL: @REPO_URL@
       #~targetRevision: HEAD         # the branch Argo CD applies: the one reviewed here
@@ -209,7 +212,11 @@ def choose_engine(*, flux: bool, argocd: bool) -> Engine | None:
 
 
 def starter_roster(
-    engine: Engine | None = None, repo_url: str | None = None, *, examples: bool = False
+    engine: Engine | None = None,
+    repo_url: str | None = None,
+    *,
+    examples: bool = False,
+    drift: bool = False,
 ) -> str:
     """Return the starter users.yaml, its examples commented out (or live, for tests).
 
@@ -218,6 +225,8 @@ def starter_roster(
     """
     text = _STARTER.replace("@SETTINGS@", _SETTINGS_LINE[engine])
     text = text.replace("@DEPLOY@", _DEPLOY[engine])
+    reader = "    driftReader: true                # the drift workflow's read-only identity"
+    text = text.replace("    @DRIFT_READER@", reader if drift else "    #~" + reader.strip())
     if engine == "argocd":
         if repo_url is None:
             raise ValueError(
@@ -244,15 +253,19 @@ def template(name: str) -> str:
     )
 
 
-def scaffold(engine: Engine | None = None, repo_url: str | None = None) -> dict[str, str]:
+def scaffold(
+    engine: Engine | None = None, repo_url: str | None = None, *, drift: bool = False
+) -> dict[str, str]:
     """Return every file of a new roster repository (relative POSIX path -> text), sorted.
 
     `engine` sets the starter roster's settings.deploy, so its deploy/ is compiled with out/
-    (Argo CD needs `repo_url`). Raise ValueError for a repo_url the roster refuses.
+    (Argo CD needs `repo_url`); `drift` adds the scheduled drift workflow and, with an
+    engine, its read-only identity (settings.deploy.driftReader). Raise ValueError for a
+    repo_url the roster refuses.
     """
     if repo_url is not None and engine != "argocd":
         raise ValueError("--repo-url applies to --argocd only")
-    roster_text = starter_roster(engine, repo_url)
+    roster_text = starter_roster(engine, repo_url, drift=drift)
     checked = pipeline.check_text(roster_text, ROSTER)
     if checked.roster is None:
         refused = [p.message for p in checked.problems if p.level == "error"]
@@ -265,13 +278,20 @@ def scaffold(engine: Engine | None = None, repo_url: str | None = None) -> dict[
     for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
         files[f"{OUT}/{relative}"] = text
     deploy_row = ""
+    if drift:
+        files[DRIFT_WORKFLOW] = template("kfroster-drift.yml")
+        deploy_row += (
+            "| `.github/workflows/kfroster-drift.yml` | compares the cluster with the roster "
+            "daily and keeps one issue up to date |\n"
+        )
     deployed = pipeline.render_deploy(checked.roster, Path(ROSTER))
     if deployed is not None:
         for relative, text in deployed.files.items():
             files[(deployed.directory / relative).as_posix()] = text
         what = "Kustomizations" if engine == "flux" else "ApplicationSet"
-        deploy_row = (
-            f"| `deploy/` | the {what} that apply `out/`: written by `kfroster compile` "
+        reader = " and the drift workflow's read-only identity" if drift else ""
+        deploy_row += (
+            f"| `deploy/` | the {what} that apply `out/`{reader}: written by `kfroster compile` "
             "from `settings.deploy` |\n"
         )
     files[README] = _README.format(

@@ -19,6 +19,7 @@ in v1.7.0 and kubeflow/dashboard main). Hence:
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -74,12 +75,12 @@ def is_protected(manifest: Manifest) -> bool:
 
 def delete_profile_command(name: str) -> str:
     """Return the command that deletes a Profile (and what the controller made for it)."""
-    return f"kubectl delete profile {name}"
+    return f"kubectl delete profile {shlex.quote(name)}"
 
 
 def delete_namespace_command(name: str) -> str:
     """Return the command that deletes a namespace and everything in it."""
-    return f"kubectl delete namespace {name}"
+    return f"kubectl delete namespace {shlex.quote(name)}"
 
 
 def release_namespace_command(name: str, reference: tuple[int, str] | None = None) -> str:
@@ -87,7 +88,8 @@ def release_namespace_command(name: str, reference: tuple[int, str] | None = Non
 
     Afterwards deleting the Profile leaves the namespace and its data in place. Given the
     reference's position and uid (read from the cluster), the JSON patch removes exactly
-    that one, and fails without changing anything if it is no longer there.
+    that one, and fails without changing anything if it is no longer there. The name and
+    the uid come from a cluster dump: both are quoted for the shell.
     """
     if reference is None:
         patch = '[{"op":"remove","path":"/metadata/ownerReferences"}]'
@@ -98,7 +100,7 @@ def release_namespace_command(name: str, reference: tuple[int, str] | None = Non
             f'[{{"op":"test","path":"{path}/uid","value":{json.dumps(uid)}}},'
             f'{{"op":"remove","path":"{path}"}}]'
         )
-    return f"kubectl patch namespace {name} --type=json -p '{patch}'"
+    return f"kubectl patch namespace {shlex.quote(name)} --type=json -p {shlex.quote(patch)}"
 
 
 @dataclass(frozen=True)

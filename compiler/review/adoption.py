@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from compiler.model import namespaces
 from compiler.review.compare import Comparison
 from compiler.review.history import RosterHistory
-from compiler.review.plan.model import Code, Message, Part, People, Person, Risk, Severity
+from compiler.review.plan.model import Code, Message, Part, People, Person, Risk
+from compiler.review.thresholds import Severity
 
 
 def added_profiles(comparison: Comparison, history: RosterHistory) -> Iterator[Risk]:

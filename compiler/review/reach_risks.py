@@ -35,7 +35,6 @@ from compiler.review.plan.model import (
     Person,
     Record,
     Risk,
-    Severity,
     enumeration,
     listing,
 )
@@ -48,6 +47,7 @@ from compiler.review.reach import (
     Reach,
     workload_of,
 )
+from compiler.review.thresholds import Severity
 
 _ROLE_RANK = {names.cluster_role(role): rank(role) for role in CLUSTER_ROLES}
 _UNKNOWN_ROLE = 9  # any other role: a widening whenever it is new

@@ -52,12 +52,12 @@ from compiler.review.plan.model import (
     Person,
     Record,
     Risk,
-    Severity,
     enumeration,
     listing,
     via_phrase,
 )
 from compiler.review.reach_risks import cloud_identity, header_trust, sidecar, unexplained
+from compiler.review.thresholds import Severity
 
 _CLUSTER_REACH = {
     "admin": (
@@ -853,6 +853,11 @@ _DEPLOY_WHY = {
     ),
     "flux.interval": "how often Flux applies out/ again, undoing changes made by hand",
     "argocd.project": "the AppProject whose rules now decide what the Applications may apply",
+    "driftReader": (
+        "the read-only identity of the drift workflow comes or goes: a ServiceAccount whose "
+        "token Secret lets its holder get and list every Profile, Namespace, binding, "
+        "LimitRange and AuthorizationPolicy of the cluster (no Secrets, no writes)"
+    ),
 }
 
 

@@ -30,7 +30,6 @@ from compiler.review.plan.model import (
     ABSENT,
     OBJECT_ACTIONS,
     RISK_KINDS,
-    SEVERITIES,
     Code,
     Fact,
     FieldChange,
@@ -40,6 +39,7 @@ from compiler.review.plan.model import (
     SubjectChange,
 )
 from compiler.review.plan.text import format_text
+from compiler.review.thresholds import SEVERITIES
 from tests.strategies import rosters
 
 _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from compiler.problems import AnnotationLevel, github_annotation
-from compiler.review.plan.model import Plan, Risk, Severity, plain
+from compiler.review.plan.model import Plan, Risk, plain
+from compiler.review.thresholds import Severity
 
 _LEVELS: Mapping[Severity, AnnotationLevel] = {
     "critical": "error",

@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple
 
 from compiler.model.keys import ResourceKey
 from compiler.problems import Problem
+from compiler.review.thresholds import SEVERITIES, Severity, Threshold, failing
 
 
 class Code(NamedTuple):
@@ -113,52 +114,13 @@ def via_phrase(via: Sequence[str]) -> list[Part]:
 RiskKind = Literal["privilege", "data", "owner", "quota", "settings"]
 RISK_KINDS: tuple[RiskKind, ...] = ("privilege", "data", "owner", "quota", "settings")
 
-# critical: someone becomes a cluster administrator; high: what a privileged reviewer must
-# approve (access gained, a cloud identity, data at stake, an owner change, a namespace that
-# may already hold data); warning: what a routine change brings (a new profile, a quota, a
-# setting); info: privilege lost, reported so a reviewer sees who loses access, never a
-# reason to fail. Most severe first.
-Severity = Literal["critical", "high", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("critical", "high", "warning", "info")
+# Severities (compiler/review/thresholds.py) for risks: critical, someone becomes a cluster
+# administrator; high, what a privileged reviewer must approve (access gained, a cloud
+# identity, data at stake, an owner change, a namespace that may already hold data);
+# warning, what a routine change brings (a new profile, a quota, a setting); info,
+# privilege lost, reported so a reviewer sees who loses access, never a reason to fail.
 # What `--fail-on` recommends: routine onboarding passes, HIGH and CRITICAL risks fail.
 RECOMMENDED_FAIL_ON = "high"
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """One `--fail-on` entry: risks of a kind (None: any kind) at a severity or above."""
-
-    kind: RiskKind | None
-    severity: Severity
-
-    def catches(self, risk: Risk) -> bool:
-        """Tell whether this entry fails on the risk."""
-        at_least = SEVERITIES.index(risk.severity) <= SEVERITIES.index(self.severity)
-        return (self.kind is None or risk.kind == self.kind) and at_least
-
-
-def parse_fail_on(text: str) -> tuple[Threshold, ...]:
-    """Read `--fail-on`: comma-separated `kind`, `kind:severity` or `severity`, any case.
-
-    A kind alone fails on its warnings and above (information never fails a check);
-    `owner:high` on HIGH and CRITICAL owner risks; `high` on HIGH and CRITICAL of any kind.
-    Raise ValueError, saying what is accepted, for anything else.
-    """
-    thresholds: list[Threshold] = []
-    entries = [entry.strip().lower() for entry in text.split(",")]
-    for entry in entries:
-        kind, colon, severity = entry.partition(":")
-        if entry in SEVERITIES:
-            kind, severity = "", entry
-        elif not colon:
-            severity = "warning"
-        if (kind and kind not in RISK_KINDS) or severity not in SEVERITIES[:-1] or not entry:
-            raise ValueError(
-                f"unknown risk threshold {entry!r}; give a kind ({', '.join(RISK_KINDS)}), "
-                f"kind:severity or a severity ({', '.join(SEVERITIES[:-1])}; info never fails)"
-            )
-        thresholds.append(Threshold(kind or None, severity))
-    return tuple(thresholds)
 
 
 # The roster record a risk comes from, by name, and optionally a key inside it:
@@ -328,7 +290,7 @@ class Plan:
 
     def failing(self, thresholds: Sequence[Threshold]) -> tuple[Risk, ...]:
         """Return the risks that one of the `--fail-on` thresholds fails on."""
-        return tuple(r for r in self.risks if any(t.catches(r) for t in thresholds))
+        return tuple(r for r in self.risks if failing(thresholds, r.kind, r.severity))
 
 
 def summary_line(plan: Plan) -> str:

@@ -18,7 +18,8 @@ from compiler.review.plan.common import (
     object_lines,
     subject_title,
 )
-from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
+from compiler.review.plan.model import Code, Part, Plan, people_parts, summary_line
+from compiler.review.thresholds import Severity
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
 from compiler.text import visible
 
