@@ -35,6 +35,7 @@ from compiler.explain.roles.presentation import ROLES_FORMATS
 from compiler.formats import Format, Formats, Style
 from compiler.problems import PROBLEM_FORMATS
 from compiler.review.plan.formats import PLAN_FORMATS
+from compiler.text import counted
 
 if TYPE_CHECKING:
     from compiler.model.roster import Deploy
@@ -294,14 +295,13 @@ def compile_(
             if not all(plan.clean for plan in found):
                 _fail_stale(made, found, roster)
             for product in made:
-                _say(
-                    f"{product.directory}/ is up to date with {roster} ({len(product.files)} files)"
-                )
+                files = counted(len(product.files), "file")
+                _say(f"{product.directory}/ is up to date with {roster} ({files})")
             return
         changes = products.write(made, lock=roster)
     for product, change in zip(made, changes, strict=True):
         _say(
-            f"compiled {roster} into {product.directory}/: {len(product.files)} files, "
+            f"compiled {roster} into {product.directory}/: {counted(len(product.files), 'file')}, "
             f"{len(change.missing)} added, {len(change.changed)} changed, "
             f"{len(change.stale)} removed"
         )
@@ -646,9 +646,9 @@ def deploy(
         fix = "kfroster deploy with the same options, without --check" if legacy else ""
         _fail_stale([Product(target, files)], [changes], roster, fix)
     _say(
-        f"{target}/ is up to date with {roster} ({len(files)} files)"
+        f"{target}/ is up to date with {roster} ({counted(len(files), 'file')})"
         if check
-        else f"wrote {target}/ for {setting.engine}: {len(files)} files, "
+        else f"wrote {target}/ for {setting.engine}: {counted(len(files), 'file')}, "
         f"{len(changes.missing)} added, {len(changes.changed)} changed, "
         f"{len(changes.stale)} removed"
     )
@@ -939,8 +939,7 @@ def _thresholds(
 
 
 def _count(problems: "Sequence[Problem]", level: str) -> str:
-    number = sum(1 for problem in problems if problem.level == level)
-    return f"{number} {level}{'' if number == 1 else 's'}"
+    return counted(sum(1 for problem in problems if problem.level == level), level)
 
 
 def _fail_stale(

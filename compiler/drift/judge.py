@@ -20,7 +20,6 @@ from compiler.drift.grants import WEB, Subject, level_of
 from compiler.drift.model import Adoption, Drift, Entry, FieldDrift, Located, MadeBy
 from compiler.importer.live import CONTROLLER_BINDINGS, path_text, value_text
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
-from compiler.importer.roster_text import plural
 from compiler.model import names
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.kube import KUBEFLOW_GROUP, WORKLOAD_IDENTITY
@@ -37,6 +36,7 @@ from compiler.render.protection import (
 from compiler.review.plan.model import Code, Part, listing
 from compiler.review.thresholds import Severity
 from compiler.roster.source import Source
+from compiler.text import counted
 
 _EMAIL: Final = re.compile(EMAIL_PATTERN).fullmatch
 _CONTRIBUTOR_ROLES: Final[Mapping[str, str]] = {
@@ -642,7 +642,7 @@ def _information(
             _info(
                 "the profile controller's objects",
                 [
-                    f"{plural(len(made), 'object')} the profile controller made for the Profiles "
+                    f"{counted(len(made), 'object')} the profile controller made for the Profiles "
                     "(namespaceAdmin, default-editor and default-viewer with their service "
                     "accounts, ns-owner-access-istio, kf-resource-quota): its own, no drift",
                 ],
@@ -656,7 +656,7 @@ def _information(
             _info(
                 "objects to take over",
                 [
-                    f"{plural(len(taken), 'object')} of out/ made by someone else (the dashboard, "
+                    f"{counted(len(taken), 'object')} of out/ made by someone else (the dashboard, "
                     "kubectl) with out/'s content: the next apply only adds kfroster's label "
                     "and prune protection: ",
                     *listing(taken),
@@ -671,7 +671,7 @@ def _information(
             _info(
                 "the platform's own identities",
                 [
-                    f"{plural(len(found.platform), 'grant')} to Kubernetes' own identities and to "
+                    f"{counted(len(found.platform), 'grant')} to Kubernetes' own identities and to "
                     "service "
                     "accounts of system namespaces (kube-system, kubeflow, istio-system, the "
                     "GitOps engine's): ",

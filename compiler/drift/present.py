@@ -22,7 +22,7 @@ from compiler.review.plan.markdown import code, prose, size
 from compiler.review.plan.model import Code, Part, people_parts, plain
 from compiler.review.thresholds import Severity
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
-from compiler.text import github_data, github_property, safe_output, visible
+from compiler.text import counted, github_data, github_property, safe_output, visible
 
 FORMAT: Final = "kfroster-drift/1"
 MARKER: Final = "<!-- kfroster:drift -->"
@@ -319,9 +319,9 @@ def format_markdown(
     if missing or folded:
         what = []
         if missing:
-            what.append(f"{missing} drift entr{'y' if missing == 1 else 'ies'} not shown")
+            what.append(f"{counted(missing, 'drift entry', 'drift entries')} not shown")
         if folded:
-            what.append(f"{folded} folded line{'s' if folded != 1 else ''} not shown")
+            what.append(f"{counted(folded, 'folded line')} not shown")
         text += (
             f"> [!NOTE]\n> ✂️ Cut to fit in a comment: {'; '.join(what)}. Run {code(command)} "
             "for the whole report, or see the job summary.\n"

@@ -35,6 +35,7 @@ from compiler.model.resolve import email_key, sort_key_for_email
 from compiler.model.roles import CLUSTER_ROLES, ContributorRoleName, RoleName, rank, stronger
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Settings
 from compiler.problems import Problem
+from compiler.text import noun
 
 # Every rule of a finding: what the roster cannot express or had to settle. The README
 # lists them all.
@@ -954,7 +955,7 @@ def _settings(
         _disagreements(state, "set of namespace labels", state.labels, labels)
     if state.headers.seen:
         count = sum(len(found) for found in state.headers.seen.values())
-        policies = "AuthorizationPolicy" if count == 1 else "AuthorizationPolicies"
+        policies = noun(count, "AuthorizationPolicy", "AuthorizationPolicies")
         note = (
             f"The user-id header and prefix that {count} {policies} of the cluster match users by."
         )

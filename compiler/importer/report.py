@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from compiler.formats import Format, Formats
 from compiler.problems import Problem
 from compiler.problems import format_text as problem_line
+from compiler.text import counted
 
 if TYPE_CHECKING:  # types only: the command line imports this module to list its formats
     from compiler.importer import Imported
@@ -31,21 +32,20 @@ _NAMED = 20  # derived user names the report spells out; --report's JSON holds t
 
 def format_text(report: Report) -> str:
     """Write the report as text: what was read, findings, what was left alone, the switch-over."""
-    from compiler.importer.roster_text import plural  # noqa: PLC0415 (see TYPE_CHECKING)
 
     imported, inputs, output = report
     total = sum(imported.read.values())
     kinds = ", ".join(f"{count} {kind}" for kind, count in imported.read.items())
-    lines = [f"read {plural(total, 'object')} from {', '.join(inputs)}: {kinds or 'none'}"]
+    lines = [f"read {counted(total, 'object')} from {', '.join(inputs)}: {kinds or 'none'}"]
     lines.extend(problem_line(p) for p in imported.findings)
     for category, items in imported.left_alone.items():
         lines.append(f"left alone: {len(items)} {category}")
     roster = imported.roster
     contributors = sum(len(p.contributors) for p in roster.profiles)
     lines.append(
-        f"wrote {output}: {plural(len(roster.users), 'user')}, "
-        f"{plural(len(roster.profiles), 'profile')}, {plural(contributors, 'contributor')}; "
-        f"{plural(len(imported.findings), 'finding')} above"
+        f"wrote {output}: {counted(len(roster.users), 'user')}, "
+        f"{counted(len(roster.profiles), 'profile')}, {counted(contributors, 'contributor')}; "
+        f"{counted(len(imported.findings), 'finding')} above"
     )
     lines.extend(problem_line(p) for p in imported.warnings)
     if imported.derived:
@@ -61,8 +61,8 @@ def format_text(report: Report) -> str:
     lines.append(f"Switch-over: what applying `kfroster compile {output}` changes in the cluster")
     for change in switch.changes:
         lines.append(f"  {change.action:<6}  {change.key.describe()}: {change.detail}")
-    for what, count in switch.routine:
-        lines.append(f"  {plural(count, 'existing object')} {what}")
+    for what, number in switch.routine:
+        lines.append(f"  {counted(number, 'existing object')} {what}")
     lines.append(
         f"Plan: {switch.count('create')} to create, {switch.count('change')} to change, "
         f"{switch.count('keep')} to delete by hand, {switch.count('prune')} pruned."

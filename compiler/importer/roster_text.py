@@ -18,6 +18,7 @@ from compiler.importer.interpret import Interpretation, ProfileDraft, UserDraft
 from compiler.model import names
 from compiler.model.kube import LIMIT_RANGE_NAME
 from compiler.problems import NodePath
+from compiler.text import counted
 from compiler.yamlio.scalars import quote, scalar
 
 
@@ -40,11 +41,6 @@ def _most_common(values: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], int]
         return {}, 0
     best = min(counts, key=lambda c: (-counts[c], c == "{}", c))
     return next(v for v in values if _canonical(v) == best), counts[best]
-
-
-def plural(count: int, word: str) -> str:
-    """Return `1 profile`, `2 profiles`."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def build_roster(
@@ -86,7 +82,7 @@ def _defaults(profiles: Sequence[ProfileDraft]) -> tuple[dict[str, Any], str]:
     limits, limit_count = _most_common([p.limit_range for p in profiles])
     defaults: dict[str, Any] = {}
     notes = []
-    total = plural(len(profiles), "profile")
+    total = counted(len(profiles), "profile")
     if quota:
         defaults["resourceQuota"] = quota
         notes.append(f"the quota of {quota_count} of {total}")

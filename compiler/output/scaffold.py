@@ -22,7 +22,7 @@ from compiler.output.files import write_atomically
 from compiler.problems import CompilerError
 from compiler.roster.schema import dumps_schema
 from compiler.symlinks import find_symlink
-from compiler.text import visible
+from compiler.text import counted, visible
 
 ROSTER = "users.yaml"
 SCHEMA = "schemas/users.schema.json"
@@ -356,7 +356,7 @@ class Refused(CompilerError):
             lines.append(f"{root}: cannot overwrite, nothing written:")
         else:
             lines.append(
-                f"{root}: {len(found.conflicts)} file(s) exist already, nothing written"
+                f"{root}: {counted(len(found.conflicts), 'file')} exist already, nothing written"
                 " (--force overwrites them, showing a diff of each):"
             )
             lines += [f"  exists   {root / path}" for path in found.conflicts]

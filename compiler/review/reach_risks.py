@@ -48,6 +48,7 @@ from compiler.review.reach import (
     workload_of,
 )
 from compiler.review.thresholds import Severity
+from compiler.text import noun
 
 _ROLE_RANK = {names.cluster_role(role): rank(role) for role in CLUSTER_ROLES}
 _UNKNOWN_ROLE = 9  # any other role: a widening whenever it is new
@@ -65,7 +66,7 @@ def _people(comparison: Comparison, emails: Iterable[str]) -> People:
 
 def _profiles(names: Iterable[str]) -> list[Part]:
     found = sorted(set(names))
-    return ["profile " if len(found) == 1 else "profiles ", *listing(found)]
+    return [noun(len(found), "profile ", "profiles "), *listing(found)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from compiler.review.plan.model import (
 )
 from compiler.review.reach_risks import cloud_identity, header_trust, sidecar, unexplained
 from compiler.review.thresholds import Severity
+from compiler.text import counted, noun
 
 _CLUSTER_REACH = {
     "admin": (
@@ -100,10 +101,6 @@ def _people(
     shared_via = entries[0][1] if shared else ()
     common = via_phrase(shared_via) if shared_via and shared_via != ("direct",) else []
     return named, ([", ", *common] if common else [])
-
-
-def _verb(count: int, singular: str, plural: str) -> str:
-    return singular if count == 1 else plural
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,7 +157,7 @@ def _cluster_risk(
     who = people(comparison, names)
     if stronger(new, old):
         assert new is not None
-        verb = _verb(len(names), "gains", "gain")
+        verb = noun(len(names), "gains", "gain")
         was: list[Part] = [" (was ", old, ")"] if old else []
         message: Message = (
             who,
@@ -171,7 +168,7 @@ def _cluster_risk(
         )
         severity: Severity = "critical" if new == "admin" else "high"
         return Risk("privilege", severity, subject, message, tuple(names), record)
-    verb = _verb(len(names), "loses", "lose")
+    verb = noun(len(names), "loses", "lose")
     tail: list[Part] = [f", keeping cluster-wide {new}"] if new else []
     message = (who, f" {verb} cluster-wide {old}", *tail)
     return Risk("privilege", "info", subject, message, tuple(names), record)
@@ -187,7 +184,7 @@ def _namespace_risk(
     names = tuple(name for name, _via in entries)
     if stronger(new, old):
         assert new is not None
-        verb = _verb(len(entries), "gains", "gain")
+        verb = noun(len(entries), "gains", "gain")
         was: list[Part] = [f" (was {old})"] if old else []
         who, via = _people(comparison, entries)
         message: Message = (
@@ -202,7 +199,7 @@ def _namespace_risk(
         return Risk(
             "privilege", "high", f"profile {profile}", message, names, ("profiles", profile)
         )
-    verb = _verb(len(entries), "loses", "lose")
+    verb = noun(len(entries), "loses", "lose")
     keep: list[Part] = [f", keeping {new}"] if new else []
     message = (people(comparison, names), f" {verb} {old} in profile ", Code(profile), *keep)
     return Risk("privilege", "info", f"profile {profile}", message, names, ("profiles", profile))
@@ -336,8 +333,11 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
 def _and_contributors(comparison: Comparison, contributors: Sequence[str]) -> list[Part]:
     if not contributors:
         return []
-    noun = "contributor" if len(contributors) == 1 else "contributors"
-    return [f" and {len(contributors)} {noun} (", people(comparison, contributors), ")"]
+    return [
+        f" and {counted(len(contributors), 'contributor')} (",
+        people(comparison, contributors),
+        ")",
+    ]
 
 
 def _why_kept(profile: Profile, settings: Settings) -> list[Part]:
@@ -400,7 +400,7 @@ def _namespaces_managed(profiles: list[str]) -> Risk:
         Code("manageNamespaces"),
         " turns on, and ",
         *_profiles(profiles),
-        _verb(len(profiles), " loses", " lose"),
+        noun(len(profiles), " loses", " lose"),
         " prune protection on their Profile and LimitRange. The profile controller "
         "created their namespaces with an ownerReference to the Profile, and applying the "
         "Namespace does not remove it (server-side apply leaves the controller's fields): "
@@ -441,7 +441,7 @@ def _protected_too_late(comparison: Comparison) -> Iterator[Risk]:
     if late:
         message: Message = (
             *_profiles(late),
-            _verb(len(late), " gains ", " gain "),
+            noun(len(late), " gains ", " gain "),
             Code("namespaceOwnedByProfile"),
             " in the change that moves it to another apply unit: the old unit reads the "
             "Profile in the cluster, still unprotected, and may delete it, and the namespace "
@@ -690,12 +690,11 @@ def _quota_record(comparison: Comparison, profile: str, field: str) -> Record:
 
 
 def _profiles(profiles: list[str]) -> list[Part]:
-    noun = "profile " if len(profiles) == 1 else "profiles "
-    return [noun, *listing(profiles)]
+    return [noun(len(profiles), "profile ", "profiles "), *listing(profiles)]
 
 
 def _profiles_subject(profiles: list[str]) -> str:
-    return f"profile {profiles[0]}" if len(profiles) == 1 else f"{len(profiles)} profiles"
+    return f"profile {profiles[0]}" if len(profiles) == 1 else counted(len(profiles), "profile")
 
 
 def _quota_risk(
@@ -1035,7 +1034,7 @@ def _moves(comparison: Comparison) -> list[Part]:
     parts: list[Part] = [
         f"{len(moving)} of {len(staying)} profiles",
         *([" (", *listing(moving), ")"] if moving else []),
-        f" and {bindings} ClusterRoleBinding{'' if bindings == 1 else 's'} move to another "
+        f" and {counted(bindings, 'ClusterRoleBinding')} move to another "
         "apply unit (Flux Kustomization or Argo CD Application). Unless the new unit applies "
         "them before the old one prunes, a moved Profile and its bindings are deleted and "
         "created again: its owner and contributors lose access for the moment between. "

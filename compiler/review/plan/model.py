@@ -15,6 +15,7 @@ from typing import Any, Literal, NamedTuple
 from compiler.model.keys import ResourceKey
 from compiler.problems import Problem
 from compiler.review.thresholds import SEVERITIES, Severity, Threshold, failing
+from compiler.text import counted
 
 
 class Code(NamedTuple):
@@ -296,20 +297,16 @@ class Plan:
 def summary_line(plan: Plan) -> str:
     """Write the plan's one-line summary, in roster terms first, then objects."""
     return (
-        f"Plan: {_count(plan.count('user', 'added'), 'user')} added, "
+        f"Plan: {counted(plan.count('user', 'added'), 'user')} added, "
         f"{plan.count('user', 'changed')} changed, {plan.count('user', 'removed')} removed"
-        f" · {_count(plan.count('profile', 'added'), 'profile')} added, "
+        f" · {counted(plan.count('profile', 'added'), 'profile')} added, "
         f"{plan.count('profile', 'changed')} changed, {plan.count('profile', 'removed')} removed"
-        f" · {_count(plan.count_objects('add'), 'object')} to add, "
+        f" · {counted(plan.count_objects('add'), 'object')} to add, "
         f"{plan.count_objects('change')} to change, {plan.count_objects('delete')} to delete"
         + (f", {orphans} to leave in place" if (orphans := plan.count_objects("orphan")) else "")
         + (
-            f" · {_count(len(plan.engine), 'object')} no roster change explains."
+            f" · {counted(len(plan.engine), 'object')} no roster change explains."
             if plan.engine
             else "."
         )
     )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
