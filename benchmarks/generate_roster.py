@@ -121,6 +121,20 @@ def generate(users: int, seed: int = 0, change: float = 0.0) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fan_out(users: int, profiles: int) -> str:
+    """A valid roster: `users` people in one group that edits `profiles` profiles."""
+    lines = ["version: 1", "users:"]
+    lines += [f"  - {{name: u{i}, email: u{i}@example.com}}" for i in range(users)]
+    lines += ["groups:", "  - name: everyone", "    members:"]
+    lines += [f"      - u{i}" for i in range(users)]
+    lines += ["profiles:"]
+    lines += [
+        f"  - {{name: p{i}, owner: u0, contributors: [{{group: everyone, role: edit}}]}}"
+        for i in range(profiles)
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Print a roster of N users to stdout."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -49,7 +49,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate_roster import apply_units_for, generate  # noqa: E402  (a sibling script)
+from generate_roster import apply_units_for, fan_out, generate  # noqa: E402  (a sibling script)
 
 PYTHON = sys.executable
 KFROSTER = [PYTHON, "-m", "compiler"]
@@ -223,20 +223,6 @@ IMPORT_LIMIT = 8.0
 REFUSAL_LIMIT = 2.0  # seconds to refuse the fan-out roster, in every command
 # Growth allowed beyond the growth of the work itself: 4x objects may take at most 6x.
 GROWTH_SLACK = 1.5
-
-
-def fan_out(users: int, profiles: int) -> str:
-    """A valid roster: `users` people in one group that edits `profiles` profiles."""
-    lines = ["version: 1", "users:"]
-    lines += [f"  - {{name: u{i}, email: u{i}@example.com}}" for i in range(users)]
-    lines += ["groups:", "  - name: everyone", "    members:"]
-    lines += [f"      - u{i}" for i in range(users)]
-    lines += ["profiles:"]
-    lines += [
-        f"  - {{name: p{i}, owner: u0, contributors: [{{group: everyone, role: edit}}]}}"
-        for i in range(profiles)
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def one_binding(subjects: int) -> str:

@@ -160,6 +160,15 @@ BaseRef = Annotated[
         show_default=False,
     ),
 ]
+MaxChars = Annotated[
+    int,
+    typer.Option(
+        "--max-chars",
+        metavar="N",
+        parser=lambda text: _at_least(text, 2000),
+        help="Markdown: at most N characters, at least 2000.",
+    ),
+]
 ProblemFormat = Annotated[
     str | None,
     _format_option(PROBLEM_FORMATS, "github under GITHUB_ACTIONS=true, else text"),
@@ -334,15 +343,7 @@ def diff(
     base: BaseRef = None,
     output_format: Annotated[str, _format_option(PLAN_FORMATS)] = Format.TEXT,
     output: OutputFile = None,
-    max_chars: Annotated[
-        int,
-        typer.Option(
-            "--max-chars",
-            metavar="N",
-            parser=lambda text: _at_least(text, 2000),
-            help="Markdown: at most N characters, at least 2000.",
-        ),
-    ] = 65536,
+    max_chars: MaxChars = 65536,
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything changes.")
     ] = False,
@@ -732,15 +733,7 @@ def drift(
         bool,
         typer.Option("--revoke", help="Print the kubectl commands that remove the drift instead."),
     ] = False,
-    max_chars: Annotated[
-        int,
-        typer.Option(
-            "--max-chars",
-            metavar="N",
-            parser=lambda text: _at_least(text, 2000),
-            help="Markdown: at most N characters, at least 2000.",
-        ),
-    ] = 65536,
+    max_chars: MaxChars = 65536,
 ) -> None:
     """Hold the cluster to the roster: access granted outside it, objects missing or changed.
 

@@ -9,6 +9,7 @@ import pytest
 
 from compiler.review import gitrev
 from compiler.symlinks import SymlinkRefused, find_symlink, refuse_symlinks
+from tests.gitrepo import git
 
 
 @pytest.fixture
@@ -79,10 +80,9 @@ def test_a_roster_read_at_a_revision_through_a_machine_link(tmp_path: Path) -> N
     """The repository reached through a link above it is read at the path inside it."""
     repository = tmp_path / "repository"
     repository.mkdir()
-    env_git = ["git", "-C", str(repository), "-c", "user.name=t", "-c", "user.email=t@e.x"]
-    subprocess.run([*env_git, "init", "-q", "-b", "main"], check=True)
+    git(repository, "init", "-q", "-b", "main")
     (repository / "users.yaml").write_text("version: 1\n", encoding="utf-8")
-    subprocess.run([*env_git, "add", "users.yaml"], check=True)
-    subprocess.run([*env_git, "commit", "-q", "-m", "r"], check=True)
+    git(repository, "add", "users.yaml")
+    git(repository, "commit", "-q", "-m", "r")
     (tmp_path / "via").symlink_to(repository, target_is_directory=True)
     assert gitrev.read_at(tmp_path / "via" / "users.yaml", "main") == b"version: 1\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from compiler.review import diff
 from compiler.review.plan.model import plain
 from compiler.terminal import Palette, strip_colour
 from tests.conftest import REPO, golden_cases, invoke
+from tests.gitrepo import git
 
 WriteRoster = Callable[..., Path]
 
@@ -427,10 +427,7 @@ def test_cli_explain_base_reads_the_revision(runner: CliRunner, tmp_path: Path) 
     base_text = LEAVING.replace("MANAGE", "true")
     (repo / "users.yaml").write_text(base_text, encoding="utf-8")
     for args in (["init", "-q", "-b", "main"], ["add", "users.yaml"], ["commit", "-q", "-m", "r"]):
-        subprocess.run(
-            ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-            check=True,
-        )
+        git(repo, *args)
     head_text = base_text.replace(
         "  - {name: owned, owner: ann, namespaceOwnedByProfile: true}\n", ""
     )

@@ -17,6 +17,7 @@ from compiler.cli import app
 from compiler.explain.roles import upstream
 from compiler.yamlio import emitter
 from tests.conftest import REPO
+from tests.gitrepo import git
 
 VENDORED = REPO / "compiler" / "explain" / "roles" / upstream.VENDORED_FILE
 SCRIPT = REPO / "scripts" / "refresh_kubeflow_roles.py"
@@ -153,14 +154,13 @@ def test_the_script_keeps_what_the_chart_reads_of_each_aggregated_role(tmp_path:
 
 def test_the_script_names_the_commit_git_reports(tmp_path: Path) -> None:
     root = checkout(tmp_path)
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
-    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "x")
+    head = git(root, "rev-parse", "HEAD")
     output = tmp_path / "roles.yaml"
     assert run(root, "--output", output).returncode == 0
-    assert header_fields(output.read_text())["commit"] == head.stdout.strip()
+    assert header_fields(output.read_text())["commit"] == head.strip()
     (root / refresh.SOURCES[0]).write_text(ROLE.format(name="edited"))
     dirty = run(root, "--output", output)
     assert dirty.returncode != 0 and "local changes" in dirty.stderr

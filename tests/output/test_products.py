@@ -9,7 +9,6 @@ is written. Faults in the middle of the two writes are in tests/system/test_faul
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +19,10 @@ from typer.testing import CliRunner
 from compiler import pipeline
 from compiler.model import units
 from tests.conftest import CASES, compile_into, invoke, read_tree
+from tests.gitrepo import git
 
 SPLIT = CASES / "apply-units" / "users.yaml"  # four units, one of them empty
 REPO_URL = "https://git.example.com/platform/kubeflow-users.git"
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in repo with a fixed identity; return its stdout."""
-    done = subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
 
 
 def roster_text(setting: str | None, units_line: str = "applyUnits: 4") -> str:

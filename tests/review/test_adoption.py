@@ -13,7 +13,7 @@ import pytest
 from compiler.review import diff, gitrev
 from compiler.review.history import past_profiles
 from compiler.review.plan.model import Plan, Risk, plain
-from tests.review.test_diff_cli import git
+from tests.gitrepo import git
 
 BASE = """\
 version: 1

@@ -17,6 +17,7 @@ from compiler.review.plan.github import annotation
 from compiler.review.plan.markdown import MARKER
 from compiler.review.plan.model import Code, Location, Risk
 from tests.conftest import REPO, invoke
+from tests.gitrepo import git
 
 BASE = """\
 version: 1
@@ -32,17 +33,6 @@ HEAD = BASE.replace("{user: bob, role: view}", "{user: bob, role: edit}")
 # bob's profile leaves: data at stake, and bob's access to it ends.
 DROPPED = BASE.replace("  - {name: bob, owner: bob}\n", "")
 INVALID = BASE.replace("owner: bob}", "owner: nobody}")
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in repo with a fixed identity; return its stdout."""
-    done = subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from compiler.review import diff
 from compiler.review.engine import blob_id
 from compiler.review.plan.model import Plan, plain
 from compiler.review.plan.text import format_text
-from tests.review.test_diff_cli import git
+from tests.gitrepo import git
 
 ROSTER = """\
 version: 1

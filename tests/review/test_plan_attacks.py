@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from benchmarks.generate_roster import fan_out
 from compiler import pipeline
 from compiler.output import tree
 from tests.conftest import invoke
-from tests.review.test_diff_cli import git
+from tests.gitrepo import git
 
 BASE = """\
 version: 1
@@ -274,20 +275,6 @@ def test_one_extra_member_is_named_beside_many_hires(runner: CliRunner, repo: Pa
 # --------------------------------------------------------------------------------------------
 # Item 9: size bombs are refused before they are rendered
 # --------------------------------------------------------------------------------------------
-
-
-def fan_out(users: int, profiles: int) -> str:
-    """A valid roster: `users` people in one group that contributes to `profiles` profiles."""
-    lines = ["version: 1", "users:"]
-    lines += [f"  - {{name: u{i}, email: u{i}@example.com}}" for i in range(users)]
-    lines += ["groups:", "  - name: everyone", "    members:"]
-    lines += [f"      - u{i}" for i in range(users)]
-    lines += ["profiles:"]
-    lines += [
-        f"  - {{name: p{i}, owner: u0, contributors: [{{group: everyone, role: edit}}]}}"
-        for i in range(profiles)
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def test_the_fan_out_roster_is_refused_at_the_group(runner: CliRunner, tmp_path: Path) -> None:

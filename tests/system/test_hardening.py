@@ -6,7 +6,6 @@ one), makes the pull request the issue describes, and runs kfroster on it as CI 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -19,29 +18,10 @@ from typer.testing import CliRunner, Result
 from compiler import pipeline
 from compiler.output import tree
 from tests.conftest import CASES, REPO, invoke
+from tests.gitrepo import git
 
 BIN = Path(sys.executable).parent
 ADMIN_ROSTER = CASES / "cluster-roles" / "users.yaml"
-GIT_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_NAME": "Mallory",
-    "GIT_AUTHOR_EMAIL": "mallory@example.com",
-    "GIT_COMMITTER_NAME": "Mallory",
-    "GIT_COMMITTER_EMAIL": "mallory@example.com",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in repo with a fixed identity and no user configuration; return stdout."""
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **GIT_ENV},
-    )
-    return done.stdout
 
 
 def compile_out(roster: Path, out: Path) -> None:

@@ -30,6 +30,7 @@ from compiler.review.pr_comment import MARKER
 from compiler.review.thresholds import parse_fail_on
 from tests.conftest import REPO
 from tests.fake_github import NUMBER, REPOSITORY, FakeGitHub, serve
+from tests.gitrepo import GIT_ENV, git
 
 WORKFLOW = REPO / ".github" / "workflows" / "roster-review.yml"
 ACTION = REPO / "action.yml"
@@ -410,24 +411,6 @@ def test_this_repository_needs_no_network_for_its_hooks() -> None:
 
 
 EXPRESSIONS = {"${{ github.base_ref }}": "main", "${{ github.token }}": "t0ken"}
-
-
-def git(cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=GIT_ENV
-    )
-    return result.stdout
-
-
-GIT_ENV = {
-    "PATH": os.environ["PATH"],
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
 
 
 @pytest.fixture
