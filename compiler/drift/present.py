@@ -11,14 +11,13 @@ visible note where it is cut.
 from __future__ import annotations
 
 import json
-import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from compiler.drift.model import FAILING_KINDS, Drift, Entry, summary_line
 from compiler.formats import Format, Formats
-from compiler.review.plan.markdown import code, prose, size
+from compiler.review.plan.markdown import Budget, code, fence_for, prose, size
 from compiler.review.plan.model import Code, Part, people_parts, plain
 from compiler.review.thresholds import Severity
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
@@ -42,7 +41,6 @@ _ANNOTATION: Final[dict[Severity, str]] = {
     "warning": "warning",
     "info": "notice",
 }
-_BACKTICKS: Final = re.compile(r"`+")
 
 
 def shown(text: str) -> str:
@@ -251,22 +249,6 @@ def _inline(message: Iterable[Part]) -> str:
     )
 
 
-class _Budget:
-    """The comment's pieces, added while they fit in what is left of the budget."""
-
-    def __init__(self, left: int) -> None:
-        self.left = left
-        self.parts: list[str] = []
-
-    def add(self, text: str) -> bool:
-        cost = size(text)
-        if cost > self.left:
-            return False
-        self.left -= cost
-        self.parts.append(text)
-        return True
-
-
 def format_markdown(
     drift: Drift, *, max_chars: int = DEFAULT_MAX_CHARS, command: str = "kfroster drift"
 ) -> str:
@@ -279,7 +261,7 @@ def format_markdown(
         raise ValueError(f"max_chars must be at least {MIN_MAX_CHARS}")
     command = visible(command)[:400]
     note_room = 600 + size(command)
-    budget = _Budget(max_chars - note_room)
+    budget = Budget(max_chars - note_room)
     budget.add(
         f"{MARKER}\n### kfroster drift: {code(drift.roster[:200])} against "
         f"{', '.join(code(name[:200]) for name in drift.inputs[:5])}"
@@ -359,23 +341,17 @@ def _field_lines(drift: Drift) -> list[str]:
     return lines
 
 
-def _fold(budget: _Budget, summary: str, lines: Sequence[str], fence: str) -> int:
+def _fold(budget: Budget, summary: str, lines: Sequence[str], fence: str) -> int:
     """Add a folded section with as many lines as fit; return how many were left out."""
     if not lines:
         return 0
     opening = f"<details><summary>{prose(summary)}</summary>\n\n"
-    longest = max((len(run) for line in lines for run in _BACKTICKS.findall(line)), default=0)
-    ticks = "`" * max(3, longest + 1)
+    ticks = fence_for(lines)
     fence_open, fence_close = (f"{ticks}{fence}\n", f"{ticks}\n") if fence else ("", "")
     closing = "\n</details>\n\n"
-    room = budget.left - size(opening + fence_open + fence_close + closing)
-    kept = []
-    for line in lines:
-        cost = size(line if line.endswith("\n") else line + "\n")
-        if cost > room:
-            break
-        room -= cost
-        kept.append(line if line.endswith("\n") else line + "\n")
+    kept = budget.lines_that_fit(
+        lines, budget.left - size(opening + fence_open + fence_close + closing)
+    )
     if not kept:
         return len(lines)
     budget.add(opening + fence_open + "".join(kept) + fence_close + closing)

@@ -110,13 +110,14 @@ def in_html(message: Iterable[Part]) -> str:
     )
 
 
-def _fence_for(lines: Sequence[str]) -> str:
+def fence_for(lines: Sequence[str]) -> str:
+    """The code fence that no run of backticks in lines can close early."""
     longest = max((len(run) for line in lines for run in _BACKTICKS.findall(line)), default=0)
     return "`" * max(3, longest + 1)
 
 
-class _Writer:
-    """Collects the comment's pieces while they fit in what is left of the budget."""
+class Budget:
+    """Collects a comment's pieces while they fit in what is left of its characters."""
 
     def __init__(self, left: int) -> None:
         self.left = left
@@ -136,11 +137,11 @@ class _Writer:
         """Return the leading lines (newline-terminated) that fit in room characters."""
         kept: list[str] = []
         for line in lines:
-            cost = size(line) + 1
-            if cost > room:
+            ended = line if line.endswith("\n") else line + "\n"
+            if size(ended) > room:
                 break
-            room -= cost
-            kept.append(line + "\n")
+            room -= size(ended)
+            kept.append(ended)
         return kept
 
 
@@ -158,7 +159,7 @@ def _cut_lines(count: int) -> str:
 
 
 def _section(
-    writer: _Writer, summary: str, body: Sequence[str], code_lines: Sequence[str], syntax: str
+    writer: Budget, summary: str, body: Sequence[str], code_lines: Sequence[str], syntax: str
 ) -> bool:
     """Add one collapsed section, cut inside when it does not fit; False when nothing fits.
 
@@ -167,7 +168,7 @@ def _section(
     """
     opening = f"<details><summary>{summary}</summary>\n\n"
     closing = "\n</details>\n\n"
-    fence = _fence_for(code_lines)
+    fence = fence_for(code_lines)
     fence_open, fence_close = f"{fence}{syntax}\n", f"{fence}\n"
 
     def assemble(kept_body: Sequence[str], kept_code: Sequence[str], note: str) -> str:
@@ -202,7 +203,7 @@ def format_markdown(
     command = clip(command, 2 * _MAX_NAME + 40)
     longest = ["x" * 64] * _MAX_LISTED
     worst_note = _cut_note(len(plan.risks), len(plan.changes), longest, command, cut_short=True)
-    writer = _Writer(max_chars - size(worst_note) - 2)
+    writer = Budget(max_chars - size(worst_note) - 2)
     writer.add(
         f"{MARKER}\n### kfroster plan: {code(clip(plan.base, _MAX_NAME))} → "
         f"{code(clip(plan.head, _MAX_NAME))}\n\n"
@@ -238,7 +239,7 @@ def format_markdown(
     return text
 
 
-def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -> int:
+def _add_risks(plan: Plan, writer: Budget, names: int | None, where: Message) -> int:
     """Add the risks, one alert per severity group; return how many fit."""
     if not plan.risks:
         writer.add(
@@ -263,7 +264,7 @@ def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -
     return shown
 
 
-def _add_warnings(plan: Plan, writer: _Writer) -> None:
+def _add_warnings(plan: Plan, writer: Budget) -> None:
     warnings = [problem for problem in plan.problems if problem.level == "warning"]
     if warnings:
         summary = f"⚠️ {counted(len(warnings), 'validation warning')} in {html_code(plan.head)}"
@@ -271,7 +272,7 @@ def _add_warnings(plan: Plan, writer: _Writer) -> None:
         _section(writer, summary, [], lines, "text")
 
 
-def _add_engine(plan: Plan, writer: _Writer) -> None:
+def _add_engine(plan: Plan, writer: Budget) -> None:
     if not plan.engine and not plan.notes:
         return
     count = len(plan.engine)
@@ -312,7 +313,7 @@ class _Flags:
         return sorted(kinds)
 
 
-def _add_subject(flags: _Flags, change: SubjectChange, writer: _Writer) -> bool:
+def _add_subject(flags: _Flags, change: SubjectChange, writer: Budget) -> bool:
     details = [f"<b>{in_html(subject_title(change))}</b>: {change.status}"]
     if change.objects:
         count = len(change.objects)
@@ -344,7 +345,7 @@ def _cut_note(risks: int, sections: int, cut: Sequence[str], command: str, cut_s
     )
 
 
-def _add_invalid(plan: Plan, writer: _Writer, command: str) -> None:
+def _add_invalid(plan: Plan, writer: Budget, command: str) -> None:
     names = " and ".join(code(clip(name, _MAX_NAME)) for name in plan.invalid)
     errors = sum(1 for problem in plan.problems if problem.level == "error")
     writer.add(
@@ -353,7 +354,7 @@ def _add_invalid(plan: Plan, writer: _Writer, command: str) -> None:
         f"{code(command)} and `kfroster validate` list the same problems.\n\n"
     )
     lines = [visible(format_text(problem)) for problem in plan.problems]
-    fence = _fence_for(lines)
+    fence = fence_for(lines)
     opening, closing = f"{fence}text\n", f"{fence}\n"
     note_room = 60
     room = writer.left - size(opening + closing) - note_room
