@@ -35,6 +35,7 @@ from compiler.explain.roles.presentation import ROLES_FORMATS
 from compiler.formats import Format, Formats, Style
 from compiler.problems import PROBLEM_FORMATS
 from compiler.review.plan.formats import PLAN_FORMATS
+from compiler.review.pr_comment import ACTIONS_BOT
 
 if TYPE_CHECKING:
     from compiler.model.roster import Deploy
@@ -50,6 +51,7 @@ COMMAND_ORDER = (
     "validate",
     "compile",
     "diff",
+    "comment",
     "explain",
     "roles",
     "import",
@@ -429,6 +431,52 @@ def diff(
         found = dict.fromkeys(f"{risk.kind} ({risk.severity.upper()})" for risk in failing)
         _say(f"risks found that --fail-on refuses: {', '.join(found)}")
     raise typer.Exit(1 if not plan.valid or failing or (exit_code and plan.has_changes) else 0)
+
+
+@app.command(cls=_Command)
+def comment(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="The plan `kfroster diff --format markdown --output FILE` wrote.",
+            show_default=False,
+        ),
+    ],
+    *,
+    pr: Annotated[
+        int | None,
+        typer.Option(
+            "--pr",
+            metavar="NUMBER",
+            parser=lambda text: _at_least(text, 1),
+            show_default=False,
+            help="The pull request to comment on [default: the one GITHUB_EVENT_PATH names].",
+        ),
+    ] = None,
+    author: Annotated[
+        str,
+        typer.Option(
+            "--author",
+            metavar="LOGIN",
+            help="Edit only a plan comment written by this login ('' for any): the login of "
+            "the token in GITHUB_TOKEN.",
+        ),
+    ] = ACTIONS_BOT,
+) -> None:
+    """Post FILE as the pull request's one plan comment: create it, or edit it in place.
+
+    Runs in a GitHub Actions job, after diff. The comment is the one whose first line is the
+    plan's marker, by --author. The body is read from FILE, never from an argument; the token,
+    repository and API come from GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL, a link
+    to the run from GITHUB_SERVER_URL and GITHUB_RUN_ID. Exit codes: 0 written, or not
+    written because there is no pull request or the token may not comment (a fork's: a
+    notice says so, the plan stays in the job summary); 1 another API failure; 2 a usage
+    error or an unreadable FILE.
+    """
+    from compiler.review.pr_comment import post_plan
+
+    raise typer.Exit(post_plan(file, number=pr, author=author))
 
 
 @app.command(cls=_Command)
