@@ -433,13 +433,20 @@ def diff(
     raise typer.Exit(1 if not plan.valid or failing or (exit_code and plan.has_changes) else 0)
 
 
+def _drift_status(value: str | None) -> str | None:
+    if value is not None and value not in {"0", "1"}:
+        raise typer.BadParameter(f"{value!r} is not 0 or 1, the exit codes of kfroster drift")
+    return value
+
+
 @app.command(cls=_Command)
 def comment(
     file: Annotated[
         Path,
         typer.Argument(
             metavar="FILE",
-            help="The plan `kfroster diff --format markdown --output FILE` wrote.",
+            help="The Markdown report: the plan `kfroster diff --format markdown --output "
+            "FILE` wrote, or drift's.",
             show_default=False,
         ),
     ],
@@ -459,21 +466,40 @@ def comment(
         typer.Option(
             "--author",
             metavar="LOGIN",
-            help="Edit only a plan comment written by this login ('' for any): the login of "
-            "the token in GITHUB_TOKEN.",
+            help="Edit only a comment (or drift issue) written by this login ('' for any): "
+            "the login of the token in GITHUB_TOKEN.",
         ),
     ] = ACTIONS_BOT,
+    drift_issue: Annotated[
+        str | None,
+        typer.Option(
+            "--drift-issue",
+            metavar="STATUS",
+            callback=_drift_status,
+            show_default=False,
+            help="Keep the repository's one drift issue instead, from the report `kfroster "
+            "drift --format markdown` wrote: STATUS is drift's exit code (1 opens or edits "
+            "the issue, 0 closes it).",
+        ),
+    ] = None,
 ) -> None:
     """Post FILE as the pull request's one plan comment: create it, or edit it in place.
 
-    Runs in a GitHub Actions job, after diff. The comment is the one whose first line is the
-    plan's marker, by --author. The body is read from FILE, never from an argument; the token,
-    repository and API come from GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL, a link
-    to the run from GITHUB_SERVER_URL and GITHUB_RUN_ID. Exit codes: 0 written, or not
-    written because there is no pull request or the token may not comment (a fork's: a
-    notice says so, the plan stays in the job summary); 1 another API failure; 2 a usage
-    error or an unreadable FILE.
+    Runs in a GitHub Actions job, after diff (or, with --drift-issue, after drift). The
+    comment (or issue) is the one whose first line is the report's marker, by --author. The
+    body is read from FILE, never from an argument; the token, repository and API come from
+    GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL, a link to the run from
+    GITHUB_SERVER_URL and GITHUB_RUN_ID. Exit codes: 0 written, or not written because
+    there is no pull request or the token may not write (a fork's: a notice says so, the
+    report stays in the job summary); 1 another API failure; 2 a usage error or an
+    unreadable FILE.
     """
+    if drift_issue is not None:
+        if pr is not None:
+            raise typer.BadParameter("--pr names a pull request: give it or --drift-issue")
+        from compiler.drift.issue import keep_issue
+
+        raise typer.Exit(keep_issue(file, drift=drift_issue == "1", author=author))
     from compiler.review.pr_comment import post_plan
 
     raise typer.Exit(post_plan(file, number=pr, author=author))

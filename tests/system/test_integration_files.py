@@ -167,6 +167,15 @@ def test_no_expression_is_pasted_into_a_script(path: Path) -> None:
     assert "github.event" not in "".join(scripts)
 
 
+@pytest.mark.parametrize("path", [TEMPLATE_WORKFLOW, ACTION], ids=lambda p: p.name)
+def test_the_comment_step_runs_the_kfroster_command(path: Path) -> None:
+    """No module of the package by its path: only the installed kfroster's own commands."""
+    scripts = run_scripts(path)
+    assert not any("-m compiler" in script for script in scripts)
+    comments = [options(w) for w in all_invocations() if w[1] == "comment"]
+    assert comments == [{"--author": "$COMMENT_AUTHOR"}] * 2
+
+
 def test_this_repository_reviews_itself_with_its_own_action() -> None:
     steps = steps_of(WORKFLOW)
     assert [step["uses"].split("@")[0] for step in steps] == ["actions/checkout", "./"]
