@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
+from compiler.cli import app
 from tests.conftest import REPO, invoke
 from tests.workflow_checkers import (
     Finding,
@@ -59,6 +61,7 @@ STALE_ACTIONLINT = {
 }
 
 
+KFROSTER = f"kfroster @ git+https://git.example.com/kfroster.git@{'0' * 40}"
 SCAFFOLDS = {
     "flux": ["--flux"],
     "flux-drift": ["--flux", "--drift"],
@@ -77,8 +80,13 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Every workflow `kfroster init` writes, for each engine, with and without --drift."""
     runner = CliRunner()
     root = tmp_path_factory.mktemp("scaffolds")
+    # Where init pins the kfroster CI installs (--kfroster), an editable install cannot be
+    # pinned for another machine: name a requirement, as a user of a checkout would.
+    init = typer.main.get_command(app).commands["init"]  # type: ignore[attr-defined]
+    opts = {opt for param in init.params for opt in getattr(param, "opts", ())}
+    pin = ["--kfroster", KFROSTER] if "--kfroster" in opts else []
     for name, options in SCAFFOLDS.items():
-        result = invoke(runner, "init", root / name, *options)
+        result = invoke(runner, "init", root / name, *options, *pin)
         assert result.exit_code == 0, result.output
     workflows = sorted(root.glob("*/.github/workflows/*.yml"))
     # roster-review in every one, the drift workflow where asked for.
