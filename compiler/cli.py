@@ -35,6 +35,7 @@ from compiler.explain.roles.presentation import ROLES_FORMATS
 from compiler.formats import Format, Formats, Style
 from compiler.problems import PROBLEM_FORMATS
 from compiler.review.plan.formats import PLAN_FORMATS
+from compiler.review.pr_comment import ACTIONS_BOT
 from compiler.text import counted
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ COMMAND_ORDER = (
     "validate",
     "compile",
     "diff",
+    "comment",
     "explain",
     "roles",
     "import",
@@ -430,6 +432,78 @@ def diff(
         found = dict.fromkeys(f"{risk.kind} ({risk.severity.upper()})" for risk in failing)
         _say(f"risks found that --fail-on refuses: {', '.join(found)}")
     raise typer.Exit(1 if not plan.valid or failing or (exit_code and plan.has_changes) else 0)
+
+
+def _drift_status(value: str | None) -> str | None:
+    if value is not None and value not in {"0", "1"}:
+        raise typer.BadParameter(f"{value!r} is not 0 or 1, the exit codes of kfroster drift")
+    return value
+
+
+@app.command(cls=_Command)
+def comment(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="The Markdown report: the plan `kfroster diff --format markdown --output "
+            "FILE` wrote, or drift's.",
+            show_default=False,
+        ),
+    ],
+    *,
+    pr: Annotated[
+        int | None,
+        typer.Option(
+            "--pr",
+            metavar="NUMBER",
+            parser=lambda text: _at_least(text, 1),
+            show_default=False,
+            help="The pull request to comment on [default: the one GITHUB_EVENT_PATH names].",
+        ),
+    ] = None,
+    author: Annotated[
+        str,
+        typer.Option(
+            "--author",
+            metavar="LOGIN",
+            help="Edit only a comment (or drift issue) written by this login ('' for any): "
+            "the login of the token in GITHUB_TOKEN.",
+        ),
+    ] = ACTIONS_BOT,
+    drift_issue: Annotated[
+        str | None,
+        typer.Option(
+            "--drift-issue",
+            metavar="STATUS",
+            callback=_drift_status,
+            show_default=False,
+            help="Keep the repository's one drift issue instead, from the report `kfroster "
+            "drift --format markdown` wrote: STATUS is drift's exit code (1 opens or edits "
+            "the issue, 0 closes it).",
+        ),
+    ] = None,
+) -> None:
+    """Post FILE as the pull request's one plan comment: create it, or edit it in place.
+
+    Runs in a GitHub Actions job, after diff (or, with --drift-issue, after drift). The
+    comment (or issue) is the one whose first line is the report's marker, by --author. The
+    body is read from FILE, never from an argument; the token, repository and API come from
+    GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL, a link to the run from
+    GITHUB_SERVER_URL and GITHUB_RUN_ID. Exit codes: 0 written, or not written because
+    there is no pull request or the token may not write (a fork's: a notice says so, the
+    report stays in the job summary); 1 another API failure; 2 a usage error or an
+    unreadable FILE.
+    """
+    if drift_issue is not None:
+        if pr is not None:
+            raise typer.BadParameter("--pr names a pull request: give it or --drift-issue")
+        from compiler.drift.issue import keep_issue
+
+        raise typer.Exit(keep_issue(file, drift=drift_issue == "1", author=author))
+    from compiler.review.pr_comment import post_plan
+
+    raise typer.Exit(post_plan(file, number=pr, author=author))
 
 
 @app.command(cls=_Command)

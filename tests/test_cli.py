@@ -220,7 +220,17 @@ def test_python_dash_m_runs_the_same_app() -> None:
 # One vocabulary: the order of commands, their options, formats and errors
 # --------------------------------------------------------------------------------------------
 
-WORKFLOW = ["init", "validate", "compile", "diff", "explain", "roles", "import", "deploy"]
+WORKFLOW = [
+    "init",
+    "validate",
+    "compile",
+    "diff",
+    "comment",
+    "explain",
+    "roles",
+    "import",
+    "deploy",
+]
 # What Typer prints for a parameter's Python type when no metavar names it.
 INTERNAL_TYPE = re.compile(r"<[a-zA-Z][^<>\s]*>|\bint range\b|\blist\[|\bPath\b")
 

@@ -1,8 +1,11 @@
 """Keep the one drift issue of a repository up to date: create it, edit it, close it.
 
-Runs in the scheduled workflow after `kfroster drift --format markdown > FILE`:
+Runs in the scheduled workflow after `kfroster drift --format markdown > FILE`, as
 
-    python -m compiler.drift.issue FILE --drift 0|1
+    kfroster comment FILE --drift-issue 0|1
+
+(`python -m compiler.drift.issue FILE --drift 0|1`, the old entry point, still works for one
+release and warns: workflows written by an older `kfroster init --drift` call it.)
 
 The report is read from FILE, never from an argument or a step output (it can be 64 KiB of
 text from the cluster). The issue is found as the plan comment is (review/pr_comment.py):
@@ -72,40 +75,22 @@ def _run_url() -> str | None:
     return f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None
 
 
-def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m compiler.drift.issue",
-        description="Create, update or close the repository's kfroster drift issue from FILE.",
-    )
-    parser.add_argument("file", type=Path, help="the Markdown report kfroster drift wrote")
-    parser.add_argument(
-        "--drift",
-        choices=("0", "1"),
-        required=True,
-        help="kfroster drift's exit code: 1 keeps the issue open with the report, 0 closes it",
-    )
-    parser.add_argument(
-        "--author",
-        default=ACTIONS_BOT,
-        help=f"only touch a marked issue opened by this login [default: {ACTIONS_BOT}]",
-    )
-    return parser.parse_args(argv)
+def keep_issue(file: Path, *, drift: bool, author: str) -> int:
+    """Sync the drift issue with the report in FILE; return the exit code.
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Sync the drift issue with FILE; return the exit code."""
-    args = _arguments(argv)
+    drift is kfroster drift's verdict (exit code 1): the issue is opened or edited with the
+    report; without drift an open one is closed. author is the login whose issue is touched.
+    """
     try:
-        report = args.file.read_text(encoding="utf-8")
+        report = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        sys.stderr.write(f"error: cannot read the report {args.file}: {err}\n")
+        sys.stderr.write(f"error: cannot read the report {file}: {err}\n")
         return 2
     token = os.environ.get("GITHUB_TOKEN", "")
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     if not token or not repository:
         _command("notice", "No issue written: no GITHUB_TOKEN or GITHUB_REPOSITORY.")
         return 0
-    drift = args.drift == "1"
     run_url = _run_url()
     if not drift:
         where = f" ([run]({run_url}))" if run_url else ""
@@ -115,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _command("warning", "The report is too long for an issue; it is in the job summary only.")
     api = Api(os.environ.get("GITHUB_API_URL", "https://api.github.com"), token)
     try:
-        outcome, url = sync(api, repository, body, drift=drift, author=args.author)
+        outcome, url = sync(api, repository, body, drift=drift, author=author)
     except ApiError as err:
         if err.status in _CANNOT_WRITE:
             _command(
@@ -126,6 +111,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     sys.stderr.write(f"drift issue {outcome}{': ' + url if url else ''}\n")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The deprecated `python -m compiler.drift.issue FILE --drift 0|1`: warn, then sync."""
+    parser = argparse.ArgumentParser(
+        prog="python -m compiler.drift.issue",
+        description="Deprecated: use `kfroster comment FILE --drift-issue 0|1`.",
+    )
+    parser.add_argument("file", type=Path, help="the Markdown report kfroster drift wrote")
+    parser.add_argument("--drift", choices=("0", "1"), required=True, help="drift's exit code")
+    parser.add_argument("--author", default=ACTIONS_BOT, help="the login whose issue is kept")
+    args = parser.parse_args(argv)
+    _command(
+        "warning",
+        "`python -m compiler.drift.issue` is deprecated and goes in the next release: run "
+        "`kfroster comment FILE --drift-issue 0|1` instead.",
+    )
+    return keep_issue(args.file, drift=args.drift == "1", author=args.author)
 
 
 if __name__ == "__main__":

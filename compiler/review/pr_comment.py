@@ -1,8 +1,11 @@
 """Post a plan as the one pull-request comment that carries its marker: create it or edit it.
 
-Runs in a GitHub Actions job after `kfroster diff --format markdown --output FILE`:
+Runs in a GitHub Actions job after `kfroster diff --format markdown --output FILE`, as
 
-    python -m compiler.review.pr_comment FILE
+    kfroster comment FILE
+
+(`python -m compiler.review.pr_comment FILE`, the old entry point, still works for one release
+and warns: workflows written by an older `kfroster init` call it.)
 
 The body is read from FILE, never from a command-line argument or a step output: a plan can be
 64 KiB, and roster text must never pass through a shell or an expression. Everything else comes
@@ -194,32 +197,18 @@ def _command(kind: str, message: str) -> None:
     sys.stdout.write(f"::{kind} title=kfroster plan comment::{github_data(message)}\n")
 
 
-def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m compiler.review.pr_comment",
-        description="Create or update the pull request's kfroster plan comment from FILE.",
-    )
-    parser.add_argument("file", type=Path, help="the Markdown plan written by kfroster diff")
-    parser.add_argument(
-        "--pr", type=int, help="the pull request's number [default: from GITHUB_EVENT_PATH]"
-    )
-    parser.add_argument(
-        "--author",
-        default=ACTIONS_BOT,
-        help=f"only edit a marked comment by this login; '' for any [default: {ACTIONS_BOT}]",
-    )
-    return parser.parse_args(argv)
+def post_plan(file: Path, *, number: int | None, author: str) -> int:
+    """Post the plan in FILE as the pull request's one plan comment; return the exit code.
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Post FILE as the plan comment; return the exit code."""
-    args = _arguments(argv)
+    number is the pull request's (None: the one in GITHUB_EVENT_PATH); author, the login whose
+    marked comment is edited ('' for any). Everything else comes from the job's environment.
+    """
     try:
-        plan = args.file.read_text(encoding="utf-8")
+        plan = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        sys.stderr.write(safe_output(f"error: cannot read the plan {args.file}: {err}") + "\n")
+        sys.stderr.write(safe_output(f"error: cannot read the plan {file}: {err}") + "\n")
         return 2
-    number = args.pr or _pull_request_number(os.environ.get("GITHUB_EVENT_PATH"))
+    number = number or _pull_request_number(os.environ.get("GITHUB_EVENT_PATH"))
     token = os.environ.get("GITHUB_TOKEN", "")
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     if number is None or not token or not repository:
@@ -235,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     api = Api(pull.api_url, token)
     try:
-        outcome, url = upsert(api, pull, body, args.author)
+        outcome, url = upsert(api, pull, body, author)
     except ApiError as err:
         if err.status in _CANNOT_COMMENT:
             _command(
@@ -248,6 +237,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     sys.stderr.write(safe_output(f"plan comment {outcome}: {url}") + "\n")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The deprecated `python -m compiler.review.pr_comment FILE`: warn, then post as before."""
+    parser = argparse.ArgumentParser(
+        prog="python -m compiler.review.pr_comment",
+        description="Deprecated: use `kfroster comment FILE`, which takes the same options.",
+    )
+    parser.add_argument("file", type=Path, help="the Markdown plan written by kfroster diff")
+    parser.add_argument("--pr", type=int, help="the pull request's number")
+    parser.add_argument("--author", default=ACTIONS_BOT, help="the login whose comment is edited")
+    args = parser.parse_args(argv)
+    _command(
+        "warning",
+        "`python -m compiler.review.pr_comment` is deprecated and goes in the next release: "
+        "run `kfroster comment FILE` instead (the same options).",
+    )
+    return post_plan(args.file, number=args.pr, author=args.author)
 
 
 if __name__ == "__main__":

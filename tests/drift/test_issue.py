@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,8 +34,13 @@ def report(tmp_path: Path, text: str = REPORT) -> str:
     return str(path)
 
 
+def keep(tmp_path: Path, status: str, text: str = REPORT) -> int:
+    """Run `kfroster comment REPORT --drift-issue STATUS` in-process, as the workflow does."""
+    return issue.keep_issue(Path(report(tmp_path, text)), drift=status == "1", author=BOT)
+
+
 def test_drift_opens_the_issue_with_a_fixed_title(tmp_path: Path, github: FakeGitHub) -> None:
-    assert issue.main([report(tmp_path), "--drift", "1"]) == 0
+    assert keep(tmp_path, "1") == 0
     [created] = github.issues
     assert created["title"] == issue.TITLE
     assert created["body"] == REPORT
@@ -43,7 +51,7 @@ def test_the_marked_issue_is_edited_in_place_among_many(tmp_path: Path, github: 
     github.issue(f"{MARKER}\nquoted by a person", login="someone")
     github.issue(f"{MARKER}\nold", pull_request=True)
     mine = github.issue(f"{MARKER}\nold report")
-    assert issue.main([report(tmp_path), "--drift", "1"]) == 0
+    assert keep(tmp_path, "1") == 0
     assert mine["body"] == REPORT
     assert [i["body"] for i in github.issues[:3]] == [
         "unrelated",
@@ -51,15 +59,15 @@ def test_the_marked_issue_is_edited_in_place_among_many(tmp_path: Path, github: 
         f"{MARKER}\nold",
     ]
     assert github.calls("POST") == []
-    assert issue.main([report(tmp_path), "--drift", "1"]) == 0
+    assert keep(tmp_path, "1") == 0
     assert len(github.calls("PATCH")) == 1  # unchanged: not written again
 
 
 def test_no_drift_closes_the_open_issue_and_opens_none(tmp_path: Path, github: FakeGitHub) -> None:
-    assert issue.main([report(tmp_path), "--drift", "0"]) == 0
+    assert keep(tmp_path, "0") == 0
     assert github.issues == []
     mine = github.issue(f"{MARKER}\nold report")
-    assert issue.main([report(tmp_path), "--drift", "0"]) == 0
+    assert keep(tmp_path, "0") == 0
     assert mine["state"] == "closed"
     assert mine["body"].startswith(f"{MARKER}\nNo drift any more")
 
@@ -68,13 +76,85 @@ def test_a_token_that_may_not_write_issues_leaves_a_notice(
     tmp_path: Path, github: FakeGitHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
     github.failures["GET"] = (403, "Resource not accessible by integration")
-    assert issue.main([report(tmp_path), "--drift", "1"]) == 0
+    assert keep(tmp_path, "1") == 0
     assert capsys.readouterr().out.startswith("::notice title=kfroster drift issue::")
     github.failures["GET"] = (500, "boom")
-    assert issue.main([report(tmp_path), "--drift", "1"]) == 1
+    assert keep(tmp_path, "1") == 1
 
 
 def test_an_unreadable_report_is_a_usage_error(tmp_path: Path, github: FakeGitHub) -> None:
-    assert issue.main([str(tmp_path / "absent.md"), "--drift", "1"]) == 2
+    assert issue.keep_issue(tmp_path / "absent.md", drift=True, author=BOT) == 2
     assert github.requests == []
     assert BOT == "github-actions[bot]"
+
+
+def run(*command: str, tmp_path: Path, github: FakeGitHub) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ["PATH"],
+        "GITHUB_API_URL": github.url,
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_TOKEN": "t0ken",
+    }
+    return subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_kfroster_comment_keeps_the_drift_issue(tmp_path: Path, github: FakeGitHub) -> None:
+    """The workflow's step: the installed command, with drift's exit code."""
+    kfroster = str(Path(sys.executable).parent / "kfroster")
+    opened = run(
+        kfroster,
+        "comment",
+        report(tmp_path),
+        "--drift-issue",
+        "1",
+        tmp_path=tmp_path,
+        github=github,
+    )
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    [created] = github.issues
+    assert created["body"] == REPORT
+    closed = run(
+        kfroster,
+        "comment",
+        report(tmp_path),
+        "--drift-issue",
+        "0",
+        tmp_path=tmp_path,
+        github=github,
+    )
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    assert created["state"] == "closed"
+    refused = run(
+        kfroster,
+        "comment",
+        report(tmp_path),
+        "--drift-issue",
+        "2",
+        tmp_path=tmp_path,
+        github=github,
+    )
+    assert refused.returncode == 2
+    assert "not 0 or 1" in refused.stderr
+
+
+def test_the_old_module_entry_point_still_works_and_warns(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    """Workflows written by an older kfroster init --drift run it; it works for one release."""
+    done = run(
+        sys.executable,
+        "-P",
+        "-m",
+        "compiler.drift.issue",
+        report(tmp_path),
+        "--drift",
+        "1",
+        tmp_path=tmp_path,
+        github=github,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("::warning title=kfroster drift issue::")
+    assert "kfroster comment FILE --drift-issue" in done.stdout
+    assert len(github.issues) == 1

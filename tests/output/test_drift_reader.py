@@ -21,6 +21,7 @@ from compiler import pipeline
 from compiler.output import deploy, drift_reader, scaffold
 from tests.conftest import REPO, invoke
 from tests.kubernetes_schemas import builtin_validator
+from tests.system.test_integration_files import kfroster_invocations, options
 
 TEMPLATE = REPO / "compiler" / "output" / "templates" / "kfroster-drift.yml"
 
@@ -165,3 +166,20 @@ def test_no_script_expands_an_expression_or_puts_a_secret_on_a_command_line() ->
                         "${{ secrets.KFROSTER_DRIFT_KUBECONFIG }}",
                         "${{ secrets.KFROSTER_ADOPT_TOKEN || github.token }}",
                     )
+
+
+def test_every_kfroster_command_of_the_workflow_exists_with_its_options() -> None:
+    """The issue step runs the installed kfroster's own command, never a module of the package."""
+    workflow = load(TEMPLATE.read_text(encoding="utf-8"))
+    scripts = [
+        step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step
+    ]
+    assert not any("-m compiler" in script for script in scripts)
+    invoked = [words for script in scripts for _, words in kfroster_invocations(script)]
+    commands = {words[1] for words in invoked}
+    assert {"drift", "compile", "comment"} <= commands
+    for words in invoked:
+        if words[1] != "--version":
+            options(words)
+    [issue_step] = [words for words in invoked if words[1] == "comment"]
+    assert options(issue_step) == {"--drift-issue": "$DRIFT_STATUS"}

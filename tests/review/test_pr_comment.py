@@ -27,10 +27,20 @@ def github() -> Iterator[FakeGitHub]:
         yield fake
 
 
+KFROSTER_COMMENT = [str(Path(sys.executable).parent / "kfroster"), "comment"]
+# The entry point of workflows written by an older kfroster init, kept for one release.
+OLD_MODULE = [sys.executable, "-P", "-m", "compiler.review.pr_comment"]
+
+
 def post_plan(
-    tmp_path: Path, github: FakeGitHub, plan: str = PLAN, *args: str, event: object = None
+    tmp_path: Path,
+    github: FakeGitHub,
+    plan: str = PLAN,
+    *args: str,
+    event: object = None,
+    command: list[str] = KFROSTER_COMMENT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m compiler.review.pr_comment` as the workflow does, in a job's environment."""
+    """Run `kfroster comment` as the workflow does, in a job's environment."""
     plan_file = tmp_path / "plan.md"
     plan_file.write_text(plan, encoding="utf-8")
     event_file = tmp_path / "event.json"
@@ -46,7 +56,7 @@ def post_plan(
         "GITHUB_RUN_ID": "42",
     }
     return subprocess.run(
-        [sys.executable, "-P", "-m", "compiler.review.pr_comment", str(plan_file), *args],
+        [*command, str(plan_file), *args],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -151,7 +161,7 @@ def test_no_pull_request_means_no_request(tmp_path: Path, github: FakeGitHub) ->
 
 def test_an_unreadable_plan_is_a_usage_error(tmp_path: Path, github: FakeGitHub) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "compiler.review.pr_comment", str(tmp_path / "missing.md")],
+        [*KFROSTER_COMMENT, str(tmp_path / "missing.md")],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -159,6 +169,55 @@ def test_an_unreadable_plan_is_a_usage_error(tmp_path: Path, github: FakeGitHub)
     )
     assert result.returncode == 2
     assert "cannot read the plan" in result.stderr
+
+
+def test_the_pull_request_can_be_named(tmp_path: Path, github: FakeGitHub) -> None:
+    result = post_plan(tmp_path, github, PLAN, "--pr", str(NUMBER), event={"push": {}})
+    assert result.returncode == 0, result.stdout + result.stderr
+    [post] = github.calls("POST")
+    assert post.path == f"/repos/{REPOSITORY}/issues/{NUMBER}/comments"
+
+
+@pytest.mark.parametrize("number", ["0", "-3", "seven"])
+def test_a_pull_request_number_that_is_none_is_a_usage_error(
+    tmp_path: Path, github: FakeGitHub, number: str
+) -> None:
+    result = post_plan(tmp_path, github, PLAN, "--pr", number)
+    assert result.returncode == 2
+    assert "--pr" in result.stderr
+    assert github.requests == []
+
+
+def test_a_checked_out_compiler_directory_is_never_imported(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    """The step runs in the pull request's checkout with a write token: its files stay data.
+
+    A pull request could add a compiler/ package of its own; `python -m compiler...` without
+    -P would import it from the working directory. The kfroster command never does.
+    """
+    planted = tmp_path / "compiler"
+    planted.mkdir()
+    (planted / "__init__.py").write_text(
+        "import pathlib\npathlib.Path('pwned').write_text('x')\nraise SystemExit(9)\n",
+        encoding="utf-8",
+    )
+    result = post_plan(tmp_path, github)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / "pwned").exists()
+    assert len(github.calls("POST")) == 1
+
+
+def test_the_old_module_entry_point_still_posts_and_warns(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    """Workflows written by an older kfroster init run it; it works for one more release."""
+    result = post_plan(tmp_path, github, command=OLD_MODULE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("::warning title=kfroster plan comment::")
+    assert "kfroster comment FILE" in result.stdout
+    [post] = github.calls("POST")
+    assert post.payload == {"body": expected_body()}
 
 
 def test_the_marker_is_added_when_the_plan_lacks_it() -> None:

@@ -42,8 +42,8 @@ TEMPLATE_PRE_COMMIT = TEMPLATES / "pre-commit-config.yaml"
 WORKFLOWS = [WORKFLOW, TEMPLATE_WORKFLOW]
 HOOK_IDS = ["kfroster-validate", "kfroster-compile-check"]
 BIN = Path(sys.executable).parent
-# A major-version tag, e.g. actions/checkout@v6, or this repository's own action.
-PINNED = re.compile(r"^(\./|[\w.-]+/[\w.-]+@v\d+)$")
+# A full commit, e.g. actions/checkout@d23441a4..., or this repository's own action.
+PINNED = re.compile(r"^(\./|[\w.-]+/[\w.-]+@[0-9a-f]{40})$")
 
 
 def load(path: Path) -> Any:
@@ -134,8 +134,10 @@ def test_workflow_runs_on_pull_requests_that_touch_the_roster(path: Path) -> Non
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_asks_for_the_least_permissions(path: Path) -> None:
     workflow = load(path)
-    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
-    assert all("permissions" not in job for job in workflow["jobs"].values())
+    # Nothing at workflow level: a job added later starts with no permission at all.
+    assert workflow["permissions"] == {}
+    [job] = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -146,7 +148,7 @@ def test_workflow_reviews_each_pull_request_once_at_a_time(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
-def test_actions_are_pinned_to_a_major_version(path: Path) -> None:
+def test_actions_are_pinned_to_a_commit(path: Path) -> None:
     used = [step["uses"] for step in steps_of(path) if "uses" in step]
     assert used
     assert [uses for uses in used if not PINNED.match(uses)] == []
@@ -166,9 +168,18 @@ def test_no_expression_is_pasted_into_a_script(path: Path) -> None:
     assert "github.event" not in "".join(scripts)
 
 
+@pytest.mark.parametrize("path", [TEMPLATE_WORKFLOW, ACTION], ids=lambda p: p.name)
+def test_the_comment_step_runs_the_kfroster_command(path: Path) -> None:
+    """No module of the package by its path: only the installed kfroster's own commands."""
+    scripts = run_scripts(path)
+    assert not any("-m compiler" in script for script in scripts)
+    comments = [options(w) for w in all_invocations() if w[1] == "comment"]
+    assert comments == [{"--author": "$COMMENT_AUTHOR"}] * 2
+
+
 def test_this_repository_reviews_itself_with_its_own_action() -> None:
     steps = steps_of(WORKFLOW)
-    assert [step["uses"] for step in steps] == ["actions/checkout@v6", "./"]
+    assert [step["uses"].split("@")[0] for step in steps] == ["actions/checkout", "./"]
     assert steps[1]["with"] == {"roster": "users.yaml", "out": "out"}
     assert {"action.yml", ".github/workflows/roster-review.yml"} <= set(
         load(WORKFLOW)["on"]["pull_request"]["paths"]
