@@ -1,7 +1,7 @@
 """The shell examples of README.md and docs/ are true: the offline ones run, as shown.
 
 The convention (docs/development.md, "Tested examples"): every shell block (```sh,
-```console, ```shell, ```bash) says in its info string whether it runs `offline` (no
+```console, ```shell, ```bash, or any block whose first line is a `$ ` command) says in its info string whether it runs `offline` (no
 cluster, no network: this test runs it) or is `illustrative` (it needs a cluster, the
 network or a GitHub runner: nobody runs it here). In an offline block, a line starting
 `$ ` is a command (continued by a trailing backslash or a here-document) and the lines
@@ -10,9 +10,10 @@ for any number of lines, and `…` inside a line for any text. A ```diff offline
 a change the reader makes: it is applied with `git apply` where the previous commands
 left the shell.
 
-Each document runs in one shell, block after block, in a scratch git repository (branch
-`main`, one commit) holding copies of the bundled users.yaml, schemas/, out/ and
-tests/cases/, with this environment's kfroster first on PATH.
+Each document runs in one shell, block after block (a `cd` lasts into the next block, as
+in a reader's terminal), in a scratch directory holding copies of the bundled users.yaml,
+schemas/, out/ and tests/cases/, with this environment's kfroster first on PATH. It is no
+Git repository: an example that needs one makes it.
 """
 
 from __future__ import annotations
@@ -77,8 +78,13 @@ def blocks(path: Path) -> list[Block]:
     return found
 
 
+def is_shell(block: Block) -> bool:
+    """A shell block, or one that shows a shell session whatever its language says."""
+    return block.language in SHELLS or block.body.startswith("$ ")
+
+
 def shell_blocks() -> list[Block]:
-    return [b for path in DOCUMENTS for b in blocks(path) if b.language in SHELLS]
+    return [b for path in DOCUMENTS for b in blocks(path) if is_shell(b)]
 
 
 def steps(block: Block) -> list[Step]:
@@ -132,7 +138,7 @@ def normalised(output: str) -> str:
 
 
 def scratch_repository(root: Path) -> dict[str, str]:
-    """Fill ROOT with the bundled files, commit them, and return the examples' environment."""
+    """Fill ROOT with the bundled files and return the examples' environment."""
     for name in SCRATCH_COPIES:
         source = REPO / name
         if source.is_dir():
@@ -155,12 +161,6 @@ def scratch_repository(root: Path) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "Docs Example",
         "GIT_COMMITTER_EMAIL": "docs@example.com",
     }
-    for command in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "commit", "-q", "-m", "The bundled roster"],
-    ):
-        subprocess.run(command, cwd=root, env=env, check=True)
     return env
 
 
