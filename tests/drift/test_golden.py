@@ -90,9 +90,10 @@ def test_every_format_of_the_example(case: Path, runner: CliRunner, name: str) -
 def test_the_docs_show_the_example_as_it_is() -> None:
     readme = (CASE.parents[3] / "docs" / "drift.md").read_text(encoding="utf-8")
     start = readme.index("A real run on [`tests/cases/drift/example/cluster.yaml`]")
-    block = readme[readme.index("```text\n", start) + len("```text\n") :]
+    block = readme[readme.index("```console offline\n", start) :].split("\n", 1)[1]
     block = block[: block.index("```\n")]
-    assert block == (CASE / "expected" / "report.txt").read_text(encoding="utf-8")
+    shown = "".join(line for line in block.splitlines(keepends=True) if not line.startswith("$ "))
+    assert shown == (CASE / "expected" / "report.txt").read_text(encoding="utf-8")
     # Every command the page shows of --revoke is one the script prints.
     script = (CASE / "expected" / "revoke.sh").read_text(encoding="utf-8").splitlines()
     shown = readme[readme.index("**`--revoke`**") : readme.index("## Every day, in CI")]

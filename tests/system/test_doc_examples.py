@@ -125,7 +125,7 @@ def pattern(expected: tuple[str, ...]) -> re.Pattern[str]:
         if line.strip() == _ELLIPSIS:
             parts.append(r"(?:[^\n]*\n)*?")
         else:
-            text = ".*?".join(re.escape(piece) for piece in line.rstrip().split(_ELLIPSIS))
+            text = "[^\n]*?".join(re.escape(piece) for piece in line.rstrip().split(_ELLIPSIS))
             parts.append(text + r"\n")
     return re.compile("".join(parts), re.S)
 
