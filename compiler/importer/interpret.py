@@ -36,7 +36,7 @@ from compiler.model.roles import CLUSTER_ROLES, ContributorRoleName, RoleName, r
 from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Settings
 from compiler.problems import Problem
 
-# Every rule of a finding: what the roster cannot express or had to settle. The README
+# Every rule of a finding: what the roster cannot express or had to settle. docs/import.md
 # lists them all.
 REPORT_RULES: Final = (
     "unexpressed-subject",
