@@ -1,14 +1,14 @@
 """The shell examples of README.md and docs/ are true: the offline ones run, as shown.
 
 The convention (docs/development.md, "Tested examples"): every shell block (```sh,
-```console, ```shell, ```bash, or any block whose first line is a `$ ` command) says in its info string whether it runs `offline` (no
-cluster, no network: this test runs it) or is `illustrative` (it needs a cluster, the
-network or a GitHub runner: nobody runs it here). In an offline block, a line starting
-`$ ` is a command (continued by a trailing backslash or a here-document) and the lines
-after it are what it prints, stdout and stderr together; a line holding only `…` stands
-for any number of lines, and `…` inside a line for any text. A ```diff offline block is
-a change the reader makes: it is applied with `git apply` where the previous commands
-left the shell.
+```console, ```shell, ```bash, or any block whose first line is a `$ ` command) says in
+its info string whether it runs `offline` (no cluster, no network: this test runs it) or
+is `illustrative` (it needs a cluster, the network or a GitHub runner: nobody runs it
+here). In an offline block, a line starting `$ ` is a command (continued by a trailing
+backslash or a here-document) and the lines after it are what it prints, stdout and
+stderr together; a line holding only `…` stands for any number of lines, and `…` inside
+a line for any text on that line. A ```diff offline block is a change the reader makes:
+it is applied with `git apply` where the previous commands left the shell.
 
 Each document runs in one shell, block after block (a `cd` lasts into the next block, as
 in a reader's terminal), in a scratch directory holding copies of the bundled users.yaml,
@@ -147,7 +147,7 @@ def scratch_repository(root: Path) -> dict[str, str]:
             shutil.copy2(source, root / name)
     home = root.parent / "home"
     home.mkdir()
-    env = {
+    return {
         "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
         "HOME": str(home),
         "LANG": "C.UTF-8",
@@ -161,7 +161,6 @@ def scratch_repository(root: Path) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "Docs Example",
         "GIT_COMMITTER_EMAIL": "docs@example.com",
     }
-    return env
 
 
 def run_steps(all_steps: list[Step], root: Path, env: dict[str, str]) -> list[str]:
