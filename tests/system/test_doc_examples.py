@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from compiler import pipeline
+
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = (REPO / "README.md", *sorted((REPO / "docs").glob("*.md")))
 SHELLS = frozenset({"sh", "console", "shell", "bash"})
@@ -216,3 +218,12 @@ def test_offline_examples_print_what_they_show(path: Path, tmp_path: Path) -> No
             )
             wrong.append(f"{step.block.where()}: $ {step.command}\n{''.join(diff)}")
     assert wrong == [], "\n".join(wrong)
+
+
+def test_the_roster_reference_is_a_valid_roster() -> None:
+    """docs/roster.md shows every key in one roster: it must pass validation."""
+    [reference, *_] = [b for b in blocks(REPO / "docs" / "roster.md") if b.language == "yaml"]
+    checked = pipeline.check_text(reference.body, "users.yaml")
+    errors = [p for p in checked.problems if p.level == "error"]
+    assert checked.roster is not None
+    assert errors == []
