@@ -707,7 +707,7 @@ def deploy(
         if setting is None:
             _say(
                 f"{roster} sets no settings.deploy, so there is nothing to deploy with: add it, "
-                "e.g. `settings: {deploy: {engine: flux}}` (see the README), and run "
+                "e.g. `settings: {deploy: {engine: flux}}` (see docs/deploy.md), and run "
                 "kfroster compile"
             )
             raise typer.Exit(1)

@@ -37,7 +37,7 @@ from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Setti
 from compiler.problems import Problem
 from compiler.text import noun
 
-# Every rule of a finding: what the roster cannot express or had to settle. The README
+# Every rule of a finding: what the roster cannot express or had to settle. docs/import.md
 # lists them all.
 REPORT_RULES: Final = (
     "unexpressed-subject",

@@ -1,7 +1,7 @@
 """What differs between the Kubeflow releases kfroster targets (`settings.kubeflowVersion`).
 
 Two things kfroster renders or checks differ between releases; each is read from the
-components a release deploys (kubeflow/manifests pins them; README "Kubeflow releases"
+components a release deploys (kubeflow/manifests pins them; docs/kubeflow-releases.md
 cites the files):
 
 - KFAM's contributor AuthorizationPolicy: Kubeflow 1.7 writes one rule with `when`

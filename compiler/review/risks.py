@@ -1064,7 +1064,7 @@ def _manage_namespaces(managed: bool, namespaces: int) -> Message:
         "on them) but no longer managed, and the profile controller creates new ones, with "
         "an ownerReference to their Profile, so Profiles are no longer pruned. Under Flux, "
         "a new profile with a LimitRange or contributors blocks its unit until its namespace "
-        "exists (see the README's staged apply)",
+        "exists (see docs/deploy.md, how Flux applies out/ in stages)",
     )
 
 

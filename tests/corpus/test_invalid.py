@@ -286,7 +286,7 @@ def test_kfroster_process_refuses_without_a_traceback(
 
 
 # --------------------------------------------------------------------------------------------
-# Accepted on purpose (see the README): these rosters compile
+# Accepted on purpose (see docs/roster.md): these rosters compile
 # --------------------------------------------------------------------------------------------
 
 _ALICE = "users:\n  - {name: alice, email: %s}\n"

@@ -1,4 +1,4 @@
-"""The drift example the README shows: one cluster with drift of every kind, every format.
+"""The drift example docs/drift.md shows: one cluster with drift of every kind, every format.
 
 `UPDATE_GOLDEN=1` writes tests/cases/drift/example/cluster.yaml from the builders below and the
 expected reports next to it; review them like code.
@@ -87,15 +87,16 @@ def test_every_format_of_the_example(case: Path, runner: CliRunner, name: str) -
         assert json.loads(result.stdout)["format"] == "kfroster-drift/1"
 
 
-def test_the_readme_shows_the_example_as_it_is() -> None:
-    readme = (CASE.parents[3] / "README.md").read_text(encoding="utf-8")
+def test_the_docs_show_the_example_as_it_is() -> None:
+    readme = (CASE.parents[3] / "docs" / "drift.md").read_text(encoding="utf-8")
     start = readme.index("A real run on [`tests/cases/drift/example/cluster.yaml`]")
-    block = readme[readme.index("```text\n", start) + len("```text\n") :]
+    block = readme[readme.index("```console offline\n", start) :].split("\n", 1)[1]
     block = block[: block.index("```\n")]
-    assert block == (CASE / "expected" / "report.txt").read_text(encoding="utf-8")
-    # Every command the README shows of --revoke is one the script prints.
+    shown = "".join(line for line in block.splitlines(keepends=True) if not line.startswith("$ "))
+    assert shown == (CASE / "expected" / "report.txt").read_text(encoding="utf-8")
+    # Every command the page shows of --revoke is one the script prints.
     script = (CASE / "expected" / "revoke.sh").read_text(encoding="utf-8").splitlines()
-    shown = readme[readme.index("**`--revoke`**") : readme.index("### Every day, in CI")]
+    shown = readme[readme.index("**`--revoke`**") : readme.index("## Every day, in CI")]
     commands = [line for line in shown.splitlines() if line.startswith("kubectl ")]
     assert len(commands) == 5
     assert all(command in script for command in commands)

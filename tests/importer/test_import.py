@@ -420,8 +420,8 @@ def test_removing_an_onboarded_profile_is_critical_and_keeps_its_profile(
     assert actions[("LimitRange", "ada", "kf-limit-range")] == "orphan"
 
 
-def test_the_readme_lists_every_rule_of_the_report() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+def test_the_docs_list_every_rule_of_the_report() -> None:
+    readme = (REPO / "docs" / "import.md").read_text(encoding="utf-8")
     rules_ = (*importer.INPUT_RULES, *importer.REPORT_RULES)
     assert [rule for rule in rules_ if f"`{rule}`" not in readme] == []
 
