@@ -225,8 +225,11 @@ def starter_roster(
     """
     text = _STARTER.replace("@SETTINGS@", _SETTINGS_LINE[engine])
     text = text.replace("@DEPLOY@", _DEPLOY[engine])
-    reader = "    driftReader: true                # the drift workflow's read-only identity"
-    text = text.replace("    @DRIFT_READER@", reader if drift else "    #~" + reader.strip())
+    # Live, or an example whose '#~' takes two columns of the padding: comments stay aligned.
+    reader = "driftReader: true{pad}# the drift workflow's read-only identity"
+    text = text.replace(
+        "@DRIFT_READER@", reader.format(pad=" " * 16) if drift else "#~" + reader.format(pad=" " * 14)
+    )
     if engine == "argocd":
         if repo_url is None:
             raise ValueError(

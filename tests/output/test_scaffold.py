@@ -298,3 +298,19 @@ def test_usage_errors_exit_2_and_write_nothing(
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("drift", [False, True])
+@pytest.mark.parametrize(
+    ("engine", "repo_url"), [(None, None), ("flux", None), ("argocd", "https://git.example.com/r")]
+)
+def test_the_starter_roster_aligns_its_comments(
+    engine: Engine | None, repo_url: str | None, drift: bool
+) -> None:
+    """Every trailing comment after short content starts in one column, live or example."""
+    columns = {}
+    for line in scaffold.starter_roster(engine, repo_url, drift=drift).splitlines():
+        found = re.match(r"^(?P<content>.*?\S) {2,}# ", line)
+        if found and len(found["content"]) < 35:
+            columns[line] = found.end() - 2
+    assert set(columns.values()) == {37}, columns
