@@ -226,13 +226,36 @@ def init(
             help="Add the daily drift workflow (and, with an engine, its read-only identity).",
         ),
     ] = False,
+    kfroster: Annotated[
+        str | None,
+        typer.Option(
+            "--kfroster",
+            metavar="REQUIREMENT",
+            help="The pip requirement CI and the hooks install [default: this kfroster, pinned].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
-    from compiler.output import scaffold
+    """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README.
+
+    CI and the pre-commit hooks install the kfroster named in .kfroster/requirements.txt:
+    by default the one running now, pinned to its commit, archive hash or index version.
+    """
+    from compiler.output import provenance, scaffold
 
     try:
         engine = scaffold.choose_engine(flux=flux, argocd=argocd)
-        files = scaffold.scaffold(engine, repo_url, drift=drift)
+        requirement = None if kfroster is None else provenance.checked(kfroster)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    if requirement is None:
+        with _reported(code=2):
+            pin = provenance.running()
+        requirement = pin.requirement
+        if pin.note is not None:
+            _say(f"warning: {pin.note}")
+    try:
+        files = scaffold.scaffold(engine, repo_url, requirement=requirement, drift=drift)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
     with _reported():
@@ -243,6 +266,7 @@ def init(
         f"initialised {directory}: {len(done.created)} created, {len(done.overwritten)} "
         f"overwritten, {len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
     )
+    _say(f"CI and the pre-commit hooks install {requirement}")
 
 
 @app.command(cls=_Command)

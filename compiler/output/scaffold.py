@@ -32,9 +32,21 @@ WORKFLOW = ".github/workflows/roster-review.yml"
 DRIFT_WORKFLOW = ".github/workflows/kfroster-drift.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 README = "README.md"
+# The one place that says which kfroster CI and the pre-commit hooks install, and the script
+# through which the hooks install it.
+REQUIREMENTS = ".kfroster/requirements.txt"
+HOOK = ".kfroster/hook.py"
 
 # Package data (compiler/output/templates/) -> where it goes in the scaffold.
-_TEMPLATES = {"roster-review.yml": WORKFLOW, "pre-commit-config.yaml": PRE_COMMIT}
+_TEMPLATES = {"roster-review.yml": WORKFLOW, "pre-commit-config.yaml": PRE_COMMIT, "hook.py": HOOK}
+
+_REQUIREMENTS = """\
+# The kfroster that checks this roster: CI (.github/workflows/roster-review.yml) and the
+# pre-commit hooks (.kfroster/hook.py) install it from this file, so out/ is checked by the
+# kfroster that compiled it. `kfroster init` pinned the one that ran it. Change it in a pull
+# request of its own: the review workflow flags every change under .kfroster/.
+{requirement}
+"""
 
 # A line of the starter roster starting `#~` (after its indentation) is an example:
 # commented out in the scaffold, live in `starter_roster(examples=True)`, which a test
@@ -160,6 +172,7 @@ which {engine} applies to the cluster.
 | `schemas/users.schema.json` | lets your editor complete and check `users.yaml` |
 | `.github/workflows/roster-review.yml` | validates pull requests and comments the plan |
 | `.pre-commit-config.yaml` | the same checks before each commit |
+| `.kfroster/requirements.txt` | the kfroster CI and the hooks install: change it on purpose |
 {deploy_row}
 ## Daily work
 
@@ -227,9 +240,8 @@ def starter_roster(
     text = text.replace("@DEPLOY@", _DEPLOY[engine])
     # Live, or an example whose '#~' takes two columns of the padding: comments stay aligned.
     reader = "driftReader: true{pad}# the drift workflow's read-only identity"
-    text = text.replace(
-        "@DRIFT_READER@", reader.format(pad=" " * 16) if drift else "#~" + reader.format(pad=" " * 14)
-    )
+    live, example = reader.format(pad=" " * 16), "#~" + reader.format(pad=" " * 14)
+    text = text.replace("@DRIFT_READER@", live if drift else example)
     if engine == "argocd":
         if repo_url is None:
             raise ValueError(
@@ -257,10 +269,15 @@ def template(name: str) -> str:
 
 
 def scaffold(
-    engine: Engine | None = None, repo_url: str | None = None, *, drift: bool = False
+    engine: Engine | None = None,
+    repo_url: str | None = None,
+    *,
+    requirement: str,
+    drift: bool = False,
 ) -> dict[str, str]:
     """Return every file of a new roster repository (relative POSIX path -> text), sorted.
 
+    `requirement` (one pip requirement line) is the kfroster CI and the hooks install.
     `engine` sets the starter roster's settings.deploy, so its deploy/ is compiled with out/
     (Argo CD needs `repo_url`); `drift` adds the scheduled drift workflow and, with an
     engine, its read-only identity (settings.deploy.driftReader). Raise ValueError for a
@@ -275,7 +292,11 @@ def scaffold(
         if engine == "argocd" and any("repoURL" in message for message in refused):
             raise ValueError(f"--repo-url: {'; '.join(refused)}")
         raise AssertionError(f"starter roster is invalid: {checked.problems}")  # ours: a bug
-    files = {ROSTER: roster_text, SCHEMA: dumps_schema()}
+    files = {
+        ROSTER: roster_text,
+        SCHEMA: dumps_schema(),
+        REQUIREMENTS: _REQUIREMENTS.format(requirement=requirement),
+    }
     for name, destination in _TEMPLATES.items():
         files[destination] = template(name)
     for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
