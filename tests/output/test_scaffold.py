@@ -187,7 +187,9 @@ def test_every_commented_example_is_valid_when_uncommented() -> None:
 def test_init_then_validate_compile_edit_compile_end_to_end(tmp_path: Path) -> None:
     repo = tmp_path / "roster"
     said = ok(kfroster(tmp_path, "init", "roster", "--flux", "--kfroster", PIN))
-    assert said.startswith("initialised roster: 10 created, 0 overwritten, 0 unchanged")
+    assert said.startswith(
+        "initialised roster: 10 created, 0 overwritten, 0 merged, 0 skipped, 0 unchanged"
+    )
     assert read_tree(repo) == {
         path: text.encode() for path, text in scaffold.scaffold("flux", requirement=PIN).items()
     }
@@ -260,7 +262,7 @@ def test_init_refuses_every_existing_file_and_writes_nothing(
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"error: {tmp_path}: 2 file(s) exist already, nothing written"
-        " (--force overwrites them, showing a diff of each):",
+        " (--force overwrites them, showing a diff of each; --skip-existing leaves them alone):",
         f"  exists   {tmp_path / 'README.md'}",
         f"  exists   {tmp_path / 'users.yaml'}",
     ]
@@ -284,7 +286,8 @@ def test_force_overwrites_with_a_diff_and_leaves_identical_files_alone(
     assert "-users: []" in diff and " version: 1" in diff
     assert f"+{MODELINE.rstrip()}" in diff
     assert result.stderr.startswith(
-        f"initialised {tmp_path}: {len(files) - 2} created, 1 overwritten, 1 unchanged"
+        f"initialised {tmp_path}: {len(files) - 2} created, 1 overwritten, 0 merged, 0 skipped, "
+        "1 unchanged"
     )
     assert read_tree(tmp_path) == {path: text.encode() for path, text in files.items()}
     assert schema.stat().st_mtime_ns == before - 10**9  # identical: not rewritten
