@@ -358,7 +358,11 @@ def compile_(
         if check:
             found = products.compare(made)
             if not all(plan.clean for plan in found):
-                _fail_stale(made, found, roster)
+                # The command that fixes it, with --out when it is not the default.
+                again = f"kfroster compile {roster}" + (
+                    "" if out == Path("out") else f" --out {out}"
+                )
+                _fail_stale(made, found, roster, again)
             for product in made:
                 _say(
                     f"{product.directory}/ is up to date with {roster} ({len(product.files)} files)"

@@ -85,7 +85,7 @@ def _insert(text: str, document: CommentedMap, repos: CommentedSeq, block: str) 
     shift = dash - 2
     moved = []
     for line in block.splitlines():
-        if shift < 0 and line[: -shift].strip():
+        if shift < 0 and line[:-shift].strip():
             return None
         moved.append((" " * shift + line if shift >= 0 else line[-shift:]) + "\n")
     # Where the list ends: before the next top-level key, or at the end of the file.

@@ -499,11 +499,11 @@ def add_hooks(files: dict[str, str], root: Path, *, skip_existing: bool = False)
     if existing is None or existing == ours:
         return Hooks(files, frozenset())
     rest = {path: text for path, text in files.items() if path != PRE_COMMIT}
-    if skip_existing:
-        return Hooks(rest, frozenset(), precommit.entry(ours), "--skip-existing")
     merged = precommit.merge(existing, ours)
     if merged.present:
         return Hooks(rest, frozenset())
+    if skip_existing:
+        return Hooks(rest, frozenset(), precommit.entry(ours), "--skip-existing")
     if merged.text is None:
         return Hooks(rest, frozenset(), precommit.entry(ours), merged.why)
     return Hooks({**rest, PRE_COMMIT: merged.text}, frozenset({PRE_COMMIT}))

@@ -10,6 +10,7 @@ Written by `kfroster init`; it needs only Python's standard library.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,10 @@ def install(digest: str) -> None:
 
 
 def main(arguments: list[str]) -> int:
+    # It installs into the Python that runs it: only the environment pre-commit made for the
+    # hook (pre-commit sets PRE_COMMIT=1 for hooks; run.py L417 at pre-commit v4.7.0).
+    if os.environ.get("PRE_COMMIT") != "1" or sys.prefix == sys.base_prefix:
+        sys.exit("kfroster hook: runs only as a pre-commit hook (it installs into its Python)")
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
     if not MARKER.is_file() or MARKER.read_text(encoding="utf-8").strip() != digest:
         install(digest)
