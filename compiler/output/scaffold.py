@@ -393,7 +393,12 @@ def scaffold(
         apply = apply.replace(
             "the\n   GitRepository `flux-system`", "the\n   GitRepository in `deploy/`"
         )
-    files[README] = _README.format(engine=_ENGINE_NAME[engine], apply=apply, deploy_row=deploy_row)
+    readme = _README.format(engine=_ENGINE_NAME[engine], apply=apply, deploy_row=deploy_row)
+    if prefix:
+        # These live at the repository's root, not beside this README.
+        for path in (WORKFLOW, DRIFT_WORKFLOW, PRE_COMMIT):
+            readme = readme.replace(f"| `{path}` |", f"| `{path}` (repository root) |")
+    files[README] = readme
     placed = {f"{prefix}/{path}" if prefix else path: text for path, text in files.items()}
     placed[WORKFLOW] = placed_workflow(template("roster-review.yml"), prefix)
     placed[PRE_COMMIT] = placed_hooks(template("pre-commit-config.yaml"), prefix)

@@ -82,6 +82,10 @@ def test_init_path_puts_the_roster_under_it_and_ci_at_the_root(repository: Path)
         ".github/workflows/roster-review.yml",
     }
 
+    readme = tree[f"{TEAM}/README.md"].decode()
+    assert "| `.github/workflows/roster-review.yml` (repository root) |" in readme
+    assert "| `.pre-commit-config.yaml` (repository root) |" in readme
+
     # The workflow at the root works on the roster's directory.
     workflow = load(tree[".github/workflows/roster-review.yml"].decode())
     assert workflow["on"]["pull_request"]["paths"] == [
