@@ -228,8 +228,24 @@ def init(
             "--repo-url", metavar="URL", help="Argo CD: the URL it clones this repository from."
         ),
     ] = None,
+    git_url: Annotated[
+        str | None,
+        typer.Option(
+            "--git-url",
+            metavar="URL",
+            help="Flux: write a GitRepository of this URL for Flux to read the roster from.",
+        ),
+    ] = None,
+    git_branch: Annotated[
+        str,
+        typer.Option("--git-branch", metavar="BRANCH", help="Flux: the branch it applies."),
+    ] = "main",
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite existing files, printing a diff of each.")
+    ] = False,
+    skip_existing: Annotated[
+        bool,
+        typer.Option("--skip-existing", help="Leave existing files alone; write only new ones."),
     ] = False,
     drift: Annotated[
         bool,
@@ -238,23 +254,73 @@ def init(
             help="Add the daily drift workflow (and, with an engine, its read-only identity).",
         ),
     ] = False,
+    kfroster: Annotated[
+        str | None,
+        typer.Option(
+            "--kfroster",
+            metavar="REQUIREMENT",
+            help="The pip requirement CI and the hooks install [default: this kfroster, pinned].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
-    from compiler.output import scaffold
+    """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README.
+
+    CI and the pre-commit hooks install the kfroster named in .kfroster/requirements.txt:
+    by default the one running now, pinned to its commit, archive hash or index version.
+    Inside an existing Git repository, DIR holds the roster, and the workflow and the hooks
+    go to the repository's root, working on DIR.
+    """
+    from compiler.output import provenance, scaffold
 
     try:
         engine = scaffold.choose_engine(flux=flux, argocd=argocd)
-        files = scaffold.scaffold(engine, repo_url, drift=drift)
+        requirement = None if kfroster is None else provenance.checked(kfroster)
+        if force and skip_existing:
+            raise ValueError("--force and --skip-existing contradict each other: choose one")
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
+    if requirement is None:
+        with _reported(code=2):
+            pin = provenance.running()
+        requirement = pin.requirement
+        if pin.note is not None:
+            _say(f"warning: {pin.note}")
+    root, prefix = scaffold.locate(directory)
+    git = None if git_url is None else scaffold.GitSource(git_url, git_branch)
+    try:
+        files = scaffold.scaffold(
+            engine, repo_url, requirement=requirement, drift=drift, prefix=prefix, git=git
+        )
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    if prefix:
+        _say(
+            f"{directory} is inside the Git repository at {root}: the roster goes to {prefix}/, "
+            f"the workflows and the pre-commit hooks to the repository's root, working on it"
+        )
+    hooks = scaffold.add_hooks(files, root, skip_existing=skip_existing)
     with _reported():
-        done = scaffold.init(files, directory, force=force)
-    for _, diff in done.overwritten:
+        done = scaffold.init(
+            hooks.files, root, force=force, skip_existing=skip_existing, merged=hooks.merged
+        )
+    for _, diff in (*done.overwritten, *done.merged):
         _write(diff)
+    for path, why in done.skipped:
+        _say(f"  skipped  {root / path}: {why}, left as it is")
+    if hooks.by_hand is not None:
+        _say(
+            f"{root / scaffold.PRE_COMMIT}: not changed ({hooks.why}); add this entry to its "
+            "'repos:' list by hand (printed on stdout):"
+        )
+        _write(hooks.by_hand)
+    where = f"{directory}" if not prefix else f"{root} ({prefix}/)"
     _say(
-        f"initialised {directory}: {len(done.created)} created, {len(done.overwritten)} "
-        f"overwritten, {len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
+        f"initialised {where}: {len(done.created)} created, {len(done.overwritten)} "
+        f"overwritten, {len(done.merged)} merged, {len(done.skipped)} skipped, "
+        f"{len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
     )
+    _say(f"CI and the pre-commit hooks install {requirement}")
 
 
 @app.command(cls=_Command)
@@ -304,7 +370,11 @@ def compile_(
         if check:
             found = products.compare(made)
             if not all(plan.clean for plan in found):
-                _fail_stale(made, found, roster)
+                # The command that fixes it, with --out when it is not the default.
+                again = f"kfroster compile {roster}" + (
+                    "" if out == Path("out") else f" --out {out}"
+                )
+                _fail_stale(made, found, roster, again)
             for product in made:
                 files = counted(len(product.files), "file")
                 _say(f"{product.directory}/ is up to date with {roster} ({files})")

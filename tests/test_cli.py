@@ -149,7 +149,7 @@ def test_compile_check_lists_missing_changed_and_extra_files(
         f"  missing  {out / 'cluster-role-bindings/bob.yaml'}",
         f"  changed  {out / 'profiles/alice.yaml'}",
         f"  extra    {out / 'profiles/gone.yaml'}",
-        f"run `kfroster compile {roster}` and commit {out}/",
+        f"run `kfroster compile {roster} --out {out}` and commit {out}/",
     ]
     assert read_tree(out) == snapshot
 

@@ -82,6 +82,10 @@ REPO_URL_PATTERN = (
     rf"^((https|ssh)://({_URL_USER}@)?{_HOST}(:[0-9]{{1,5}})?{_URL_PATH}"
     rf"|{_URL_USER}@{_HOST}:[-A-Za-z0-9._~%+@/]+)$"
 )
+# What a Flux GitRepository clones: REPO_URL_PATTERN's URL form only, as its CRD admits
+# only http, https and ssh URLs (source-controller GitRepository v1 spec.url pattern
+# ^(http|https|ssh)://.*$, in @kubernetes-models/flux-cd 3.0.1 = source-controller v1.8.3).
+FLUX_GIT_URL_PATTERN = rf"^(https|ssh)://({_URL_USER}@)?{_HOST}(:[0-9]{{1,5}})?{_URL_PATH}$"
 # A cluster's API server as Argo CD names it (Application spec.destination.server).
 CLUSTER_SERVER_PATTERN = rf"^https://{_HOST}(:[0-9]{{1,5}})?{_URL_PATH}$"
 # A cluster registered in Argo CD by name (`argocd cluster add` takes the kubeconfig
@@ -233,6 +237,21 @@ class FluxSourceRef(Model):
     """Its namespace, when it is not the Kustomizations' own."""
 
 
+class FluxGitRepository(Model):
+    """A Git repository for Flux to read out/ from, when it is not the one `flux bootstrap`
+    made: compile writes the GitRepository into deploy/, named like sourceRef."""
+
+    url: Annotated[StrictStr, Field(pattern=FLUX_GIT_URL_PATTERN, max_length=2048), Trimmed]
+    """The URL Flux clones this repository from (https:// or ssh://)."""
+    branch: Annotated[StrictStr, Field(pattern=GIT_REVISION_PATTERN, max_length=255), Trimmed] = (
+        "main"
+    )
+    """The branch Flux applies: the reviewed one."""
+    secret_name: DnsSubdomain | None = None
+    """The Secret (in the GitRepository's namespace) with the credentials of a private
+    repository, as `flux create secret git` makes it."""
+
+
 class FluxDeploy(Model):
     """What only Flux reads: how often it reconciles, and where from."""
 
@@ -245,6 +264,15 @@ class FluxDeploy(Model):
     """Every Kustomization's spec.interval: how often Flux applies its unit again to undo
     drift (a new revision of the source is applied at once). At least 1m."""
     source_ref: FluxSourceRef = Field(default_factory=FluxSourceRef)
+    git_repository: FluxGitRepository | None = None
+    """Also write the GitRepository sourceRef names, for a roster repository that is not
+    the one Flux bootstrapped from (kfroster init --git-url sets it)."""
+
+    @model_validator(mode="after")
+    def _git_repository_is_the_source(self) -> "FluxDeploy":
+        if self.git_repository is not None and self.source_ref.kind != "GitRepository":
+            raise ValueError("gitRepository needs sourceRef.kind GitRepository: it is that source")
+        return self
 
 
 class ArgoCDDestination(Model):

@@ -27,7 +27,14 @@ from __future__ import annotations
 from compiler.model import units
 from compiler.model.keys import Manifest
 from compiler.model.kube import MANAGED_BY
-from compiler.model.roster import ArgoCDDeploy, Deploy, Engine, FluxDeploy, Roster
+from compiler.model.roster import (
+    ArgoCDDeploy,
+    Deploy,
+    Engine,
+    FluxDeploy,
+    FluxGitRepository,
+    Roster,
+)
 from compiler.output import drift_reader
 from compiler.yamlio import emitter
 
@@ -36,6 +43,9 @@ DEFAULT_NAMESPACE: dict[Engine, str] = {"flux": "flux-system", "argocd": "argocd
 # Flux: retry a failed apply after a minute, give up on one attempt after 5 minutes (how
 # often it reconciles is settings.deploy.flux.interval, 10 minutes by default).
 FLUX_RETRY_INTERVAL = "1m"
+# How often a GitRepository kfroster writes looks for new commits: a merge is applied
+# within a minute.
+FLUX_SOURCE_INTERVAL = "1m"
 FLUX_TIMEOUT = "5m"
 # The oldest release each engine applies the written manifests and out/ correctly with.
 # Flux 2.0 ships kustomize-controller v1.0.0, the first with the Kustomization v1 API.
@@ -72,6 +82,12 @@ def render(roster: Roster, roster_name: str) -> dict[str, str]:
         f"{manifest['metadata']['name']}.yaml": header + "---\n" + emitter.dumps(manifest)
         for manifest in manifests
     }
+    if deploy.engine == "flux" and flux.git_repository is not None:
+        source = _git_repository(deploy, flux, flux.git_repository)
+        # Its own file name: it may bear the name of the Kustomization it feeds.
+        files[f"{source['metadata']['name']}-gitrepository.yaml"] = (
+            header + "---\n" + emitter.dumps(source)
+        )
     if deploy.drift_reader:
         namespace = deploy.namespace or DEFAULT_NAMESPACE[deploy.engine]
         files.update(drift_reader.render(namespace, header))
@@ -102,6 +118,28 @@ def _kustomization(deploy: Deploy, flux: FluxDeploy, unit: str) -> Manifest:
             "wait": False,
             "sourceRef": source_ref,
         },
+    }
+
+
+def _git_repository(deploy: Deploy, flux: FluxDeploy, git: FluxGitRepository) -> Manifest:
+    """The GitRepository the Kustomizations read: this repository, at the reviewed branch."""
+    source = flux.source_ref
+    spec: Manifest = {
+        "interval": FLUX_SOURCE_INTERVAL,
+        "url": git.url,
+        "ref": {"branch": git.branch},
+    }
+    if git.secret_name is not None:
+        spec["secretRef"] = {"name": git.secret_name}
+    return {
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "GitRepository",
+        "metadata": {
+            "name": source.name,
+            "namespace": source.namespace or deploy.namespace or DEFAULT_NAMESPACE["flux"],
+            "labels": dict(MANAGED_BY),
+        },
+        "spec": spec,
     }
 
 

@@ -143,7 +143,7 @@ def _check_repository_path(directory: Path, expected: str) -> None:
     Outside a Git work tree (or without git) there is nothing to compare with.
     """
     real = Path(os.path.realpath(directory))
-    top = _toplevel(real.parent)
+    top = toplevel(real.parent)
     if top is None:
         return
     try:
@@ -158,7 +158,7 @@ def _check_repository_path(directory: Path, expected: str) -> None:
         )
 
 
-def _toplevel(directory: Path) -> Path | None:
+def toplevel(directory: Path) -> Path | None:
     """Return the top of the Git work tree holding directory; None when there is none."""
     if not directory.is_dir():
         return None

@@ -10,19 +10,26 @@ Nothing is overwritten unless asked, file by file.
 from __future__ import annotations
 
 import difflib
+import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
 
 from compiler import pipeline
-from compiler.model.roster import Engine
+from compiler.model.roster import RELATIVE_PATH_PATTERN, Engine
+from compiler.output import precommit
 from compiler.output.files import write_atomically
+from compiler.output.products import toplevel
 from compiler.problems import CompilerError
 from compiler.roster.schema import dumps_schema
 from compiler.symlinks import find_symlink
-from compiler.text import counted, visible
+from compiler.text import counted, noun, visible
 
 ROSTER = "users.yaml"
 SCHEMA = "schemas/users.schema.json"
@@ -32,9 +39,29 @@ WORKFLOW = ".github/workflows/roster-review.yml"
 DRIFT_WORKFLOW = ".github/workflows/kfroster-drift.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 README = "README.md"
+# The one place that says which kfroster CI and the pre-commit hooks install, and the script
+# through which the hooks install it.
+REQUIREMENTS = ".kfroster/requirements.txt"
+HOOK = ".kfroster/hook.py"
 
 # Package data (compiler/output/templates/) -> where it goes in the scaffold.
-_TEMPLATES = {"roster-review.yml": WORKFLOW, "pre-commit-config.yaml": PRE_COMMIT}
+
+_REQUIREMENTS = """\
+# The kfroster that checks this roster: CI (.github/workflows/roster-review.yml) and the
+# pre-commit hooks (.kfroster/hook.py) install it from this file, so out/ is checked by the
+# kfroster that compiled it. `kfroster init` pinned the one that ran it. Change it in a pull
+# request of its own: the review workflow flags every change under .kfroster/.
+{requirement}
+"""
+
+
+@dataclass(frozen=True)
+class GitSource:
+    """The Git repository Flux reads the roster's out/ from, when not its bootstrap one."""
+
+    url: str
+    branch: str = "main"
+
 
 # A line of the starter roster starting `#~` (after its indentation) is an example:
 # commented out in the scaffold, live in `starter_roster(examples=True)`, which a test
@@ -125,12 +152,10 @@ _DEPLOY = {
     engine: flux                     # one Kustomization per apply unit
     @DRIFT_READER@
     #~directory: deploy              # where they go, beside users.yaml
-    #~path: out                      # out/ inside the Git repository Flux reads
+    @PATH@
     #~name: kubeflow-users           # the Kustomizations' name (prefix)
     #~namespace: flux-system
-    #~flux:
-    #~  interval: 10m                # how often Flux applies out/ again to undo drift
-    #~  sourceRef: {kind: GitRepository, name: flux-system}   # what `flux bootstrap` made""",
+    @FLUX@""",
     "argocd": """\
   deploy:                            # how Argo CD applies out/: `kfroster compile` writes deploy/
     engine: argocd                   # one ApplicationSet: an Application per apply unit
@@ -141,10 +166,38 @@ _DEPLOY = {
       #~project: default
       #~destination: {server: "https://kubernetes.default.svc"}   # or {name: <cluster>}
     #~directory: deploy              # where it goes, beside users.yaml
-    #~path: out                      # out/ inside the repository Argo CD clones
+    @PATH@
     #~name: kubeflow-users
     #~namespace: argocd""",
 }
+
+# settings.deploy.path: an example at the repository's root, live below it.
+_PATH_COMMENT = {
+    "flux": "# out/ inside the Git repository Flux reads",
+    "argocd": "# out/ inside the repository Argo CD clones",
+}
+# settings.deploy.flux: an example with Flux's bootstrap repository, live with one of its own.
+_FLUX_BOOTSTRAP = """\
+    #~flux:
+    #~  interval: 10m                # how often Flux applies out/ again to undo drift
+    #~  sourceRef: {kind: GitRepository, name: flux-system}   # what `flux bootstrap` made"""
+_FLUX_OWN_SOURCE = """\
+    flux:                            # Flux reads out/ through a GitRepository of its own
+      sourceRef: {kind: GitRepository, name: kubeflow-users}
+      gitRepository:                 # compile writes it into deploy/ too
+        url: @GIT_URL@
+        branch: @GIT_BRANCH@
+        #~secretName: kubeflow-users-git   # credentials of a private repository
+      #~interval: 10m                # how often Flux applies out/ again to undo drift"""
+
+
+def _aligned(indent: int, content: str, comment: str, *, example: bool) -> str:
+    """Return a roster line whose trailing comment starts in the starter's comment column
+    (37), or two spaces after content too long for it; an example starts with '#~'."""
+    mark = "#~" if example else ""
+    text = " " * indent + mark + content
+    return text + " " * max(2, 37 - len(text)) + comment
+
 
 _README = """\
 # Kubeflow users
@@ -160,6 +213,7 @@ which {engine} applies to the cluster.
 | `schemas/users.schema.json` | lets your editor complete and check `users.yaml` |
 | `.github/workflows/roster-review.yml` | validates pull requests and comments the plan |
 | `.pre-commit-config.yaml` | the same checks before each commit |
+| `.kfroster/requirements.txt` | the kfroster CI and the hooks install: change it on purpose |
 {deploy_row}
 ## Daily work
 
@@ -217,16 +271,35 @@ def starter_roster(
     *,
     examples: bool = False,
     drift: bool = False,
+    prefix: str = "",
+    git: GitSource | None = None,
 ) -> str:
     """Return the starter users.yaml, its examples commented out (or live, for tests).
 
     With an engine its settings.deploy is set, so compile writes deploy/; Argo CD needs
-    `repo_url`, written quoted as YAML reads it back exactly.
+    `repo_url`, written quoted as YAML reads it back exactly. `prefix` is the roster's
+    directory inside its Git repository: settings.deploy.path then says where out/ is.
+    `git` (Flux only) is a GitRepository of its own for Flux to read this repository with.
     """
     text = _STARTER.replace("@SETTINGS@", _SETTINGS_LINE[engine])
     text = text.replace("@DEPLOY@", _DEPLOY[engine])
-    reader = "    driftReader: true                # the drift workflow's read-only identity"
-    text = text.replace("    @DRIFT_READER@", reader if drift else "    #~" + reader.strip())
+    if engine is not None:
+        path = f"path: {prefix}/{OUT}" if prefix else f"path: {OUT}"
+        line = _aligned(4, path, _PATH_COMMENT[engine], example=not prefix)
+        text = text.replace("    @PATH@", line)
+    if git is not None and engine != "flux":
+        raise ValueError("--git-url applies to --flux only")
+    if engine == "flux":
+        if git is None:
+            text = text.replace("    @FLUX@", _FLUX_BOOTSTRAP)
+        else:
+            # JSON strings are YAML double-quoted scalars: nothing in them can end them.
+            own = _FLUX_OWN_SOURCE.replace("@GIT_URL@", json.dumps(git.url))
+            text = text.replace("    @FLUX@", own.replace("@GIT_BRANCH@", json.dumps(git.branch)))
+    # Live, or an example whose '#~' takes two columns of the padding: comments stay aligned.
+    reader = "driftReader: true{pad}# the drift workflow's read-only identity"
+    live, example = reader.format(pad=" " * 16), "#~" + reader.format(pad=" " * 14)
+    text = text.replace("@DRIFT_READER@", live if drift else example)
     if engine == "argocd":
         if repo_url is None:
             raise ValueError(
@@ -254,32 +327,51 @@ def template(name: str) -> str:
 
 
 def scaffold(
-    engine: Engine | None = None, repo_url: str | None = None, *, drift: bool = False
+    engine: Engine | None = None,
+    repo_url: str | None = None,
+    *,
+    requirement: str,
+    drift: bool = False,
+    prefix: str = "",
+    git: GitSource | None = None,
 ) -> dict[str, str]:
-    """Return every file of a new roster repository (relative POSIX path -> text), sorted.
+    """Return every file of a new roster repository (path from the repository's root ->
+    text), sorted.
 
+    `requirement` (one pip requirement line) is the kfroster CI and the hooks install.
     `engine` sets the starter roster's settings.deploy, so its deploy/ is compiled with out/
-    (Argo CD needs `repo_url`); `drift` adds the scheduled drift workflow and, with an
-    engine, its read-only identity (settings.deploy.driftReader). Raise ValueError for a
-    repo_url the roster refuses.
+    (Argo CD needs `repo_url`; Flux reads `git` when given, else its bootstrap repository);
+    `drift` adds the scheduled drift workflow and, with an engine, its read-only identity
+    (settings.deploy.driftReader). `prefix` is the roster's directory inside an existing
+    repository: the roster's files go there, the workflows and the pre-commit configuration
+    stay at the root and work on it. Raise ValueError for options the roster refuses.
     """
     if repo_url is not None and engine != "argocd":
         raise ValueError("--repo-url applies to --argocd only")
-    roster_text = starter_roster(engine, repo_url, drift=drift)
+    if prefix and not re.fullmatch(RELATIVE_PATH_PATTERN, prefix):
+        raise ValueError(
+            f"{visible(prefix)}: the roster's directory inside the repository must be a path "
+            "of letters, digits and '_', joined by single '-', '.' or '/'"
+        )
+    roster_text = starter_roster(engine, repo_url, drift=drift, prefix=prefix, git=git)
     checked = pipeline.check_text(roster_text, ROSTER)
     if checked.roster is None:
         refused = [p.message for p in checked.problems if p.level == "error"]
         if engine == "argocd" and any("repoURL" in message for message in refused):
             raise ValueError(f"--repo-url: {'; '.join(refused)}")
+        if git is not None and any("gitRepository" in message for message in refused):
+            raise ValueError(f"--git-url/--git-branch: {'; '.join(refused)}")
         raise AssertionError(f"starter roster is invalid: {checked.problems}")  # ours: a bug
-    files = {ROSTER: roster_text, SCHEMA: dumps_schema()}
-    for name, destination in _TEMPLATES.items():
-        files[destination] = template(name)
+    files = {
+        ROSTER: roster_text,
+        SCHEMA: dumps_schema(),
+        REQUIREMENTS: _REQUIREMENTS.format(requirement=requirement),
+        HOOK: template("hook.py"),
+    }
     for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
         files[f"{OUT}/{relative}"] = text
     deploy_row = ""
     if drift:
-        files[DRIFT_WORKFLOW] = template("kfroster-drift.yml")
         deploy_row += (
             "| `.github/workflows/kfroster-drift.yml` | compares the cluster with the roster "
             "daily and keeps one issue up to date |\n"
@@ -289,15 +381,137 @@ def scaffold(
         for relative, text in deployed.files.items():
             files[(deployed.directory / relative).as_posix()] = text
         what = "Kustomizations" if engine == "flux" else "ApplicationSet"
+        if git is not None:
+            what += " and the GitRepository they read"
         reader = " and the drift workflow's read-only identity" if drift else ""
         deploy_row += (
             f"| `deploy/` | the {what} that apply `out/`{reader}: written by `kfroster compile` "
             "from `settings.deploy` |\n"
         )
-    files[README] = _README.format(
-        engine=_ENGINE_NAME[engine], apply=_APPLY[engine], deploy_row=deploy_row
-    )
-    return dict(sorted(files.items()))
+    apply = _APPLY[engine]
+    if git is not None:
+        apply = apply.replace(
+            "the\n   GitRepository `flux-system`", "the\n   GitRepository in `deploy/`"
+        )
+    readme = _README.format(engine=_ENGINE_NAME[engine], apply=apply, deploy_row=deploy_row)
+    if prefix:
+        # These live at the repository's root, not beside this README.
+        for path in (WORKFLOW, DRIFT_WORKFLOW, PRE_COMMIT):
+            readme = readme.replace(f"| `{path}` |", f"| `{path}` (repository root) |")
+    files[README] = readme
+    placed = {f"{prefix}/{path}" if prefix else path: text for path, text in files.items()}
+    placed[WORKFLOW] = placed_workflow(template("roster-review.yml"), prefix)
+    placed[PRE_COMMIT] = placed_hooks(template("pre-commit-config.yaml"), prefix)
+    if drift:
+        placed[DRIFT_WORKFLOW] = placed_workflow(template("kfroster-drift.yml"), prefix)
+    return dict(sorted(placed.items()))
+
+
+def _round_trip() -> YAML:
+    """A YAML reader and writer that gives back the templates byte for byte."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _dump(yaml: YAML, document: Any) -> str:
+    stream = io.StringIO()
+    yaml.dump(document, stream)
+    return stream.getvalue()
+
+
+def placed_workflow(text: str, prefix: str) -> str:
+    """Return a workflow template working on a roster in `prefix` ("" : at the root)."""
+    if not prefix:
+        return text
+    yaml = _round_trip()
+    document = yaml.load(text)
+    triggers = document["on"].get("pull_request")
+    if triggers is not None:
+        paths = triggers["paths"]
+        for number, path in enumerate(paths):
+            if not path.startswith(".github/"):
+                paths[number] = f"{prefix}/{path}"
+    environments = [document.get("env") or {}]
+    environments += [job.get("env") or {} for job in document["jobs"].values()]
+    for env in environments:
+        for key in ("KFROSTER_REQUIREMENTS", "ROSTER", "OUT_DIR"):
+            if key in env:
+                env[key] = f"{prefix}/{env[key]}"
+    return _dump(yaml, document)
+
+
+def placed_hooks(text: str, prefix: str) -> str:
+    """Return the pre-commit template working on a roster in `prefix` ("" : at the root)."""
+    if not prefix:
+        return text
+    yaml = _round_trip()
+    document = yaml.load(text)
+    for hook in document["repos"][0]["hooks"]:
+        words = hook["entry"].split()
+        assert words[:2] == ["python", HOOK] and words[2] in ("validate", "compile"), words
+        words[1] = f"{prefix}/{HOOK}"
+        words.insert(3, f"{prefix}/{ROSTER}")
+        if words[2] == "compile":
+            words[4:4] = ["--out", f"{prefix}/{OUT}"]
+        hook["entry"] = " ".join(words)  # the prefix holds no character a shell would read
+        pattern = hook["files"]
+        assert pattern.startswith("^"), pattern
+        hook["files"] = f"^{re.escape(prefix + '/')}{pattern[1:]}"
+    return _dump(yaml, document)
+
+
+def locate(directory: Path) -> tuple[Path, str]:
+    """Return where the scaffold's paths start, and the roster's directory from there.
+
+    Inside an existing Git repository (below its top) that is the repository's top and
+    the path to `directory`; otherwise `directory` itself and "".
+    """
+    existing = directory.resolve()
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
+    top = toplevel(existing)
+    if top is None:
+        return directory, ""
+    try:
+        inside = Path(os.path.realpath(directory)).relative_to(top).as_posix()
+    except ValueError:
+        return directory, ""
+    return (directory, "") if inside == "." else (top, inside)
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """How kfroster's pre-commit hooks meet a configuration that exists already."""
+
+    files: dict[str, str]  # the scaffold, its .pre-commit-config.yaml merged or left out
+    merged: frozenset[str]  # the configuration, when kfroster's entry was added to it
+    by_hand: str | None = None  # the entry to add by hand, when it was not
+    why: str = ""
+
+
+def add_hooks(files: dict[str, str], root: Path, *, skip_existing: bool = False) -> Hooks:
+    """Merge kfroster's hooks into root's existing .pre-commit-config.yaml (never replace
+    it): kept as it is when they are there already; left alone, with the entry to add by
+    hand, when it cannot be merged safely or --skip-existing says to leave files alone."""
+    target = root / PRE_COMMIT
+    ours = files[PRE_COMMIT]
+    if target.is_symlink() or not target.is_file():
+        return Hooks(files, frozenset())  # new, or blocked: survey() says which
+    existing = _read(target)
+    if existing is None or existing == ours:
+        return Hooks(files, frozenset())
+    rest = {path: text for path, text in files.items() if path != PRE_COMMIT}
+    merged = precommit.merge(existing, ours)
+    if merged.present:
+        return Hooks(rest, frozenset())
+    if skip_existing:
+        return Hooks(rest, frozenset(), precommit.entry(ours), "--skip-existing")
+    if merged.text is None:
+        return Hooks(rest, frozenset(), precommit.entry(ours), merged.why)
+    return Hooks({**rest, PRE_COMMIT: merged.text}, frozenset({PRE_COMMIT}))
 
 
 @dataclass(frozen=True)
@@ -356,8 +570,10 @@ class Refused(CompilerError):
             lines.append(f"{root}: cannot overwrite, nothing written:")
         else:
             lines.append(
-                f"{root}: {counted(len(found.conflicts), 'file')} exist already, nothing written"
-                " (--force overwrites them, showing a diff of each):"
+                f"{root}: {counted(len(found.conflicts), 'file')}"
+                f" {noun(len(found.conflicts), 'exists', 'exist')} already, nothing written"
+                " (--force overwrites them, showing a diff of each; --skip-existing leaves"
+                " them alone):"
             )
             lines += [f"  exists   {root / path}" for path in found.conflicts]
         lines += [f"  blocked  {root / path}: {why}" for path, why in found.blocked]
@@ -371,20 +587,46 @@ class Outcome:
     created: tuple[str, ...]
     overwritten: tuple[tuple[str, str], ...]  # (path, unified diff of the change)
     unchanged: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...] = ()  # (path, why): left as it was, --skip-existing
+    merged: tuple[tuple[str, str], ...] = ()  # (path, unified diff): kfroster's part added
 
 
-def init(files: dict[str, str], root: Path, *, force: bool = False) -> Outcome:
+def init(
+    files: dict[str, str],
+    root: Path,
+    *,
+    force: bool = False,
+    skip_existing: bool = False,
+    merged: frozenset[str] = frozenset(),
+) -> Outcome:
     """Write the scaffold under root; raise Refused, writing nothing, over any existing file.
 
     With force every existing file is replaced (its diff returned) and identical ones are
     left alone; a path blocked by a directory or a non-directory parent still refuses all.
+    With skip_existing existing and blocked paths are left alone and only new files
+    written. Paths in `merged` hold an existing file with kfroster's part added: written
+    without force, their diff returned.
     """
+    if force and skip_existing:
+        raise ValueError("--force and --skip-existing contradict each other: choose one")
     found = survey(files, root)
-    if found.blocked or (found.conflicts and not force):
+    conflicts = [path for path in found.conflicts if path not in merged]
+    if not skip_existing and (found.blocked or (conflicts and not force)):
         raise Refused(root, found, force=force)
-    overwritten = tuple((path, unified_diff(path, old, files[path])) for path, old in found.differ)
-    write(files, root, (*found.new, *(path for path, _ in found.differ)))
-    return Outcome(found.new, overwritten, found.same)
+    changed = [(path, old) for path, old in found.differ if path in merged or not skip_existing]
+    skipped = tuple(
+        [(path, "exists") for path, _ in found.differ if path not in merged and skip_existing]
+        + (list(found.blocked) if skip_existing else [])
+    )
+    diffs = {path: unified_diff(path, old, files[path]) for path, old in changed}
+    write(files, root, (*found.new, *(path for path, _ in changed)))
+    return Outcome(
+        found.new,
+        tuple((path, diff) for path, diff in diffs.items() if path not in merged),
+        found.same,
+        tuple(sorted(skipped)),
+        tuple((path, diff) for path, diff in diffs.items() if path in merged),
+    )
 
 
 def _non_directory_parent(root: Path, relative: str) -> Path | None:

@@ -834,6 +834,9 @@ _DEPLOY_SOURCE = frozenset(
         "flux.sourceRef.kind",
         "flux.sourceRef.name",
         "flux.sourceRef.namespace",
+        # The GitRepository compile writes for the Kustomizations (kfroster init --git-url).
+        "flux.gitRepository.url",
+        "flux.gitRepository.branch",
         "argocd.repoURL",
         "argocd.targetRevision",
         "argocd.destination.name",
@@ -976,7 +979,7 @@ def _reads_from(view: dict[str, str]) -> list[Part]:
     if view["engine"] == "flux":
         namespace = view.get("flux.sourceRef.namespace")
         source = f"{namespace}/" if namespace else ""
-        return [
+        reads: list[Part] = [
             "the directory ",
             Code(view["path"]),
             " of the ",
@@ -984,6 +987,14 @@ def _reads_from(view: dict[str, str]) -> list[Part]:
             " ",
             Code(source + view["flux.sourceRef.name"]),
         ]
+        if "flux.gitRepository.url" in view:
+            reads += [
+                ", which deploy/ makes clone ",
+                Code(view["flux.gitRepository.url"]),
+                " at ",
+                Code(view["flux.gitRepository.branch"]),
+            ]
+        return reads
     cluster = view.get("argocd.destination.name") or view.get("argocd.destination.server", "")
     return [
         "the directory ",

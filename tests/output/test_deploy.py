@@ -36,6 +36,15 @@ SINGLE = REPO / "users.yaml"
 ROSTERS = [pytest.param(SPLIT, id="apply-units"), pytest.param(SINGLE, id="users.yaml")]
 FLUX: dict[str, Any] = {"engine": "flux"}
 ARGOCD: dict[str, Any] = {"engine": "argocd", "argocd": {"repoURL": REPO_URL}}
+# A roster repository that is not the one `flux bootstrap` made: its own GitRepository.
+FLUX_OWN_SOURCE: dict[str, Any] = {
+    "engine": "flux",
+    "path": "teams/kubeflow/out",
+    "flux": {
+        "sourceRef": {"name": "kubeflow-users"},
+        "gitRepository": {"url": REPO_URL, "branch": "release", "secretName": "roster-git"},
+    },
+}
 
 
 @cache
@@ -221,6 +230,8 @@ def every_deploy_manifest() -> list[Any]:
             "namespace": "ops",
             "flux": {"interval": "2h30m", "sourceRef": {"kind": "Bucket", "name": "repo"}},
         },
+        FLUX_OWN_SOURCE,
+        {**FLUX_OWN_SOURCE, "namespace": "ops"},
         ARGOCD,
         {
             "engine": "argocd",
@@ -250,7 +261,7 @@ def every_deploy_manifest() -> list[Any]:
 
 def test_deploy_manifests_pass_the_real_crd_schemas() -> None:
     manifests = every_deploy_manifest()
-    assert {m["kind"] for m in manifests} == {"Kustomization", "ApplicationSet"}
+    assert {m["kind"] for m in manifests} == {"Kustomization", "ApplicationSet", "GitRepository"}
     assert gitops_schemas.errors(manifests) == [""] * len(manifests)
 
 
@@ -512,3 +523,55 @@ def test_deploy_keeps_its_old_directory_option_for_a_release(
         f"wrote {out}/ for flux: 3 files, 3 added, 0 changed, 0 removed",
     ]
     assert len(read_tree(out)) == 3
+
+
+@pytest.mark.parametrize("roster", ROSTERS)
+def test_flux_reads_the_git_repository_written_beside_the_kustomizations(roster: Path) -> None:
+    read = documents(render(roster, {**FLUX_OWN_SOURCE, "namespace": "ops"}))
+    sources = [m for m in read.values() if m["kind"] == "GitRepository"]
+    assert [path for path, m in read.items() if m["kind"] == "GitRepository"] == [
+        "kubeflow-users-gitrepository.yaml"
+    ]
+    (source,) = sources
+    assert source["metadata"] == {
+        "name": "kubeflow-users",
+        "namespace": "ops",
+        "labels": {"app.kubernetes.io/managed-by": "kfroster"},
+    }
+    assert source["spec"] == {
+        "interval": "1m",
+        "url": REPO_URL,
+        "ref": {"branch": "release"},
+        "secretRef": {"name": "roster-git"},
+    }
+    kustomizations = [m for m in read.values() if m["kind"] == "Kustomization"]
+    assert kustomizations
+    for kustomization in kustomizations:
+        # No namespace in sourceRef: the Kustomization's own, where the GitRepository is.
+        assert kustomization["spec"]["sourceRef"] == {
+            "kind": "GitRepository",
+            "name": "kubeflow-users",
+        }
+        assert kustomization["metadata"]["namespace"] == source["metadata"]["namespace"]
+        assert kustomization["spec"]["path"].startswith("./teams/kubeflow/out")
+
+
+@pytest.mark.parametrize(
+    ("flux", "message"),
+    [
+        (
+            "{sourceRef: {kind: Bucket, name: b}, gitRepository: {url: 'https://git.example.com/r'}}",
+            "gitRepository needs sourceRef.kind GitRepository",
+        ),
+        ("{gitRepository: {url: 'http://git.example.com/r'}}", "gitRepository.url"),
+        ("{gitRepository: {url: 'git@git.example.com:r.git'}}", "gitRepository.url"),
+        ("{gitRepository: {branch: main}}", "missing the required key 'url'"),
+    ],
+)
+def test_a_git_repository_flux_cannot_read_is_refused_at_its_line(flux: str, message: str) -> None:
+    text = f"version: 1\nsettings:\n  deploy:\n    engine: flux\n    flux: {flux}\n"
+    checked = pipeline.check_text(text, "users.yaml")
+    assert checked.roster is None
+    (error,) = [p for p in checked.problems if p.level == "error"]
+    assert message in error.message, error
+    assert error.line == 5

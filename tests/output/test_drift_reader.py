@@ -113,11 +113,11 @@ def test_compile_check_wants_the_reader_back(runner: CliRunner, tmp_path: Path) 
 
 
 def test_init_writes_the_workflow_and_the_reader_when_asked() -> None:
-    files = scaffold.scaffold("flux", drift=True)
+    files = scaffold.scaffold("flux", drift=True, requirement="kfroster==0.1.0")
     assert files[scaffold.DRIFT_WORKFLOW] == TEMPLATE.read_text(encoding="utf-8")
     assert f"{scaffold.DEPLOY}/{drift_reader.FILE}" in files
     assert "kfroster-drift.yml" in files[scaffold.README]
-    plain = scaffold.scaffold("flux")
+    plain = scaffold.scaffold("flux", requirement="kfroster==0.1.0")
     assert scaffold.DRIFT_WORKFLOW not in plain
     assert f"{scaffold.DEPLOY}/{drift_reader.FILE}" not in plain
 

@@ -234,7 +234,8 @@ def test_init_force_replaces_files_atomically_and_gives_new_ones_umask_modes(
     readme.write_text("old\n")
     readme.chmod(0o600)
     with umask(0o027), readme.open() as reader:
-        assert invoke(runner, "init", tmp_path, "--force").exit_code == 0
+        done = invoke(runner, "init", tmp_path, "--force", "--kfroster", "kfroster==0.1.0")
+        assert done.exit_code == 0
         assert reader.read() == "old\n"
     assert mode_of(readme) == 0o600
     assert mode_of(tmp_path / "users.yaml") == 0o640

@@ -19,6 +19,8 @@ from compiler.roster.schema import dumps_schema
 from tests.conftest import invoke, read_tree
 
 MODELINE = "# yaml-language-server: $schema=schemas/users.schema.json\n"
+# What the scaffolds of these tests pin (the dev install is editable: nothing to pin).
+PIN = "kfroster @ git+https://git.example.com/kfroster.git@" + "0123456789" * 4
 
 
 def kfroster(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,13 +40,15 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_scaffold_holds_every_file_of_a_roster_repository() -> None:
-    files = scaffold.scaffold("flux")
+    files = scaffold.scaffold("flux", requirement=PIN)
     assert list(files) == sorted(files)
     assert set(files) == {
         "users.yaml",
         "schemas/users.schema.json",
         ".github/workflows/roster-review.yml",
         ".pre-commit-config.yaml",
+        ".kfroster/requirements.txt",
+        ".kfroster/hook.py",
         "README.md",
         "deploy/kubeflow-users.yaml",
         "out/profiles/alice.yaml",
@@ -56,7 +60,7 @@ def test_scaffold_holds_every_file_of_a_roster_repository() -> None:
     assert "kfroster compile --check" in files[".pre-commit-config.yaml"]
     assert "kfroster validate" in files[".github/workflows/roster-review.yml"]
     assert "Flux" in files["README.md"] and "kfroster explain" in files["README.md"]
-    assert scaffold.scaffold("flux") == files  # deterministic
+    assert scaffold.scaffold("flux", requirement=PIN) == files  # deterministic
 
 
 @pytest.mark.parametrize(
@@ -66,7 +70,7 @@ def test_scaffold_holds_every_file_of_a_roster_repository() -> None:
 def test_the_engine_lives_in_the_roster_and_deploy_is_what_it_compiles_to(
     engine: Engine, repo_url: str | None
 ) -> None:
-    files = scaffold.scaffold(engine, repo_url)
+    files = scaffold.scaffold(engine, repo_url, requirement=PIN)
     document = YAML(typ="safe").load(files["users.yaml"])
     expected = {"engine": engine}
     if repo_url is not None:
@@ -85,7 +89,7 @@ def test_the_hook_and_the_workflow_check_deploy_with_out() -> None:
     # One command checks both (compile --check); both run when either changes.
     hooks = YAML(typ="safe").load(scaffold.template("pre-commit-config.yaml"))
     (check,) = [h for h in hooks["repos"][0]["hooks"] if h["id"] == "kfroster-compile-check"]
-    assert check["entry"] == "kfroster compile --check"
+    assert check["entry"] == "python .kfroster/hook.py compile --check"
     files = re.compile(check["files"])
     assert all(files.search(path) for path in ("users.yaml", "out/a.yaml", "deploy/b.yaml"))
     assert not files.search("README.md")
@@ -100,8 +104,41 @@ def test_the_hook_and_the_workflow_check_deploy_with_out() -> None:
     assert 'kfroster deploy "$ROSTER" "${options[@]}" --check;' in deploy_checks[0]
 
 
+@pytest.mark.parametrize("drift", [False, True])
+def test_one_file_says_which_kfroster_ci_and_the_hooks_install(drift: bool) -> None:
+    files = scaffold.scaffold("flux", requirement=PIN, drift=drift)
+    requirements = files[".kfroster/requirements.txt"]
+    assert [line for line in requirements.splitlines() if not line.startswith("#")] == [PIN]
+    # No other file names a kfroster to install: there is one place to change it.
+    elsewhere = [
+        path
+        for path, text in files.items()
+        if path != ".kfroster/requirements.txt" and re.search(r"kfroster ?(==|@ )", text)
+    ]
+    assert elsewhere == []
+    workflows = [path for path in files if path.startswith(".github/workflows/")]
+    assert len(workflows) == (2 if drift else 1)
+    for path in workflows:
+        document = YAML(typ="safe").load(files[path])
+        envs = [document.get("env", {})] + [job.get("env", {}) for job in document["jobs"].values()]
+        assert [e["KFROSTER_REQUIREMENTS"] for e in envs if "KFROSTER_REQUIREMENTS" in e] == [
+            ".kfroster/requirements.txt"
+        ]
+        installs = [
+            step["run"]
+            for job in document["jobs"].values()
+            for step in job["steps"]
+            if step.get("name") == "Install kfroster"
+        ]
+        assert installs and all('--requirement "$KFROSTER_REQUIREMENTS"' in run for run in installs)
+    hooks = YAML(typ="safe").load(files[".pre-commit-config.yaml"])["repos"][0]["hooks"]
+    assert {hook["entry"].split()[:2][1] for hook in hooks} == {".kfroster/hook.py"}
+    assert all("additional_dependencies" not in hook for hook in hooks)
+    assert files[".kfroster/hook.py"].count('with_name("requirements.txt")') == 1
+
+
 def test_without_an_engine_no_deploy_manifests_and_the_readme_says_how() -> None:
-    files = scaffold.scaffold()
+    files = scaffold.scaffold(requirement=PIN)
     assert not any(path.startswith("deploy/") for path in files)
     assert "set `settings.deploy` in `users.yaml`" in files["README.md"]
     assert "#   deploy:" in files["users.yaml"]
@@ -149,10 +186,12 @@ def test_every_commented_example_is_valid_when_uncommented() -> None:
 
 def test_init_then_validate_compile_edit_compile_end_to_end(tmp_path: Path) -> None:
     repo = tmp_path / "roster"
-    said = ok(kfroster(tmp_path, "init", "roster", "--flux"))
-    assert said.startswith("initialised roster: 8 created, 0 overwritten, 0 unchanged")
+    said = ok(kfroster(tmp_path, "init", "roster", "--flux", "--kfroster", PIN))
+    assert said.startswith(
+        "initialised roster: 10 created, 0 overwritten, 0 merged, 0 skipped, 0 unchanged"
+    )
     assert read_tree(repo) == {
-        path: text.encode() for path, text in scaffold.scaffold("flux").items()
+        path: text.encode() for path, text in scaffold.scaffold("flux", requirement=PIN).items()
     }
     assert ok(kfroster(repo, "validate")).endswith("users.yaml: valid (0 warnings)\n")
     ok(kfroster(repo, "compile", "--check"))
@@ -204,7 +243,7 @@ def test_init_then_validate_compile_edit_compile_end_to_end(tmp_path: Path) -> N
 
 def test_init_for_argo_cd_writes_an_application_set_deploy_accepts(tmp_path: Path) -> None:
     url = "https://git.example.com/platform/kubeflow-users.git"
-    ok(kfroster(tmp_path, "init", "--argocd", "--repo-url", url))
+    ok(kfroster(tmp_path, "init", "--argocd", "--repo-url", url, "--kfroster", PIN))
     deploy = (tmp_path / "deploy/kubeflow-users.yaml").read_text(encoding="utf-8")
     assert "kind: ApplicationSet" in deploy and url in deploy
     assert "Argo CD" in (tmp_path / "README.md").read_text(encoding="utf-8")
@@ -218,12 +257,12 @@ def test_init_refuses_every_existing_file_and_writes_nothing(
 ) -> None:
     (tmp_path / "users.yaml").write_text("version: 1\n", encoding="utf-8")
     (tmp_path / "README.md").write_text("# mine\n", encoding="utf-8")
-    result = invoke(runner, "init", tmp_path)
+    result = invoke(runner, "init", tmp_path, "--kfroster", PIN)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"error: {tmp_path}: 2 files exist already, nothing written"
-        " (--force overwrites them, showing a diff of each):",
+        " (--force overwrites them, showing a diff of each; --skip-existing leaves them alone):",
         f"  exists   {tmp_path / 'README.md'}",
         f"  exists   {tmp_path / 'users.yaml'}",
     ]
@@ -233,21 +272,22 @@ def test_init_refuses_every_existing_file_and_writes_nothing(
 def test_force_overwrites_with_a_diff_and_leaves_identical_files_alone(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    files = scaffold.scaffold()
+    files = scaffold.scaffold(requirement=PIN)
     (tmp_path / "users.yaml").write_text("version: 1\nusers: []\n", encoding="utf-8")
     (tmp_path / "schemas").mkdir()
     schema = tmp_path / "schemas/users.schema.json"
     schema.write_text(files["schemas/users.schema.json"], encoding="utf-8")
     before = schema.stat().st_mtime_ns
     os.utime(schema, ns=(before - 10**9, before - 10**9))
-    result = invoke(runner, "init", tmp_path, "--force")
+    result = invoke(runner, "init", tmp_path, "--force", "--kfroster", PIN)
     assert result.exit_code == 0, result.stderr
     diff = result.stdout.splitlines()
     assert diff[:2] == ["--- a/users.yaml", "+++ b/users.yaml"]
     assert "-users: []" in diff and " version: 1" in diff
     assert f"+{MODELINE.rstrip()}" in diff
     assert result.stderr.startswith(
-        f"initialised {tmp_path}: {len(files) - 2} created, 1 overwritten, 1 unchanged"
+        f"initialised {tmp_path}: {len(files) - 2} created, 1 overwritten, 0 merged, 0 skipped, "
+        "1 unchanged"
     )
     assert read_tree(tmp_path) == {path: text.encode() for path, text in files.items()}
     assert schema.stat().st_mtime_ns == before - 10**9  # identical: not rewritten
@@ -257,7 +297,7 @@ def test_a_path_blocked_by_a_file_refuses_even_with_force(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     (tmp_path / "out").write_text("not a directory\n", encoding="utf-8")
-    result = invoke(runner, "init", tmp_path, "--force")
+    result = invoke(runner, "init", tmp_path, "--force", "--kfroster", PIN)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == f"error: {tmp_path}: cannot overwrite, nothing written:"
     assert (
@@ -273,7 +313,7 @@ def test_init_never_writes_through_a_symlink(runner: CliRunner, tmp_path: Path) 
     elsewhere.mkdir()
     (tmp_path / "repo").mkdir()
     (tmp_path / "repo" / ".github").symlink_to(elsewhere, target_is_directory=True)
-    result = invoke(runner, "init", tmp_path / "repo", "--force")
+    result = invoke(runner, "init", tmp_path / "repo", "--force", "--kfroster", PIN)
     assert result.exit_code == 1
     link = tmp_path / "repo" / ".github"
     workflow = link / "workflows" / "roster-review.yml"
@@ -294,7 +334,23 @@ def test_init_never_writes_through_a_symlink(runner: CliRunner, tmp_path: Path) 
 def test_usage_errors_exit_2_and_write_nothing(
     runner: CliRunner, tmp_path: Path, args: list[str], message: str
 ) -> None:
-    result = invoke(runner, "init", tmp_path / "new", *args)
+    result = invoke(runner, "init", tmp_path / "new", *args, "--kfroster", PIN)
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("drift", [False, True])
+@pytest.mark.parametrize(
+    ("engine", "repo_url"), [(None, None), ("flux", None), ("argocd", "https://git.example.com/r")]
+)
+def test_the_starter_roster_aligns_its_comments(
+    engine: Engine | None, repo_url: str | None, drift: bool
+) -> None:
+    """Every trailing comment after short content starts in one column, live or example."""
+    columns = {}
+    for line in scaffold.starter_roster(engine, repo_url, drift=drift).splitlines():
+        found = re.match(r"^(?P<content>.*?\S) {2,}# ", line)
+        if found and len(found["content"]) < 35:
+            columns[line] = found.end() - 2
+    assert set(columns.values()) == {37}, columns

