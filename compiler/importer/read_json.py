@@ -76,7 +76,7 @@ def read_list(content: bytes | str, name: str) -> list[ClusterObject] | None:
     objects = []
     line, previous = 1, 0
     for item, position in zip(items, positions, strict=True):
-        found = _object(item)
+        found = plain_object(item)
         if found is None:
             return None
         line += text.count("\n", previous, position)
@@ -138,7 +138,7 @@ def _skip(text: str, at: int) -> int:
     return _SPACE.match(text, at).end()  # type: ignore[union-attr]
 
 
-def _object(item: Any) -> tuple[str, str, str, str] | None:
+def plain_object(item: Any) -> tuple[str, str, str, str] | None:
     """Return (group, kind, namespace, name) of a plain object; None for anything else."""
     if not isinstance(item, dict):
         return None
