@@ -22,6 +22,7 @@ from compiler.importer.read import ClusterObject
 from compiler.model.keys import group_of
 
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
+_BETWEEN_ITEMS: Final = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 # An escaped surrogate: json joins pairs that the YAML reader may keep apart; let it decide.
 _SURROGATE: Final = re.compile(r"\\[uU][dD][89a-fA-F]")
 # Python converts longer digit strings in quadratic time, or refuses; the YAML reader
@@ -122,16 +123,23 @@ def _items(text: str, at: int, items: list[Any], positions: list[int]) -> tuple[
     at = _skip(text, at + 1)
     if text[at] == "]":
         return items, at + 1
+    scan = _DECODER.scan_once  # type: ignore[attr-defined]  # raw_decode, minus its wrapper
+    between = _BETWEEN_ITEMS.match
     while True:
         positions.append(at)
-        item, at = _DECODER.raw_decode(text, at)
+        try:
+            item, at = scan(text, at)
+        except StopIteration as err:
+            raise _NotPlain("no value") from err
         items.append(item)
-        at = _skip(text, at)
-        if text[at] == "]":
-            return items, at + 1
-        if text[at] != ",":
-            raise _NotPlain("a comma")
-        at = _skip(text, at + 1)
+        comma = between(text, at)
+        if comma is None:
+            break
+        at = comma.end()
+    at = _skip(text, at)
+    if text[at] != "]":
+        raise _NotPlain("a comma")
+    return items, at + 1
 
 
 def _skip(text: str, at: int) -> int:
