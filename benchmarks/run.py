@@ -2,7 +2,8 @@
 
 For each roster size N it generates a roster (benchmarks/generate_roster.py) and the
 same roster with 1% of the users changed, then runs every step as its own process and
-reads its wall time and peak memory (ru_maxrss, from os.wait4):
+reads its wall time and peak memory (ru_maxrss, from os.wait4), and for drift its CPU time
+(ru_utime + ru_stime) too:
 
 - kfroster: validate, cold compile (out/ not there yet), no-op compile, compile after the 1%
   change, `kfroster diff` of the two rosters;
@@ -68,6 +69,9 @@ class Sample:
 
     seconds: float
     peak_mib: float
+    # User + system CPU seconds: on a machine shared with other work the wall time grows
+    # with the load, the CPU time hardly does.
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -100,12 +104,17 @@ def run_once(argv: Sequence[str], cwd: Path, expect: int = 0) -> Sample:
             errors.seek(0)
             tail = errors.read().decode("utf-8", "replace")[-2000:]
             raise StepFailed(f"{' '.join(map(str, argv))} exited {process.returncode}:\n{tail}")
-    return Sample(seconds, usage.ru_maxrss / 1024)  # Linux reports kilobytes
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(seconds, usage.ru_maxrss / 1024, cpu)  # Linux reports ru_maxrss in KiB
 
 
 def summary(samples: Sequence[Sample]) -> Sample:
     """Return the median time and the largest peak memory of several runs."""
-    return Sample(statistics.median(s.seconds for s in samples), max(s.peak_mib for s in samples))
+    return Sample(
+        statistics.median(s.seconds for s in samples),
+        max(s.peak_mib for s in samples),
+        statistics.median(s.cpu_seconds for s in samples),
+    )
 
 
 def measure(
@@ -627,6 +636,9 @@ def drift_table(rows: list[DriftRow]) -> str:
     for form in DRIFT_FORMATS:
         lines.append([f"{form.upper()} dump", *(f"{r.megabytes[form]:,.0f} MB" for r in rows)])
         lines.append([f"from {form.upper()}", *(_time(r.runs[form]) for r in rows)])
+        lines.append(
+            [f"CPU time ({form.upper()})", *(f"{r.runs[form].cpu_seconds:.2f} s" for r in rows)]
+        )
         lines.append(
             [f"peak memory ({form.upper()})", *(f"{r.runs[form].peak_mib:,.0f} MiB" for r in rows)]
         )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from compiler.model.roster import Roster
 from compiler.problems import Problem, RosterInvalid, has_errors, promote_warnings
@@ -55,6 +56,10 @@ class Compiled:
     deploy: DeployFiles | None = None
 
 
+# Objects a paused stage leaves alive above which they are frozen rather than walked again.
+_FREEZE_ABOVE: Final = 1_000_000
+
+
 @contextmanager
 def cycle_collection_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a stage runs; reference counting still frees.
@@ -64,6 +69,12 @@ def cycle_collection_paused() -> Iterator[None]:
     collection walks all of them again: with the collector on, these stages take up to
     twice as long at 10,000 users. What cycles there are (jsonschema's errors) are
     collected once the collector is back on.
+
+    A stage that leaves millions of objects alive (a cluster of 100,000 objects read for
+    `drift`) has them frozen when the collector resumes: otherwise its first collection
+    walks every one of them (all still in the youngest generation), 1.6 s at 10,000 users.
+    Frozen objects are still freed by reference counting; a smaller stage leaves its
+    objects, and any cycles among them, to the collector as usual.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -71,6 +82,8 @@ def cycle_collection_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            if gc.get_count()[0] > _FREEZE_ABOVE:
+                gc.freeze()
             gc.enable()
 
 

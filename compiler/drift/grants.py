@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from compiler.importer.read import mapping_of
 from compiler.model import names
@@ -46,9 +45,12 @@ _HEADER: Final = re.compile(r"request\.headers\[(.+)\]").fullmatch
 _RANK: Final[Mapping[str, int]] = {"view": 1, "edit": 2, "admin": 3, "other": 0}
 
 
-@dataclass(frozen=True, order=True)
-class Subject:
-    """Who a binding or policy grants: a User, Group, ServiceAccount, or a header value."""
+class Subject(NamedTuple):
+    """Who a binding or policy grants: a User, Group, ServiceAccount, or a header value.
+
+    A NamedTuple (as ResourceKey): drift makes one for every subject of every binding, and
+    hashes and compares them in C.
+    """
 
     kind: str
     name: str
@@ -62,9 +64,8 @@ class Subject:
         return f"{self.kind} {where}"
 
 
-@dataclass(frozen=True, order=True)
-class Access:
-    """One subject's role in one namespace ('' for every namespace)."""
+class Access(NamedTuple):
+    """One subject's role in one namespace ('' for every namespace); a NamedTuple as Subject."""
 
     subject: Subject
     role: str  # a ClusterRole's name, `RoleName <name>` for a namespaced RoleName, or WEB

@@ -4,7 +4,8 @@ The data flows one way:
 
   read.read_objects        kubectl output (a List, documents, files) → located ClusterObjects
                            (read_cluster: every input, as `drift` reads them too;
-                           read_json.read_list reads a plain JSON List faster, the same)
+                           read_json / read_yaml.read_list read a plain JSON / YAML List
+                           faster, the same)
   interpret.interpret      objects → users, profiles and settings, plus findings: every grant
                            the roster cannot express, located at its object
   text.build_roster        the most common quota and LimitRange as defaults; sorted data
@@ -24,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from compiler import pipeline
+from compiler.importer import read_json, read_yaml
 from compiler.importer.interpret import (
     REPORT_RULES,
     Interpretation,
@@ -38,7 +40,6 @@ from compiler.importer.read import (
     read_inputs,
     read_objects,
 )
-from compiler.importer.read_json import read_list
 from compiler.importer.roster_text import Comments, build_roster, dumps_roster
 from compiler.importer.switch import SwitchOver, provenance, switch_over
 from compiler.model.keys import ResourceKey
@@ -134,7 +135,9 @@ def read_cluster(inputs: Sequence[tuple[str, bytes | str]]) -> list[ClusterObjec
     objects: list[ClusterObject] = []
     problems: list[Problem] = []
     for name, content in inputs:
-        fast = read_list(content, name)
+        fast = read_json.read_list(content, name)
+        if fast is None:
+            fast = read_yaml.read_list(content, name)
         if fast is not None:
             objects.extend(fast)
             continue

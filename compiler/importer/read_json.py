@@ -22,6 +22,7 @@ from compiler.importer.read import ClusterObject
 from compiler.model.keys import group_of
 
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
+_BETWEEN_ITEMS: Final = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 # An escaped surrogate: json joins pairs that the YAML reader may keep apart; let it decide.
 _SURROGATE: Final = re.compile(r"\\[uU][dD][89a-fA-F]")
 # Python converts longer digit strings in quadratic time, or refuses; the YAML reader
@@ -76,7 +77,7 @@ def read_list(content: bytes | str, name: str) -> list[ClusterObject] | None:
     objects = []
     line, previous = 1, 0
     for item, position in zip(items, positions, strict=True):
-        found = _object(item)
+        found = plain_object(item)
         if found is None:
             return None
         line += text.count("\n", previous, position)
@@ -122,23 +123,30 @@ def _items(text: str, at: int, items: list[Any], positions: list[int]) -> tuple[
     at = _skip(text, at + 1)
     if text[at] == "]":
         return items, at + 1
+    scan = _DECODER.scan_once  # type: ignore[attr-defined]  # raw_decode, minus its wrapper
+    between = _BETWEEN_ITEMS.match
     while True:
         positions.append(at)
-        item, at = _DECODER.raw_decode(text, at)
+        try:
+            item, at = scan(text, at)
+        except StopIteration as err:
+            raise _NotPlain("no value") from err
         items.append(item)
-        at = _skip(text, at)
-        if text[at] == "]":
-            return items, at + 1
-        if text[at] != ",":
-            raise _NotPlain("a comma")
-        at = _skip(text, at + 1)
+        comma = between(text, at)
+        if comma is None:
+            break
+        at = comma.end()
+    at = _skip(text, at)
+    if text[at] != "]":
+        raise _NotPlain("a comma")
+    return items, at + 1
 
 
 def _skip(text: str, at: int) -> int:
     return _SPACE.match(text, at).end()  # type: ignore[union-attr]
 
 
-def _object(item: Any) -> tuple[str, str, str, str] | None:
+def plain_object(item: Any) -> tuple[str, str, str, str] | None:
     """Return (group, kind, namespace, name) of a plain object; None for anything else."""
     if not isinstance(item, dict):
         return None

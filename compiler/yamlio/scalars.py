@@ -149,3 +149,43 @@ def scalar(value: object, *, flow: bool = False) -> str:
     if value is None:
         return "null"
     raise TypeError(f"cannot write {type(value).__name__} to YAML: {value!r}")
+
+
+# --- Reading a double-quoted scalar ------------------------------------------------------------
+
+# The escapes kfroster's emitter and go-yaml write; any other is left to libyaml.
+_READ_ESCAPES: Final = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r"}
+_HEX_DIGITS: Final = {"x": 2, "u": 4, "U": 8}
+_HEX_CODE: Final = re.compile(r"[0-9a-fA-F]+")
+
+
+def read_double_quoted(inner: str) -> str | None:
+    """Return the text of a one-line double-quoted scalar (without its quotes) as libyaml does.
+
+    None for an escape it does not know, a code point that is no character (a surrogate,
+    beyond U+10FFFF), or a line break in the text: the full reader judges those.
+    """
+    if "\\" not in inner:
+        return inner
+    parts = []
+    at = 0
+    while True:
+        escape = inner.find("\\", at)
+        if escape < 0:
+            parts.append(inner[at:])
+            return "".join(parts)
+        parts.append(inner[at:escape])
+        letter = inner[escape + 1 : escape + 2]
+        if letter in _READ_ESCAPES:
+            parts.append(_READ_ESCAPES[letter])
+            at = escape + 2
+            continue
+        digits = _HEX_DIGITS.get(letter)
+        code = inner[escape + 2 : escape + 2 + digits] if digits else ""
+        if not digits or len(code) != digits or not _HEX_CODE.fullmatch(code):
+            return None
+        point = int(code, 16)
+        if 0xD800 <= point <= 0xDFFF or point > 0x10FFFF:
+            return None
+        parts.append(chr(point))
+        at = escape + 2 + digits
