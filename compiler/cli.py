@@ -1,32 +1,96 @@
 """The command line: options in, one pipeline call, problems and products out, an exit code.
 
 Exit codes: 0 OK; 1 an invalid roster, a stale out/ or schema under --check;
-2 a usage error. Products go to stdout, problems and progress to stderr.
-Heavy modules are imported inside commands so `--help` stays instant.
+2 a usage error. Products go to stdout (or -o/--output FILE), problems and progress to
+stderr. Heavy modules are imported inside commands so `--help` stays instant.
+
+How a command is written, so every command reads the same (port new ones this way):
+
+- Options come from one vocabulary, defined once below: the ROSTER argument; `--out DIR`,
+  the compiled tree; `--deploy DIR`, the deploy manifests; `-o/--output FILE`, the one
+  file a command writes (never a directory); `-f/--format FORMAT`, whose names come from
+  the output's registry (compiler/formats.py); `--check`; `--strict`. Every parameter
+  has a metavar and a sentence of help; a renamed option keeps its old spelling for one
+  release as a hidden option that warns (`_deprecated`).
+- The body runs inside `with _reported(...)`, the one place our errors become located
+  messages and exit codes; anything else is a bug and crashes with its traceback.
+- A product is written by `_emit` (stdout, or -o FILE atomically), problems by `_report`.
+- `--help` lists commands in COMMAND_ORDER, the order of the daily workflow.
 """
 
-import enum
 import os
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+import typer.core
 
 from compiler import __version__
+from compiler.drift.present import DRIFT_FORMATS
+from compiler.explain.presentation import EXPLANATION_FORMATS
+from compiler.explain.roles.presentation import ROLES_FORMATS
+from compiler.formats import Format, Formats, Style
+from compiler.problems import PROBLEM_FORMATS
+from compiler.review.plan.formats import PLAN_FORMATS
+from compiler.text import counted
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-
     from compiler.model.roster import Deploy
     from compiler.output.products import Product
     from compiler.output.tree import TreeDiff
     from compiler.pipeline import Compiled
     from compiler.problems import Problem
-    from compiler.review.plan.model import Threshold
+    from compiler.review.thresholds import Threshold
+
+# The daily workflow first; a command missing here is listed after these.
+COMMAND_ORDER = (
+    "init",
+    "validate",
+    "compile",
+    "diff",
+    "explain",
+    "roles",
+    "import",
+    "deploy",
+    "drift",
+    "schema",
+)
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group, listing its commands in the order of the daily workflow."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        known = {name: number for number, name in enumerate(COMMAND_ORDER)}
+        return sorted(super().list_commands(ctx), key=lambda name: known.get(name, len(known)))
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose help names each argument by its metavar, with no internal type."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                # Typer appends the Python type (`<path>`, `<list[Path]>`) to the name.
+                arguments.append((param.metavar or str(param.name).upper(), record[1]))
+            else:
+                options.append(record)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
 
 app = typer.Typer(
     name="kfroster",
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
@@ -34,28 +98,75 @@ app = typer.Typer(
 )
 
 
-class Format(enum.StrEnum):
-    """How problems are printed."""
-
-    TEXT = "text"
-    GITHUB = "github"
-    JSON = "json"
+# --- The option vocabulary ------------------------------------------------------------------
 
 
-RosterPath = Annotated[
-    Path, typer.Argument(help="The roster to read.", show_default=True, dir_okay=True)
-]
-OutDir = Annotated[Path, typer.Option("--out", "-o", help="Directory of the compiled manifests.")]
-Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
-FormatOption = Annotated[
-    Format | None,
-    typer.Option(
+def _format_option(formats: Formats[Any], default: str = "text") -> Any:
+    """Return `-f/--format FORMAT`, accepting exactly the names of one output's registry."""
+
+    def choose(value: str | None) -> Format | None:
+        if value is None:
+            return None
+        try:
+            return formats.choose(value)
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+
+    return typer.Option(
         "--format",
         "-f",
-        help="How to print problems [default: github under GITHUB_ACTIONS=true, else text].",
-        case_sensitive=False,
+        metavar="FORMAT",
+        callback=choose,
+        show_default=False,
+        help=formats.describe(default),
+    )
+
+
+RosterArgument = Annotated[
+    Path,
+    typer.Argument(
+        metavar="ROSTER",
+        help="The roster to read [default: users.yaml].",
+        show_default=False,
     ),
 ]
+DEFAULT_ROSTER = Path("users.yaml")
+OutDir = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        metavar="DIR",
+        help="The directory of the compiled manifests.",
+        show_default=True,
+    ),
+]
+OutputFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the output to FILE (atomically) instead of stdout.",
+        show_default=False,
+    ),
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+BaseRef = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        metavar="REF",
+        help="Compare with ROSTER at git revision REF (nothing is checked out).",
+        show_default=False,
+    ),
+]
+ProblemFormat = Annotated[
+    str | None,
+    _format_option(PROBLEM_FORMATS, "github under GITHUB_ACTIONS=true, else text"),
+]
+# An option's old spelling, kept hidden for one release: `_deprecated` warns when it is used.
+OldOutDir = Annotated[Path | None, typer.Option("-o", hidden=True, show_default=False)]
+OldDeployDir = Annotated[Path | None, typer.Option("--out", "-o", hidden=True, show_default=False)]
 
 
 def _version(show: bool) -> None:
@@ -78,66 +189,119 @@ def main(
     """
 
 
-@app.command()
+# --- The commands, in the order of the daily workflow ---------------------------------------
+
+
+@app.command(cls=_Command)
+def init(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR",
+            help="Where to create the repository [default: the current directory].",
+            show_default=False,
+        ),
+    ] = Path(),
+    *,
+    flux: Annotated[
+        bool,
+        typer.Option("--flux", help="Set settings.deploy to Flux: compile writes Kustomizations."),
+    ] = False,
+    argocd: Annotated[
+        bool,
+        typer.Option("--argocd", help="Set settings.deploy to Argo CD (needs --repo-url)."),
+    ] = False,
+    repo_url: Annotated[
+        str | None,
+        typer.Option(
+            "--repo-url", metavar="URL", help="Argo CD: the URL it clones this repository from."
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing files, printing a diff of each.")
+    ] = False,
+    drift: Annotated[
+        bool,
+        typer.Option(
+            "--drift",
+            help="Add the daily drift workflow (and, with an engine, its read-only identity).",
+        ),
+    ] = False,
+) -> None:
+    """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
+    from compiler.output import scaffold
+
+    try:
+        engine = scaffold.choose_engine(flux=flux, argocd=argocd)
+        files = scaffold.scaffold(engine, repo_url, drift=drift)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    with _reported():
+        done = scaffold.init(files, directory, force=force)
+    for _, diff in done.overwritten:
+        _write(diff)
+    _say(
+        f"initialised {directory}: {len(done.created)} created, {len(done.overwritten)} "
+        f"overwritten, {len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
+    )
+
+
+@app.command(cls=_Command)
 def validate(
-    roster: RosterPath = Path("users.yaml"),
+    roster: RosterArgument = DEFAULT_ROSTER,
     strict: Strict = False,
-    output_format: FormatOption = None,
+    output_format: ProblemFormat = None,
 ) -> None:
     """Check ROSTER and print every problem; exit 1 when it has errors."""
     from compiler import pipeline
 
+    chosen = _problem_format(output_format)
     checked = pipeline.check(roster, str(roster), strict=strict)
-    _report(checked.problems, output_format)
+    _report(checked.problems, chosen)
     if checked.roster is None:
         raise typer.Exit(1)
-    if (output_format or _default_format()) is Format.TEXT:
+    if chosen is Format.TEXT:
         _say(f"{roster}: valid ({_count(checked.problems, 'warning')})")
 
 
-@app.command("compile")
+@app.command("compile", cls=_Command)
 def compile_(
-    roster: RosterPath = Path("users.yaml"),
+    roster: RosterArgument = DEFAULT_ROSTER,
+    *,
     out: OutDir = Path("out"),
     check: Annotated[
         bool,
         typer.Option(
             "--check",
-            help="Write nothing; exit 1 when OUT (or deploy/) is not what ROSTER compiles to.",
+            help="Write nothing; exit 1 when DIR (or deploy/) is not what ROSTER compiles to.",
         ),
     ] = False,
     strict: Strict = False,
-    output_format: FormatOption = None,
+    output_format: ProblemFormat = None,
+    old_out: OldOutDir = None,
 ) -> None:
-    """Validate ROSTER and compile it into manifests under OUT (and deploy/, if it says so)."""
+    """Validate ROSTER and compile it into DIR (--out), and into deploy/ if it says so."""
     from compiler import pipeline
     from compiler.output import products
-    from compiler.problems import CompilerError, RosterInvalid
 
-    try:
+    out = _deprecated(old_out, "kfroster compile -o DIR", "--out DIR") or out
+    chosen = _problem_format(output_format)
+    with _reported(chosen, invalid=f"{roster}: invalid, nothing written ({{errors}})"):
         compiled = pipeline.compile_roster(roster, str(roster), strict=strict)
-        _report(compiled.warnings, output_format)
+        _report(compiled.warnings, chosen)
         made = _products(compiled, out)
         if check:
-            plans = products.plan(made)
-            if not all(plan.clean for plan in plans):
-                _fail_stale(made, plans, roster)
+            found = products.compare(made)
+            if not all(plan.clean for plan in found):
+                _fail_stale(made, found, roster)
             for product in made:
-                _say(
-                    f"{product.directory}/ is up to date with {roster} ({len(product.files)} files)"
-                )
+                files = counted(len(product.files), "file")
+                _say(f"{product.directory}/ is up to date with {roster} ({files})")
             return
         changes = products.write(made, lock=roster)
-    except RosterInvalid as err:
-        _report(err.problems, output_format)
-        _say(f"{roster}: invalid, nothing written ({_count(err.problems, 'error')})")
-        raise typer.Exit(1) from None
-    except CompilerError as err:
-        _say_error(err)
-        raise typer.Exit(1) from None
     for product, change in zip(made, changes, strict=True):
         _say(
-            f"compiled {roster} into {product.directory}/: {len(product.files)} files, "
+            f"compiled {roster} into {product.directory}/: {counted(len(product.files), 'file')}, "
             f"{len(change.missing)} added, {len(change.changed)} changed, "
             f"{len(change.stale)} removed"
         )
@@ -156,205 +320,254 @@ def _products(compiled: "Compiled", out: Path) -> "list[Product]":
     ]
 
 
-@app.command()
-def schema(
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the schema; '-' for stdout.")
-    ] = Path("schemas/users.schema.json"),
-    check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 when OUTPUT is stale.")
-    ] = False,
-) -> None:
-    """Write the roster's JSON Schema, generated from the models."""
-    from compiler.output.files import write_atomically
-    from compiler.roster.schema import dumps_schema
-
-    text = dumps_schema()
-    if str(output) == "-":
-        sys.stdout.write(text)
-        return
-    current = output.read_text(encoding="utf-8") if output.is_file() else None
-    if check:
-        if current != text:
-            state = "missing" if current is None else "stale"
-            _say(f"{output} is {state}: run `kfroster schema` and commit it")
-            raise typer.Exit(1)
-        _say(f"{output} is up to date")
-        return
-    if current != text:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(output, text)
-        _say(f"wrote {output}")
-
-
-class Presentation(enum.StrEnum):
-    """How `explain`, `roles` and `diff` print what they found."""
-
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    JSON = "json"
-
-
-PresentationOption = Annotated[
-    Presentation,
-    typer.Option("--format", "-f", help="Aligned text, Markdown or JSON.", case_sensitive=False),
-]
-
-
-def _present(
-    chosen: Presentation,
+@app.command(cls=_Command)
+def diff(
+    rosters: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[ROSTER] | OLD NEW",
+            help="With --base: the roster (default users.yaml). Without: two roster files.",
+            show_default=False,
+        ),
+    ] = None,
     *,
-    text: "Callable[[], str]",
-    markdown: "Callable[[], str]",
-    json: "Callable[[], str]",
-) -> str:
-    """Return what a command found, rendered in the chosen presentation."""
-    # Renderers come as callables so only the chosen one runs: only text reads the terminal.
-    renderers = {Presentation.TEXT: text, Presentation.MARKDOWN: markdown, Presentation.JSON: json}
-    return renderers[chosen]()
+    base: BaseRef = None,
+    output_format: Annotated[str, _format_option(PLAN_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars",
+            metavar="N",
+            parser=lambda text: _at_least(text, 2000),
+            help="Markdown: at most N characters, at least 2000.",
+        ),
+    ] = 65536,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when anything changes.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            show_default=False,
+            help="With --base: the compiled out/ whose committed state at REF the plan compares "
+            "with this compile [default: out next to ROSTER].",
+        ),
+    ] = None,
+    deploy: Annotated[
+        Path | None,
+        typer.Option(
+            "--deploy",
+            metavar="DIR",
+            show_default=False,
+            help="With --base: the deploy/ directory compared at REF and in the worktree "
+            "[default: deploy next to ROSTER].",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            metavar="THRESHOLD[,THRESHOLD]",
+            show_default=False,
+            help="Exit 1 when a risk at a threshold is found: a kind (privilege, data, owner, "
+            "quota, settings: its warnings and above), kind:severity (owner:high) or a severity "
+            "(high: HIGH and CRITICAL of every kind; recommended).",
+        ),
+    ] = None,
+) -> None:
+    """Plan a roster change: who gains or loses what, risks first, then every object.
+
+    `kfroster diff --base REF [ROSTER]` reads ROSTER at git revision REF (nothing is
+    checked out); `kfroster diff OLD NEW` compares two files. Both sides are compiled
+    with this kfroster, so only the roster change shows.
+
+    Risk kinds: privilege (new or wider access, a cloud identity, an email change), data
+    (a profile leaves), owner (an owner changes, a profile is added), quota (a quota or
+    limit tightens), settings (a setting every profile reads, a looser policy). Severities:
+    critical, high, warning, info; privilege lost is only information and never fails.
+
+    Exit codes: 0 the plan was made; 1 a side is invalid (its problems are printed and
+    the plan says so), or --exit-code and something changes, or --fail-on and such a
+    risk is found; 2 a usage error: a bad revision, an unreadable file, an unknown KIND.
+    """
+    import shlex
+
+    from compiler.review import diff as planning
+    from compiler.review.plan.model import RISK_KINDS
+
+    chosen = Format(output_format)
+    thresholds = _thresholds(fail_on, RISK_KINDS, "risk")
+    paths = rosters or []
+    if (base is not None and len(paths) > 1) or (base is None and len(paths) != 2):
+        raise typer.BadParameter("give --base REF [ROSTER], or OLD NEW", param_hint="ROSTERS")
+    if base is None and (out is not None or deploy is not None):
+        raise typer.BadParameter("--out and --deploy compare with REF: give --base REF too")
+    with _reported(code=2):
+        if base is not None:
+            roster = paths[0] if paths else DEFAULT_ROSTER
+            plan = planning.plan_against(roster, base, out, deploy)
+            command = shlex.join(["kfroster", "diff", "--base", base, str(roster)])
+        else:
+            plan = planning.plan_between(paths[0], paths[1])
+            command = shlex.join(["kfroster", "diff", *map(str, paths)])
+        _report(plan.problems, Format.GITHUB if chosen is Format.GITHUB else None)
+        style = _style(output, max_chars=max_chars, command=command)
+        _emit(
+            PLAN_FORMATS.write(chosen, plan, style),
+            output,
+            "the plan",
+            colour=style.palette.enabled,
+            commands=chosen is Format.GITHUB,
+        )
+    failing = plan.failing(thresholds)
+    if not plan.valid:
+        _say(f"no plan: {' and '.join(plan.invalid)} failed validation")
+    elif failing:
+        found = dict.fromkeys(f"{risk.kind} ({risk.severity.upper()})" for risk in failing)
+        _say(f"risks found that --fail-on refuses: {', '.join(found)}")
+    raise typer.Exit(1 if not plan.valid or failing or (exit_code and plan.has_changes) else 0)
 
 
-@app.command()
+@app.command(cls=_Command)
 def explain(
     who: Annotated[
-        str, typer.Argument(help="A user name (alice) or an email (alice@example.com, any case).")
+        str,
+        typer.Argument(
+            metavar="WHO",
+            help="A user name (alice) or an email (alice@example.com, any case).",
+            show_default=False,
+        ),
     ],
-    roster: RosterPath = Path("users.yaml"),
-    output_format: PresentationOption = Presentation.TEXT,
+    roster: RosterArgument = DEFAULT_ROSTER,
+    output_format: Annotated[str, _format_option(EXPLANATION_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
     base: Annotated[
         str | None,
         typer.Option(
             "--base",
             metavar="REF",
+            show_default=False,
             help="Also say what happens to WHO's access in profiles that left since git REF.",
         ),
     ] = None,
 ) -> None:
     """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
-    from compiler import pipeline
-    from compiler.explain import access as explaining
-    from compiler.problems import CompilerError
-    from compiler.review import gitrev
-    from compiler.terminal import palette_for
+    from compiler.explain.person import explain_person
 
-    checked = pipeline.check(roster, str(roster))
-    if checked.roster is None:
-        _report(checked.problems, None)
-        _say(f"{roster}: invalid ({_count(checked.problems, 'error')})")
-        raise typer.Exit(1)
-    try:
-        before = None
-        if base is not None:
-            before = pipeline.check_text(gitrev.read_at(roster, base), f"{roster}@{base}").roster
-            if before is None:
-                _say(f"error: {roster}@{base} is invalid; run kfroster diff --base {base}")
-                raise typer.Exit(1)
-        found = explaining.explain(checked.roster, who, before)
-    except CompilerError as err:
-        _say(f"error: {roster}: {err}")
-        raise typer.Exit(1) from None
-    palette = palette_for(sys.stdout)
-    shown = _present(
-        output_format,
-        text=lambda: explaining.format_text(found, palette),
-        markdown=lambda: explaining.format_markdown(found),
-        json=lambda: explaining.format_json(found),
-    )
-    _write(shown, colour=palette.enabled)
+    with _reported(invalid=f"{roster}: invalid ({{errors}})"):
+        found = explain_person(roster, who, base)
+        style = _style(output)
+        text = EXPLANATION_FORMATS.write(Format(output_format), found, style)
+        _emit(text, output, "the explanation", colour=style.palette.enabled)
 
 
-@app.command()
+@app.command(cls=_Command)
 def roles(
     role: Annotated[
         str | None,
-        typer.Argument(help="admin, edit or view (kubeflow- prefix optional); all when omitted."),
+        typer.Argument(
+            metavar="ROLE",
+            help="admin, edit or view (kubeflow- prefix optional) [default: all three].",
+            show_default=False,
+        ),
     ] = None,
-    output_format: PresentationOption = Presentation.TEXT,
+    output_format: Annotated[str, _format_option(ROLES_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
 ) -> None:
     """Chart what kubeflow-admin, kubeflow-edit and kubeflow-view allow, by area."""
-    from compiler.explain.roles import presentation
     from compiler.explain.roles.chart import chart, resolve_role
-    from compiler.terminal import palette_for
+    from compiler.explain.roles.presentation import Shown
 
     chosen = None if role is None else resolve_role(role)
     if role is not None and chosen is None:
         raise typer.BadParameter("choose admin, edit or view", param_hint="ROLE")
-    rows = chart()
-    palette = palette_for(sys.stdout)
-    shown = _present(
-        output_format,
-        text=lambda: presentation.format_text(rows, chosen, palette),
-        markdown=lambda: presentation.format_markdown(rows, chosen),
-        json=lambda: presentation.format_json(rows, chosen),
-    )
-    _write(shown, colour=palette.enabled)
+    with _reported():
+        style = _style(output)
+        text = ROLES_FORMATS.write(Format(output_format), Shown(chart(), chosen), style)
+        _emit(text, output, "the chart", colour=style.palette.enabled)
 
 
-@app.command()
-def init(
-    directory: Annotated[
-        Path, typer.Argument(metavar="DIR", help="Where to create the repository.")
-    ] = Path(),
-    flux: Annotated[
-        bool,
-        typer.Option("--flux", help="Set settings.deploy to Flux: compile writes Kustomizations."),
-    ] = False,
-    argocd: Annotated[
-        bool,
-        typer.Option("--argocd", help="Set settings.deploy to Argo CD (needs --repo-url)."),
-    ] = False,
-    repo_url: Annotated[
-        str | None, typer.Option(help="Argo CD: the URL it clones this repository from.")
+@app.command("import", cls=_Command)
+def import_(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="FILE",
+            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
+            "limitranges,authorizationpolicies -A -o yaml` printed (YAML or JSON; '-' is stdin).",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Where to write the roster; '-' for stdout."
+        ),
+    ] = DEFAULT_ROSTER,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            show_default=False,
+            help="Also write the report to this file, as JSON.",
+        ),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite existing files, printing a diff of each.")
-    ] = False,
 ) -> None:
-    """Scaffold a roster repository: users.yaml, schema, out/, CI, pre-commit, deploy, README."""
-    from compiler.output import scaffold
-    from compiler.problems import CompilerError
+    """Write the roster that grants what a running cluster grants; report what it cannot."""
+    from compiler import importer
+    from compiler.importer.report import REPORT_FORMATS, Report
+    from compiler.output.files import write_atomically
 
-    try:
-        files = scaffold.scaffold(scaffold.choose_engine(flux=flux, argocd=argocd), repo_url)
-    except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
-    try:
-        done = scaffold.init(files, directory, force=force)
-    except CompilerError as err:
-        # Several lines (the files in the way), each shown as one.
-        for number, line in enumerate(str(err).split("\n")):
-            _say(f"error: {line}" if number == 0 else line)
-        raise typer.Exit(1) from None
-    for _, diff in done.overwritten:
-        _write(diff)
-    _say(
-        f"initialised {directory}: {len(done.created)} created, {len(done.overwritten)} "
-        f"overwritten, {len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
-    )
+    to_stdout = str(output) == "-"
+    if not to_stdout and output.exists() and not force:
+        _say(f"error: {output} exists; pass --force to replace it, or choose another --output")
+        raise typer.Exit(1)
+    invalid = "nothing written: give kfroster import what kubectl printed"
+    with _reported(Format.TEXT, invalid=invalid):
+        inputs = importer.read_inputs(files, sys.stdin.buffer)
+        imported = importer.import_cluster(inputs, "users.yaml" if to_stdout else str(output))
+        if to_stdout:
+            sys.stdout.write(imported.text)
+        else:
+            write_atomically(output, imported.text, exclusive=not force)
+        found = Report(imported, [name for name, _ in inputs], str(output))
+        if report is not None:
+            write_atomically(report, REPORT_FORMATS.write(Format.JSON, found))
+    for line in REPORT_FORMATS.write(Format.TEXT, found).splitlines():
+        _say(line)
 
 
 Deprecated = Annotated[
     str | None,
-    typer.Option(help="Deprecated, like --flux: a field of settings.deploy.", show_default=False),
+    typer.Option(
+        metavar="VALUE",
+        help="Deprecated, like --flux: a field of settings.deploy.",
+        show_default=False,
+    ),
 ]
 
 
-@app.command()
+@app.command(cls=_Command)
 def deploy(
-    roster: RosterPath = Path("users.yaml"),
+    roster: RosterArgument = DEFAULT_ROSTER,
     *,
-    out: Annotated[
+    directory: Annotated[
         Path | None,
         typer.Option(
-            "--out",
-            "-o",
+            "--deploy",
+            metavar="DIR",
             help="Where to write them; '-' prints them [default: settings.deploy.directory, "
             "beside ROSTER].",
             show_default=False,
         ),
     ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 when OUT is stale.")
+        bool, typer.Option("--check", help="Write nothing; exit 1 when DIR is stale.")
     ] = False,
     flux: Annotated[
         bool,
@@ -372,18 +585,24 @@ def deploy(
     repo_url: Deprecated = None,
     revision: Deprecated = None,
     project: Deprecated = None,
+    old_directory: OldDeployDir = None,
 ) -> None:
     """Write the manifests settings.deploy describes, which point Flux or Argo CD at out/.
 
-    `kfroster compile` writes them with out/ already; this command prints them (`--out -`),
-    writes them elsewhere, or checks them on their own (`--check`).
+    `kfroster compile` writes them with out/ already; this command prints them
+    (`--deploy -`), writes them elsewhere, or checks them on their own (`--check`).
     """
     from compiler import pipeline
     from compiler.output import deploy as deploying
     from compiler.output import tree
     from compiler.output.products import Product
-    from compiler.problems import CompilerError
 
+    deprecated = _deprecated(
+        old_directory,
+        "kfroster deploy --out DIR (or -o DIR)",
+        "--deploy DIR; in the next release --out names the compiled tree, as in compile",
+    )
+    directory = deprecated or directory
     old_options = {
         "path": path,
         "name": name,
@@ -399,44 +618,37 @@ def deploy(
         if (flux or argocd or given)
         else None
     )
-    checked = pipeline.check(roster, str(roster))
-    if checked.roster is None:
-        _report(checked.problems, None)
-        _say(f"{roster}: invalid, nothing written ({_count(checked.problems, 'error')})")
-        raise typer.Exit(1)
-    model = checked.roster
-    if legacy is not None:
-        if model.settings.deploy is not None:
-            raise typer.BadParameter(
-                f"{roster} sets settings.deploy already; drop the deprecated options"
+    with _reported(invalid=f"{roster}: invalid, nothing written ({{errors}})"):
+        model = pipeline.validate(roster, str(roster)).roster
+        if legacy is not None:
+            if model.settings.deploy is not None:
+                raise typer.BadParameter(
+                    f"{roster} sets settings.deploy already; drop the deprecated options"
+                )
+            model = model.model_copy(
+                update={"settings": model.settings.model_copy(update={"deploy": legacy})}
             )
-        model = model.model_copy(
-            update={"settings": model.settings.model_copy(update={"deploy": legacy})}
-        )
-    setting = model.settings.deploy
-    if setting is None:
-        _say(
-            f"{roster} sets no settings.deploy, so there is nothing to deploy with: add it, "
-            "e.g. `settings: {deploy: {engine: flux}}` (see the README), and run kfroster compile"
-        )
-        raise typer.Exit(1)
-    files = deploying.render(model, roster.name)
-    target = out if out is not None else roster.parent / setting.directory
-    if str(target) == "-":
-        sys.stdout.write("".join(files[relative] for relative in sorted(files)))
-        return
-    try:
-        changes = tree.plan_tree(files, target) if check else tree.write_tree(files, target)
-    except CompilerError as err:
-        _say_error(err)
-        raise typer.Exit(1) from None
+        setting = model.settings.deploy
+        if setting is None:
+            _say(
+                f"{roster} sets no settings.deploy, so there is nothing to deploy with: add it, "
+                "e.g. `settings: {deploy: {engine: flux}}` (see the README), and run "
+                "kfroster compile"
+            )
+            raise typer.Exit(1)
+        files = deploying.render(model, roster.name)
+        target = directory if directory is not None else roster.parent / setting.directory
+        if str(target) == "-":
+            _write("".join(files[relative] for relative in sorted(files)))
+            return
+        changes = tree.compare_tree(files, target) if check else tree.write_tree(files, target)
     if check and not changes.clean:
         fix = "kfroster deploy with the same options, without --check" if legacy else ""
         _fail_stale([Product(target, files)], [changes], roster, fix)
     _say(
-        f"{target}/ is up to date with {roster} ({len(files)} files)"
+        f"{target}/ is up to date with {roster} ({counted(len(files), 'file')})"
         if check
-        else f"wrote {target}/ for {setting.engine}: {len(files)} files, "
+        else f"wrote {target}/ for {setting.engine}: {counted(len(files), 'file')}, "
         f"{len(changes.missing)} added, {len(changes.changed)} changed, "
         f"{len(changes.stale)} removed"
     )
@@ -485,214 +697,255 @@ def _deploy_from_options(*, flux: bool, argocd: bool, given: dict[str, str]) -> 
     return checked.roster.settings.deploy
 
 
-@app.command()
-def diff(
-    rosters: Annotated[
-        list[Path] | None,
+@app.command(cls=_Command)
+def drift(
+    files: Annotated[
+        list[str],
         typer.Argument(
-            metavar="[ROSTER] | OLD NEW",
-            help="With --base: the roster (default users.yaml). Without: two roster files.",
+            metavar="FILE",
+            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
+            "limitranges,authorizationpolicies -A -o json` printed (JSON or YAML; '-' is stdin).",
             show_default=False,
         ),
-    ] = None,
+    ],
     *,
-    base: Annotated[
-        str | None,
-        typer.Option(
-            "--base", metavar="REF", help="Compare ROSTER at git revision REF with the worktree."
-        ),
-    ] = None,
-    output_format: Annotated[
-        Presentation,
-        typer.Option(
-            "--format",
-            "-f",
-            case_sensitive=False,
-            help="text (coloured on a terminal unless NO_COLOR), markdown (a PR comment), json.",
-        ),
-    ] = Presentation.TEXT,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write the plan to this file, atomically."),
-    ] = None,
-    max_chars: Annotated[
-        int,
-        typer.Option("--max-chars", min=2000, help="Markdown: at most this many characters."),
-    ] = 65536,
-    exit_code: Annotated[
-        bool, typer.Option("--exit-code", help="Exit 1 when anything changes.")
-    ] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="With --base: the compiled out/ whose committed state at REF the plan compares "
-            "with this compile [default: out next to ROSTER].",
-        ),
-    ] = None,
-    deploy: Annotated[
-        Path | None,
-        typer.Option(
-            "--deploy",
-            help="With --base: the deploy/ directory compared at REF and in the worktree "
-            "[default: deploy next to ROSTER].",
-        ),
-    ] = None,
+    roster: Annotated[
+        Path,
+        typer.Option("--roster", "-r", metavar="ROSTER", help="The roster the cluster is held to."),
+    ] = DEFAULT_ROSTER,
+    output_format: Annotated[str, _format_option(DRIFT_FORMATS)] = Format.TEXT,
+    output: OutputFile = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
             "--fail-on",
             metavar="THRESHOLD[,THRESHOLD]",
-            help="Exit 1 when a risk at a threshold is found: a kind (privilege, data, owner, "
-            "quota, settings: its warnings and above), kind:severity (owner:high) or a severity "
-            "(high: HIGH and CRITICAL of every kind; recommended).",
+            show_default=False,
+            help="Exit 1 only for these: a kind (granted, missing, changed, unmanaged: its "
+            "warnings and above), kind:severity (granted:critical) or a severity (high).",
         ),
     ] = None,
+    adopt: Annotated[
+        bool, typer.Option("--adopt", help="Write what can be adopted into ROSTER, in place.")
+    ] = False,
+    revoke: Annotated[
+        bool,
+        typer.Option("--revoke", help="Print the kubectl commands that remove the drift instead."),
+    ] = False,
+    max_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-chars",
+            metavar="N",
+            parser=lambda text: _at_least(text, 2000),
+            help="Markdown: at most N characters, at least 2000.",
+        ),
+    ] = 65536,
 ) -> None:
-    """Plan a roster change: who gains or loses what, risks first, then every object.
+    """Hold the cluster to the roster: access granted outside it, objects missing or changed.
 
-    `kfroster diff --base REF [ROSTER]` reads ROSTER at git revision REF (nothing is
-    checked out); `kfroster diff OLD NEW` compares two files. Both sides are compiled
-    with this kfroster, so only the roster change shows.
-
-    Risk kinds: privilege (new or wider access, a cloud identity, an email change), data
-    (a profile leaves), owner (an owner changes, a profile is added), quota (a quota or
-    limit tightens), settings (a setting every profile reads, a looser policy). Severities:
-    critical, high, warning, info; privilege lost is only information and never fails.
-
-    Exit codes: 0 the plan was made; 1 a side is invalid (its problems are printed and
-    the plan says so), or --exit-code and something changes, or --fail-on and such a
-    risk is found; 2 a usage error: a bad revision, an unreadable file, an unknown KIND.
+    Reads FILE as `import` does and compares it with what ROSTER compiles to (nothing is
+    written). Kinds: granted (access not through out/), missing and changed (objects of
+    out/), unmanaged (Profiles the roster does not hold), info (never drift). Exit codes:
+    0 nothing but info; 1 drift (with --fail-on, only what it selects); 2 a usage error,
+    input that is not kubectl output, or a roster with errors.
     """
     import shlex
 
+    from compiler import drift as drifting
+    from compiler.drift.adopt import adopt as adopting
+    from compiler.drift.model import FAILING_KINDS
+    from compiler.importer import read_inputs
     from compiler.output.files import write_atomically
-    from compiler.problems import CompilerError
-    from compiler.review import diff as planning
-    from compiler.review.plan.json_plan import render_json
-    from compiler.review.plan.markdown import render_markdown
-    from compiler.review.plan.text import render_text
-    from compiler.terminal import PLAIN, palette_for
 
-    thresholds = _thresholds(fail_on)
-    paths = rosters or []
-    if (base is not None and len(paths) > 1) or (base is None and len(paths) != 2):
-        raise typer.BadParameter("give --base REF [ROSTER], or OLD NEW", param_hint="ROSTERS")
-    if base is None and (out is not None or deploy is not None):
-        raise typer.BadParameter("--out and --deploy compare with REF: give --base REF too")
-    try:
-        if base is not None:
-            roster = paths[0] if paths else Path("users.yaml")
-            plan = planning.plan_against(roster, base, out, deploy)
-            command = shlex.join(["kfroster", "diff", "--base", base, str(roster)])
+    thresholds = _thresholds(fail_on, FAILING_KINDS) if fail_on is not None else None
+    if adopt and revoke:
+        raise typer.BadParameter("choose --adopt or --revoke, not both")
+    chosen = Format(output_format)
+    with _reported(Format.TEXT, code=2, invalid_code=2):
+        compared = drifting.compare(read_inputs(files, sys.stdin.buffer), roster)
+        _report(compared.drift.problems, Format.TEXT)
+        if adopt:
+            adopted = adopting(compared)
+            if adopted.text != compared.source.text:
+                write_atomically(roster, adopted.text)
+            for line in drifting.adoption_report(adopted, str(roster)):
+                _say(line)
+        command = shlex.join(["kfroster", "drift", *files, "--roster", str(roster)])
+        style = _style(output, max_chars=max_chars, command=command)
+        if revoke:
+            text = drifting.revoke_script(compared)
         else:
-            plan = planning.plan_between(paths[0], paths[1])
-            command = shlex.join(["kfroster", "diff", *map(str, paths)])
-        _report(plan.problems, None)
-        palette = palette_for(sys.stdout) if output is None else PLAIN
-        text = _present(
-            output_format,
-            text=lambda: render_text(plan, palette=palette),
-            markdown=lambda: render_markdown(plan, max_chars=max_chars, command=command),
-            json=lambda: render_json(plan),
+            text = DRIFT_FORMATS.write(chosen, compared.drift, style)
+        _emit(
+            text,
+            output,
+            "the drift report",
+            colour=style.palette.enabled,
+            commands=chosen is Format.GITHUB and not revoke,
         )
-        if output is None:
-            _write(text, colour=palette.enabled)
-        else:
+    raise typer.Exit(1 if compared.drift.failing(thresholds) else 0)
+
+
+@app.command(cls=_Command)
+def schema(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Where to write the schema; '-' for stdout."
+        ),
+    ] = Path("schemas/users.schema.json"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when FILE is stale.")
+    ] = False,
+) -> None:
+    """Write the roster's JSON Schema, generated from the models."""
+    from compiler.output.files import write_atomically
+    from compiler.roster.schema import dumps_schema
+
+    text = dumps_schema()
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return
+    with _reported():
+        current = output.read_text(encoding="utf-8") if output.is_file() else None
+        if check:
+            if current != text:
+                state = "missing" if current is None else "stale"
+                _say(f"{output} is {state}: run `kfroster schema` and commit it")
+                raise typer.Exit(1)
+            _say(f"{output} is up to date")
+            return
+        if current != text:
+            output.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(output, text)
-            _say(f"wrote the plan to {output}")
+            _say(f"wrote {output}")
+
+
+# --- What every command shares --------------------------------------------------------------
+
+
+@contextmanager
+def _reported(
+    problems_as: Format | None = None, *, invalid: str = "", code: int = 1, invalid_code: int = 1
+) -> Iterator[None]:
+    """Turn our own errors into what a user reads, and an exit code; let bugs crash.
+
+    Invalid input (a roster, kubectl output): every problem, located, printed as
+    `problems_as` (None: the default for problems), then `invalid` with `{errors}`
+    counted, and exit `invalid_code` (1, or 2 where the command counts input it cannot use as
+    a usage error: `drift`). Any other CompilerError, or an OSError (a file named on the
+    command line that cannot be read or written; kfroster's writers name the path), is
+    one `error: ...` line and exit `code`: 1, or 2 where the command counts it as a usage
+    error (`diff`: a bad revision, an unreadable roster).
+    """
+    from compiler.problems import CompilerError, Invalid
+
+    try:
+        yield
+    except Invalid as err:
+        _report(err.problems, problems_as)
+        if invalid:
+            # Not str.format: the message holds file names, which may hold braces.
+            _say(invalid.replace("{errors}", _count(err.problems, "error")))
+        raise typer.Exit(invalid_code) from None
     except (CompilerError, OSError) as err:
         _say_error(err)
-        raise typer.Exit(2) from None
-    failing = plan.failing(thresholds)
-    if not plan.valid:
-        _say(f"no plan: {' and '.join(plan.invalid)} failed validation")
-    elif failing:
-        found = dict.fromkeys(f"{risk.kind} ({risk.severity.upper()})" for risk in failing)
-        _say(f"risks found that --fail-on refuses: {', '.join(found)}")
-    raise typer.Exit(1 if not plan.valid or failing or (exit_code and plan.has_changes) else 0)
+        raise typer.Exit(code) from None
 
 
-def _thresholds(text: str | None) -> "tuple[Threshold, ...]":
-    """Parse --fail-on; refuse what is no kind or severity (exit 2)."""
-    from compiler.review.plan.model import parse_fail_on
+_Value = TypeVar("_Value")
+
+
+def _deprecated(value: _Value | None, old: str, new: str) -> _Value | None:
+    """Warn on stderr that an old spelling goes in the next release; return its value."""
+    if value is not None:
+        _say(f"warning: {old} is deprecated and goes in the next release; use {new}")
+    return value
+
+
+def _problem_format(chosen: str | None) -> Format:
+    """Return the format of problems: the one chosen, else github under GitHub Actions."""
+    if chosen is not None:
+        return Format(chosen)
+    return Format.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else Format.TEXT
+
+
+def _report(problems: "Sequence[Problem]", chosen: Format | None) -> None:
+    """Print problems: as JSON on stdout (a product for bots), else on stderr, a line each.
+
+    GitHub annotations are the workflow commands kfroster means (format_github escapes what
+    they carry); a text line is escaped like every other line on stderr.
+    """
+    chosen = chosen or _problem_format(None)
+    text = PROBLEM_FORMATS.write(chosen, problems)
+    if chosen is Format.JSON:
+        _write(text)
+        return
+    for line in text.splitlines():
+        (_annotate if chosen is Format.GITHUB else _say)(line)
+
+
+def _style(output: Path | None, **options: Any) -> Style:
+    """Return how to write a product: coloured only for a terminal, never into a file."""
+    from compiler.terminal import PLAIN, palette_for
+
+    return Style(palette_for(sys.stdout) if output is None else PLAIN, **options)
+
+
+def _emit(
+    text: str, output: Path | None, what: str, *, colour: bool = False, commands: bool = False
+) -> None:
+    """Write a command's product to stdout, or to FILE atomically, saying so on stderr.
+
+    On stdout nothing a terminal or a runner would act on gets through but kfroster's own
+    colours (colour) and workflow commands (commands: annotations it built and escaped).
+    """
+    from compiler.output.files import write_atomically
+
+    if output is None:
+        if commands:
+            sys.stdout.write(text)
+        else:
+            _write(text, colour=colour)
+        return
+    write_atomically(output, text)
+    _say(f"wrote {what} to {output}")
+
+
+def _at_least(text: str, minimum: int) -> int:
+    """Read a whole number option of at least `minimum`; say so plainly otherwise."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a whole number") from None
+    if number < minimum:
+        raise typer.BadParameter(f"{number} is less than {minimum}")
+    return number
+
+
+def _thresholds(
+    text: str | None, kinds: "Sequence[str]", what: str = ""
+) -> "tuple[Threshold, ...]":
+    """Parse --fail-on against the kinds a command reports; refuse anything else (exit 2)."""
+    from compiler.review.thresholds import parse_fail_on
 
     if text is None:
         return ()
     try:
-        return parse_fail_on(text)
+        return parse_fail_on(text, kinds, what)
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--fail-on") from None
 
 
-@app.command("import")
-def import_(
-    files: Annotated[
-        list[str],
-        typer.Argument(
-            help="What `kubectl get profiles,namespaces,clusterrolebindings,rolebindings,"
-            "limitranges,authorizationpolicies -A -o yaml` printed (YAML or JSON; '-' is stdin).",
-            metavar="FILE",
-        ),
-    ],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the roster; '-' for stdout.")
-    ] = Path("users.yaml"),
-    force: Annotated[bool, typer.Option("--force", help="Replace OUTPUT if it exists.")] = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Also write the report to this file, as JSON.")
-    ] = None,
-) -> None:
-    """Write the roster that grants what a running cluster grants; report what it cannot."""
-    from compiler import importer
-    from compiler.output.files import write_atomically
-    from compiler.problems import CompilerError
-
-    to_stdout = str(output) == "-"
-    if not to_stdout and output.exists() and not force:
-        _say(f"error: {output} exists; pass --force to replace it, or choose another --output")
-        raise typer.Exit(1)
-    try:
-        inputs = importer.read_inputs(files, sys.stdin.buffer)
-        imported = importer.import_cluster(inputs, "users.yaml" if to_stdout else str(output))
-        if to_stdout:
-            sys.stdout.write(imported.text)
-        else:
-            write_atomically(output, imported.text, exclusive=not force)
-        if report is not None:
-            write_atomically(report, importer.report_json(imported))
-    except importer.ClusterInputInvalid as err:
-        _report(err.problems, Format.TEXT)
-        _say("nothing written: give kfroster import what kubectl printed")
-        raise typer.Exit(1) from None
-    except (CompilerError, OSError) as err:
-        _say_error(err)
-        raise typer.Exit(1) from None
-    for line in importer.format_report(imported, [name for name, _ in inputs], str(output)):
-        _say(line)
-
-
-def _default_format() -> Format:
-    return Format.GITHUB if os.environ.get("GITHUB_ACTIONS") == "true" else Format.TEXT
-
-
-def _report(problems: "Sequence[Problem]", output_format: Format | None) -> None:
-    from compiler.problems import format_github, format_json, format_text
-
-    chosen = output_format or _default_format()
-    if chosen is Format.JSON:
-        _write(format_json(problems))
-        return
-    for problem in sorted(problems):
-        if chosen is Format.GITHUB:
-            _annotate(format_github(problem))
-        else:
-            _say(format_text(problem))
+def _count(problems: "Sequence[Problem]", level: str) -> str:
+    return counted(sum(1 for problem in problems if problem.level == level), level)
 
 
 def _fail_stale(
     made: "Sequence[Product]", plans: "Sequence[TreeDiff]", roster: Path, fix: str = ""
 ) -> NoReturn:
+    """Exit 1 when a tree is not what it should hold: say which, list each file, say how."""
     command = fix or f"kfroster compile {roster}"
     for product, plan in zip(made, plans, strict=True):
         if plan.clean:
@@ -722,11 +975,6 @@ def _list_tree_diff(plan: "TreeDiff", out: Path, fix: str) -> None:
             "it (a compile was interrupted, or a commit moved it there); nothing was changed: "
             f"`{fix}` puts it back and brings it up to date"
         )
-
-
-def _count(problems: "Sequence[Problem]", level: str) -> str:
-    number = sum(1 for problem in problems if problem.level == level)
-    return f"{number} {level}{'' if number == 1 else 's'}"
 
 
 def _say_error(err: Exception) -> None:

@@ -25,10 +25,15 @@ from compiler.roster import model_check, rules, source
 
 @dataclass(frozen=True)
 class Checked:
-    """What every check found in a roster, and the roster when it has no errors."""
+    """What every check found in a roster, and the roster when it has no errors.
+
+    `source` is the loaded text, to locate what later stages find (the plan's risks);
+    None when the text could not be loaded at all.
+    """
 
     roster: Roster | None
     problems: tuple[Problem, ...]
+    source: source.Source | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ def check_source(loaded: source.Source, *, strict: bool = False) -> Checked:
     if strict:
         problems = promote_warnings(problems)
     roster = None if has_errors(problems) else parsed.roster
-    return Checked(roster, tuple(sorted(problems)))
+    return Checked(roster, tuple(sorted(problems)), loaded)
 
 
 def validate(path: Path, name: str | None = None, *, strict: bool = False) -> Validated:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
+from compiler.formats import Format, Formats
 from compiler.text import excerpt, github_data, github_property, quote, visible
 
 Level = Literal["error", "warning"]
+# Where a node sits in a YAML document: the keys and list indexes from its root,
+# `("profiles", 2, "owner")`. Problems carry one; Source.locate turns it into a line.
+NodePath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -24,19 +28,23 @@ class Problem:
     message: str
     level: Level = "error"
     # Where in the document, as keys and indexes; not part of identity or order.
-    path: tuple[str | int, ...] = field(default=(), compare=False)
+    path: NodePath = field(default=(), compare=False)
 
 
 class CompilerError(Exception):
     """Base of every error the command line reports without a traceback."""
 
 
-class RosterInvalid(CompilerError):
-    """The roster has errors; nothing may be compiled from it."""
+class Invalid(CompilerError):
+    """Input with problems, each located: the command prints them all and makes nothing."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems)
         super().__init__(f"{len(self.problems)} problem(s)")
+
+
+class RosterInvalid(Invalid):
+    """The roster has errors; nothing may be compiled from it."""
 
 
 def path_text(path: Sequence[str | int]) -> str:
@@ -95,20 +103,50 @@ def format_text(problem: Problem) -> str:
     return f"{where}: {problem.level}: {visible(problem.message)} [{visible(problem.rule)}]"
 
 
+# The levels of a GitHub Actions annotation.
+AnnotationLevel = Literal["error", "warning", "notice"]
+
+
+def github_annotation(
+    level: AnnotationLevel, message: str, properties: Sequence[tuple[str, object]] = ()
+) -> str:
+    """Write a GitHub Actions annotation workflow command (`::error file=…,line=…::message`).
+
+    Every value is escaped, so a message can neither end the command nor begin another.
+    """
+    props = ",".join(f"{key}={github_property(str(value))}" for key, value in properties)
+    return f"::{level}{' ' if props else ''}{props}::{github_data(message)}"
+
+
 def format_github(problem: Problem) -> str:
     """Format a problem as a GitHub Actions workflow annotation."""
-    props = ",".join(
-        f"{key}={github_property(str(value))}"
-        for key, value in (
+    return github_annotation(
+        problem.level,
+        problem.message,
+        (
             ("file", problem.file),
             ("line", problem.line),
             ("col", problem.col),
             ("title", problem.rule),
-        )
+        ),
     )
-    return f"::{problem.level} {props}::{github_data(problem.message)}"
 
 
 def format_json(problems: Iterable[Problem]) -> str:
     """Format all problems as one JSON list, for bots."""
     return json.dumps([asdict(p) for p in sorted(problems)], indent=2, ensure_ascii=False) + "\n"
+
+
+def _lines(problems: Iterable[Problem], line: Callable[[Problem], str]) -> str:
+    return "".join(line(problem) + "\n" for problem in sorted(problems))
+
+
+# format_text and format_github write one problem as a line; the registry writes them all.
+PROBLEM_FORMATS: Formats[Sequence[Problem]] = Formats(
+    "problems",
+    {
+        Format.TEXT: lambda problems, _style: _lines(problems, format_text),
+        Format.JSON: lambda problems, _style: format_json(problems),
+        Format.GITHUB: lambda problems, _style: _lines(problems, format_github),
+    },
+)

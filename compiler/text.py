@@ -1,4 +1,4 @@
-"""Show text that kfroster did not write: clipped, quoted, and harmless on an output line.
+"""Show text: how many of a thing, and text kfroster did not write, clipped, quoted and harmless.
 
 Roster values, file names, paths and git revisions come from whoever wrote them. Printed
 raw, a line break in one starts a new output line, and that line can be a GitHub Actions
@@ -28,6 +28,16 @@ CLIP_MARK: Final = "…"
 _SGR: Final = re.compile(r"\x1b\[[0-9;]*m")
 # After `visible`, the space is the only whitespace left for the runner to skip.
 _COMMAND_START: Final = re.compile(r"^( *)::", re.MULTILINE)
+
+
+def noun(number: int, singular: str, plural: str | None = None) -> str:
+    """The word for `number` things: `singular` for one, else `plural` (default: add "s")."""
+    return singular if number == 1 else (plural if plural is not None else singular + "s")
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """`number` and the word for that many: "1 file", "2 files", "10,000 objects"."""
+    return f"{number:,} {noun(number, singular, plural)}"
 
 
 def clip(text: str, limit: int = QUOTED_MAX_CHARS) -> str:

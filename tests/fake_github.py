@@ -1,4 +1,4 @@
-"""A stand-in for GitHub's issue-comment API on localhost, recording every request."""
+"""A stand-in for GitHub's issue and issue-comment API on localhost, recording every request."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ BOT = "github-actions[bot]"
 
 _LIST = re.compile(rf"^/repos/{REPOSITORY}/issues/(\d+)/comments$")
 _ONE = re.compile(rf"^/repos/{REPOSITORY}/issues/comments/(\d+)$")
+_ISSUES = re.compile(rf"^/repos/{REPOSITORY}/issues$")
+_ISSUE = re.compile(rf"^/repos/{REPOSITORY}/issues/(\d+)$")
 
 
 @dataclass
@@ -35,6 +37,7 @@ class FakeGitHub:
     """Comments of pull request NUMBER, served a few per page so clients must follow links."""
 
     comments: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 2
     # method -> (status, message): answer every such request with this error.
     failures: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -52,6 +55,24 @@ class FakeGitHub:
         self.comments.append(entry)
         return entry
 
+    def issue(
+        self, body: str, login: str = BOT, *, state: str = "open", pull_request: bool = False
+    ) -> dict[str, Any]:
+        """Add an existing issue (or pull request, which the issues API lists too)."""
+        number = max((i["number"] for i in self.issues), default=100) + 1
+        entry: dict[str, Any] = {
+            "number": number,
+            "title": "an issue",
+            "body": body,
+            "state": state,
+            "user": {"login": login},
+            "html_url": f"https://github.example/{REPOSITORY}/issues/{number}",
+        }
+        if pull_request:
+            entry["pull_request"] = {"url": "..."}
+        self.issues.append(entry)
+        return entry
+
     def calls(self, method: str) -> list[Request]:
         """Return the requests made with one method, in order."""
         return [request for request in self.requests if request.method == method]
@@ -66,6 +87,8 @@ class FakeGitHub:
         if method in self.failures:
             status, message = self.failures[method]
             return status, {}, {"message": message}
+        if _ISSUES.match(split.path) or _ISSUE.match(split.path):
+            return self._issues(method, split.path, split.query, payload)
         listing, one = _LIST.match(split.path), _ONE.match(split.path)
         if method == "GET" and listing and int(listing.group(1)) == NUMBER:
             page = int(parse_qs(split.query).get("page", ["1"])[0])
@@ -84,6 +107,30 @@ class FakeGitHub:
                 if comment["id"] == int(one.group(1)):
                     comment["body"] = payload["body"]
                     return 200, {}, comment
+        return 404, {}, {"message": "Not Found"}
+
+    def _issues(
+        self, method: str, path: str, query: str, payload: Any
+    ) -> tuple[int, dict[str, str], Any]:
+        one = _ISSUE.match(path)
+        if method == "GET" and not one:
+            state = parse_qs(query).get("state", ["open"])[0]
+            listed = [i for i in self.issues if i["state"] == state]
+            page = int(parse_qs(query).get("page", ["1"])[0])
+            start = (page - 1) * self.page_size
+            link = {}
+            if start + self.page_size < len(listed):
+                link = {"Link": f'<{self.url}{path}?state={state}&page={page + 1}>; rel="next"'}
+            return 200, link, listed[start : start + self.page_size]
+        if method == "POST" and not one:
+            created = self.issue(payload["body"])
+            created["title"] = payload["title"]
+            return 201, {}, created
+        if method == "PATCH" and one:
+            for issue in self.issues:
+                if issue["number"] == int(one.group(1)):
+                    issue.update(payload)
+                    return 200, {}, issue
         return 404, {}, {"message": "Not Found"}
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from compiler import __version__
@@ -211,3 +214,111 @@ def test_python_dash_m_runs_the_same_app() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[-1].startswith("users.yaml: valid")
+
+
+# --------------------------------------------------------------------------------------------
+# One vocabulary: the order of commands, their options, formats and errors
+# --------------------------------------------------------------------------------------------
+
+WORKFLOW = ["init", "validate", "compile", "diff", "explain", "roles", "import", "deploy"]
+# What Typer prints for a parameter's Python type when no metavar names it.
+INTERNAL_TYPE = re.compile(r"<[a-zA-Z][^<>\s]*>|\bint range\b|\blist\[|\bPath\b")
+
+
+def commands() -> dict[str, Any]:
+    """Return every command of the app, by name, as Click sees it."""
+    group = typer.main.get_command(app)
+    return dict(group.commands)  # type: ignore[attr-defined]
+
+
+def test_help_lists_the_commands_in_the_order_of_the_daily_workflow(runner: CliRunner) -> None:
+    text = invoke(runner, "--help").stdout
+    listed = [line.split()[0] for line in text.split("Commands:\n")[1].splitlines() if line]
+    assert listed[: len(WORKFLOW)] == WORKFLOW
+    assert listed[-1] == "schema"
+    assert sorted(listed) == sorted(commands())
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_help_shows_no_internal_type_and_a_sentence_for_every_option(
+    runner: CliRunner, name: str
+) -> None:
+    result = invoke(runner, name, "--help")
+    assert result.exit_code == 0
+    assert INTERNAL_TYPE.search(result.stdout) is None, result.stdout
+    for param in commands()[name].params:
+        if getattr(param, "hidden", False):
+            continue
+        text = " ".join((param.help or "").split())  # type: ignore[attr-defined]
+        assert len(text.split()) >= 3 and text.endswith("."), (name, param.name, text)
+        assert param.metavar is not None or getattr(param, "is_flag", False), (name, param.name)
+        if param.param_type_name == "argument":
+            assert param.metavar in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["validate", "--format", "xml"], "'xml' is not a format of problems; choose text"),
+        (["explain", "alice", "--format", "github"], "is not a format of an explanation"),
+        (["roles", "--format", "yaml"], "'yaml' is not a format of the roles chart"),
+        (["diff", "a", "b", "--max-chars", "1e3"], "'1e3' is not a whole number"),
+        (["compile", "--format", "markdown"], "choose text, json, github"),
+    ],
+)
+def test_option_errors_say_what_is_wrong_without_library_words(
+    runner: CliRunner, args: list[str], message: str
+) -> None:
+    result = invoke(runner, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Value error" not in result.stderr and "Input should" not in result.stderr
+
+
+def test_format_means_the_same_names_everywhere() -> None:
+    offered = {}
+    for name, command in commands().items():
+        for param in command.params:
+            if "--format" in getattr(param, "opts", ()):
+                text = " ".join((param.help or "").split())
+                offered[name] = re.findall(r"(\w+) \(", text.split(":", 1)[1])
+    assert offered == {
+        "validate": ["text", "json", "github"],
+        "compile": ["text", "json", "github"],
+        "diff": ["text", "json", "github", "markdown"],
+        "explain": ["text", "json", "markdown"],
+        "roles": ["text", "json", "markdown"],
+        "drift": ["text", "json", "github", "markdown"],
+    }
+
+
+def test_dash_o_names_a_file_and_never_a_directory() -> None:
+    for name, command in commands().items():
+        for param in command.params:
+            if "-o" in getattr(param, "opts", ()) and not getattr(param, "hidden", False):
+                assert param.metavar == "FILE", name
+
+
+def test_compile_keeps_dash_o_for_a_release_with_a_warning(
+    runner: CliRunner, roster_file: WriteRoster, tmp_path: Path
+) -> None:
+    roster, out = roster_file(VALID), tmp_path / "tree"
+    result = invoke(runner, "compile", roster, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "warning: kfroster compile -o DIR is deprecated and goes in the next release; use --out DIR"
+    )
+    assert sorted(read_tree(out)) == ["cluster-role-bindings/bob.yaml", "profiles/alice.yaml"]
+    again = invoke(runner, "compile", roster, "--out", out, "--check")
+    assert again.exit_code == 0 and "deprecated" not in again.stderr
+
+
+def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory\n", encoding="utf-8")
+    result = invoke(runner, "schema", "--output", blocker / "users.schema.json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and str(blocker) in result.stderr
+    assert "Traceback" not in result.stderr

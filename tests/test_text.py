@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler.text import (
     CLIP_MARK,
     clip,
+    counted,
     excerpt,
     github_data,
     github_property,
+    noun,
     quote,
     safe_output,
     visible,
@@ -124,3 +127,21 @@ def test_safe_output_defuses_only_what_would_start_a_command() -> None:
     assert safe_output("a::b\n  ::warning::x\n:: y") == "a::b\n  \\u003a:warning::x\n\\u003a: y"
     assert safe_output("plan ##[error]x") == "plan ##\\u005berror]x"
     assert safe_output("ok: fine\n") == "ok: fine\n"
+
+
+@pytest.mark.parametrize(
+    ("number", "words", "expected"),
+    [
+        (0, ("file",), "0 files"),
+        (1, ("file",), "1 file"),
+        (2, ("file",), "2 files"),
+        (12345, ("object",), "12,345 objects"),
+        (1, ("drift entry", "drift entries"), "1 drift entry"),
+        (3, ("drift entry", "drift entries"), "3 drift entries"),
+    ],
+)
+def test_counted_says_how_many_in_the_right_number(
+    number: int, words: tuple[str, ...], expected: str
+) -> None:
+    assert counted(number, *words) == expected
+    assert noun(number, *words) == expected.split(" ", 1)[1]

@@ -1,13 +1,13 @@
-"""Explain what one person can do: roster → an `Explanation` → text, Markdown or JSON.
+"""Explain what one person can do: a roster and a name or email in, an `Explanation` out.
 
 Pure: no I/O. Roles, sources and defaults come from `resolve`, the same functions the
-renderers use, so an explanation says what `compile` puts in the cluster.
+renderers use, so an explanation says what `compile` puts in the cluster. How an
+explanation is written (text, Markdown, JSON) is presentation.py's job.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,6 +19,7 @@ from compiler.model.dashboard import (
     Visibility,
     contributor_visibility,
 )
+from compiler.model.kube import OWNER_BINDING
 from compiler.model.resolve import (
     RosterIndex,
     effective_limit_range,
@@ -26,38 +27,34 @@ from compiler.model.resolve import (
     email_key,
     grants,
 )
+from compiler.model.roles import RoleName, stronger
 from compiler.model.roster import (
     AwsIamForServiceAccount,
     LimitRange,
     Profile,
     ResourceQuota,
-    Role,
     Roster,
     User,
     WorkloadIdentity,
 )
 from compiler.problems import CompilerError, suggest
 from compiler.render.protection import offboarding
-from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table, wrap
-
-# The RoleBinding the profile controller creates for a profile's owner.
-OWNER_BINDING = "namespaceAdmin"
 
 NamespaceRole = Literal["owner", "edit", "view"]
 SourceKind = Literal["owner", "direct", "group"]
-_LEVEL: Mapping[str, int] = {"view": 1, "edit": 2, "admin": 3, "owner": 3}
 
 
 class UnknownPerson(CompilerError):
     """WHO names nobody in the roster."""
 
-    def __init__(self, who: str, suggestions: Sequence[str]) -> None:
+    def __init__(self, who: str, suggestions: Sequence[str], roster: str = "") -> None:
         self.who = who
         self.suggestions = tuple(suggestions)
         hint = ""
         if suggestions:
             hint = "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
-        super().__init__(f"{who!r} is neither a user name nor an email in the roster{hint}")
+        where = f"{roster}: " if roster else ""
+        super().__init__(f"{where}{who!r} is neither a user name nor an email in the roster{hint}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ class NamespaceAccess:
     binding: str  # the RoleBinding (and, for contributors, AuthorizationPolicy) name
     sources: tuple[Source, ...]
     # When the cluster-wide role is stronger than the profile's, it is what counts here.
-    effective: Role
+    effective: RoleName
     visibility: Visibility  # where the dashboard shows this grant
 
     @property
@@ -100,7 +97,7 @@ class NamespaceAccess:
 class ClusterAccess:
     """A cluster-wide role: a ClusterRoleBinding reaching every namespace."""
 
-    role: Role
+    role: RoleName
     binding: str
     exposes: str
     visibility: Visibility = CLUSTER_WIDE_VISIBILITY
@@ -293,7 +290,7 @@ def _entries(profile: Profile, user: User, index: RosterIndex) -> list[Source]:
         else:
             continue
         current = found.get(key)
-        if current is None or _LEVEL[contributor.role] > _LEVEL[current]:
+        if stronger(contributor.role, current):
             found[key] = contributor.role
     # Direct first, then groups by name: the order a reader scans the roster entries in.
     ordered = sorted(found.items(), key=lambda item: (item[0][0] != "direct", item[0][1] or ""))
@@ -307,7 +304,6 @@ def _members(index: RosterIndex, group: str) -> tuple[str, ...]:
 
 def _namespace_access(profile: Profile, user: User, index: RosterIndex) -> NamespaceAccess | None:
     """Return the person's access to one profile, or None when the profile grants nothing."""
-    cluster_level = _LEVEL[user.cluster_role] if user.cluster_role else 0
     entries = _entries(profile, user, index)
     if profile.owner == user.name:
         unused = tuple(Source(s.kind, s.role, s.group, bound=False) for s in entries)
@@ -322,8 +318,8 @@ def _namespace_access(profile: Profile, user: User, index: RosterIndex) -> Names
     grant = next((g for g in grants(profile, index) if g.user.name == user.name), None)
     if grant is None:
         return None
-    effective: Role = grant.role
-    if user.cluster_role is not None and cluster_level > _LEVEL[grant.role]:
+    effective: RoleName = grant.role
+    if user.cluster_role is not None and stronger(user.cluster_role, grant.role):
         effective = user.cluster_role
     return NamespaceAccess(
         profile.name,
@@ -421,278 +417,3 @@ def _notes(
                 f" than the profile's {access.role}"
             )
     return tuple(notes)
-
-
-# --- Presentation -------------------------------------------------------------------------
-
-
-def _elsewhere(explanation: Explanation) -> str:
-    cluster = explanation.cluster
-    other = " other" if explanation.namespaces else ""
-    if cluster is None:
-        return f"no access to any{other} namespace"
-    return f"{cluster.cluster_role} in every{other} namespace (cluster-wide)"
-
-
-def _resources(resources: Mapping[str, int | str]) -> str:
-    return ", ".join(f"{name} {value}" for name, value in sorted(resources.items()))
-
-
-def quota_text(quota: ResourceQuota) -> str:
-    """Describe a quota in one line: its limits and scopes, or that there is none."""
-    if quota.is_empty:
-        return "none: the namespace may use the whole cluster"
-    parts = [_resources(quota.hard)] if quota.hard else []
-    if quota.scopes:
-        parts.append("scopes " + ", ".join(quota.scopes))
-    if quota.scope_selector is not None:
-        parts.append(
-            "scope selector "
-            + ", ".join(
-                f"{req.scope_name} {req.operator} {', '.join(req.values)}".rstrip()
-                for req in quota.scope_selector.match_expressions
-            )
-        )
-    return "; ".join(parts)
-
-
-def limit_range_lines(limits: LimitRange) -> list[str]:
-    """Describe a LimitRange, one line per kind of limit, or that there is none."""
-    if limits.is_empty:
-        return ["none: containers without requests or limits get none"]
-    kinds = (
-        ("default", limits.default),
-        ("defaultRequest", limits.default_request),
-        ("min", limits.min),
-        ("max", limits.max),
-        ("maxLimitRequestRatio", limits.max_limit_request_ratio),
-    )
-    return [f"{kind} {_resources(values)}" for kind, values in kinds if values]
-
-
-def _labelled(what: str, is_default: bool) -> str:
-    return f"{what} (defaults)" if is_default else what
-
-
-def _origin(is_default: bool) -> str:
-    return "defaults" if is_default else "the profile's own"
-
-
-def _contributors_text(owned: OwnedProfile) -> list[str]:
-    if not owned.contributors:
-        return ["none"]
-    return [
-        f"{c.user} {c.role} ({', '.join(s.replace('group:', 'group ') for s in c.sources)});"
-        f" {c.visibility.label}"
-        for c in owned.contributors
-    ]
-
-
-def _role_style(role: str) -> str:
-    return {"owner": "green", "admin": "red", "edit": "yellow"}.get(role, "cyan")
-
-
-def format_text(explanation: Explanation, palette: Palette = PLAIN) -> str:
-    """Format an explanation for a terminal: a header, then aligned tables."""
-    user = explanation.user
-    cluster = explanation.cluster
-    if cluster is None:
-        cluster_text = "none"
-    else:
-        cluster_text = (
-            f"{palette.paint(cluster.cluster_role, 'red' if cluster.role != 'view' else 'yellow')}"
-            f" in every namespace (ClusterRoleBinding {cluster.binding}): {cluster.exposes};"
-            f" {cluster.visibility.detail}"
-        )
-    lines = [palette.bold(f"{user.name} <{user.email}>")]
-    lines += definitions(
-        [
-            ("groups", ", ".join(explanation.groups) or "none"),
-            ("cluster-wide", cluster_text),
-        ]
-    )
-    lines += ["", palette.bold(f"Namespaces ({len(explanation.namespaces)})")]
-    if explanation.namespaces:
-        rows = [
-            [
-                access.namespace,
-                palette.paint(access.role, _role_style(access.role)),
-                access.cluster_role,
-                ", ".join(source.describe() for source in access.sources),
-                access.visibility.label,
-            ]
-            for access in explanation.namespaces
-        ]
-        lines += table(
-            ["NAMESPACE", "ROLE", "CLUSTERROLE", "FROM", "DASHBOARD"],
-            rows,
-            indent=2,
-            palette=palette,
-        )
-    lines += [f"  elsewhere: {_elsewhere(explanation)}"]
-    if explanation.owned:
-        lines += ["", palette.bold(f"Owned profiles ({len(explanation.owned)})")]
-        rows = []
-        for owned in explanation.owned:
-            details = [
-                [_labelled("quota", owned.quota_is_default), quota_text(owned.quota)],
-                [
-                    _labelled("limits", owned.limit_range_is_default),
-                    "\n".join(limit_range_lines(owned.limit_range)),
-                ],
-                ["contributors", "\n".join(_contributors_text(owned))],
-            ]
-            if owned.plugins:
-                details.append(["plugins", "\n".join(owned.plugins)])
-            rows += [[palette.bold(owned.name), *details[0]], *(["", *d] for d in details[1:])]
-        lines += table((), rows, indent=2)
-    if explanation.leaving:
-        lines += ["", palette.bold(f"Leaving the roster ({len(explanation.leaving)})")]
-        lines += definitions(
-            [(f"{d.namespace} (was {d.role})", d.describe()) for d in explanation.leaving]
-        )
-    if explanation.notes:
-        lines.append("")
-        for note in explanation.notes:
-            lines += [palette.paint(line, "yellow") for line in wrap(f"note: {note}", hang=6)]
-    return "\n".join(lines) + "\n"
-
-
-def format_markdown(explanation: Explanation) -> str:
-    """Format an explanation as Markdown, for a pull request or a ticket."""
-    user = explanation.user
-    cluster = explanation.cluster
-    lines = [f"### {user.name} (`{user.email}`)", ""]
-    lines.append(f"- **Groups:** {', '.join(explanation.groups) or 'none'}")
-    if cluster is None:
-        lines.append("- **Cluster-wide:** none")
-    else:
-        lines.append(
-            f"- **Cluster-wide:** `{cluster.cluster_role}` in every namespace"
-            f" (ClusterRoleBinding `{cluster.binding}`): {cluster.exposes};"
-            f" {cluster.visibility.detail}"
-        )
-    lines += ["", f"#### Namespaces ({len(explanation.namespaces)})", ""]
-    if explanation.namespaces:
-        lines += markdown_table(
-            ["Namespace", "Role", "ClusterRole", "From", "Binding", "Dashboard"],
-            [
-                [
-                    f"`{a.namespace}`",
-                    a.role,
-                    f"`{a.cluster_role}`",
-                    ", ".join(s.describe() for s in a.sources),
-                    f"`{a.binding}`",
-                    a.visibility.label,
-                ]
-                for a in explanation.namespaces
-            ],
-        )
-        lines.append("")
-    lines.append(f"Elsewhere: {_elsewhere(explanation)}.")
-    if explanation.owned:
-        lines += ["", f"#### Owned profiles ({len(explanation.owned)})", ""]
-        lines += markdown_table(
-            ["Profile", "Quota", "Limits", "Contributors", "Plugins"],
-            [
-                [
-                    f"`{o.name}`",
-                    f"{quota_text(o.quota)} ({_origin(o.quota_is_default)})",
-                    "<br>".join(limit_range_lines(o.limit_range))
-                    + f" ({_origin(o.limit_range_is_default)})",
-                    "<br>".join(_contributors_text(o)),
-                    "<br>".join(o.plugins) or "none",
-                ]
-                for o in explanation.owned
-            ],
-        )
-    if explanation.leaving:
-        lines += ["", f"#### Leaving the roster ({len(explanation.leaving)})", ""]
-        lines += markdown_table(
-            ["Namespace", "Was", "After the next apply"],
-            [[f"`{d.namespace}`", d.role, d.describe()] for d in explanation.leaving],
-        )
-    if explanation.notes:
-        lines += ["", *(f"> **Note:** {note}" for note in explanation.notes)]
-    return "\n".join(lines) + "\n"
-
-
-def to_json(explanation: Explanation) -> dict[str, object]:
-    """Return an explanation as plain data, keys in camelCase like the roster."""
-    user = explanation.user
-    cluster = explanation.cluster
-    return {
-        "user": {"name": user.name, "email": user.email, "clusterRole": user.cluster_role},
-        "matchedBy": explanation.matched_by,
-        "groups": list(explanation.groups),
-        "clusterWide": None
-        if cluster is None
-        else {
-            "role": cluster.role,
-            "clusterRole": cluster.cluster_role,
-            "binding": cluster.binding,
-            "exposes": cluster.exposes,
-            "visibility": _visibility_json(cluster.visibility),
-        },
-        "namespaces": [
-            {
-                "namespace": a.namespace,
-                "role": a.role,
-                "clusterRole": a.cluster_role,
-                "binding": a.binding,
-                "effectiveRole": a.effective,
-                "visibility": _visibility_json(a.visibility),
-                "sources": [
-                    {"kind": s.kind, "role": s.role, "group": s.group, "bound": s.bound}
-                    for s in a.sources
-                ],
-            }
-            for a in explanation.namespaces
-        ],
-        "ownedProfiles": [
-            {
-                "name": o.name,
-                "resourceQuota": o.quota.model_dump(
-                    mode="json", by_alias=True, exclude_defaults=True
-                ),
-                "resourceQuotaFrom": "defaults" if o.quota_is_default else "profile",
-                "limitRange": o.limit_range.model_dump(
-                    mode="json", by_alias=True, exclude_defaults=True
-                ),
-                "limitRangeFrom": "defaults" if o.limit_range_is_default else "profile",
-                "contributors": [
-                    {
-                        "user": c.user,
-                        "email": c.email,
-                        "role": c.role,
-                        "sources": list(c.sources),
-                        "visibility": _visibility_json(c.visibility),
-                    }
-                    for c in o.contributors
-                ],
-                "plugins": list(o.plugins),
-            }
-            for o in explanation.owned
-        ],
-        "leaving": [
-            {
-                "namespace": d.namespace,
-                "role": d.role,
-                "accessKept": d.kept and d.role == "owner",
-                "profileKept": d.kept,
-                "after": d.describe(),
-                "commands": list(d.commands),
-            }
-            for d in explanation.leaving
-        ],
-        "notes": list(explanation.notes),
-    }
-
-
-def _visibility_json(visibility: Visibility) -> dict[str, str]:
-    return {"label": visibility.label, "detail": visibility.detail}
-
-
-def format_json(explanation: Explanation) -> str:
-    """Format an explanation as indented JSON."""
-    return json.dumps(to_json(explanation), indent=2, ensure_ascii=False) + "\n"

@@ -3,6 +3,8 @@
 The data flows one way:
 
   read.read_objects        kubectl output (a List, documents, files) → located ClusterObjects
+                           (read_cluster: every input, as `drift` reads them too;
+                           read_json.read_list reads a plain JSON List faster, the same)
   interpret.interpret      objects → users, profiles and settings, plus findings: every grant
                            the roster cannot express, located at its object
   text.build_roster        the most common quota and LimitRange as defaults; sorted data
@@ -16,11 +18,10 @@ the command writes the result with output.files.write_atomically.
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Final
 
 from compiler import pipeline
 from compiler.importer.interpret import (
@@ -37,11 +38,12 @@ from compiler.importer.read import (
     read_inputs,
     read_objects,
 )
-from compiler.importer.roster_text import Comments, build_roster, dumps_roster, plural
-from compiler.importer.switch import Change, SwitchOver, compiled_manifests, provenance, switch_over
+from compiler.importer.read_json import read_list
+from compiler.importer.roster_text import Comments, build_roster, dumps_roster
+from compiler.importer.switch import SwitchOver, provenance, switch_over
 from compiler.model.keys import ResourceKey
 from compiler.model.roster import Roster
-from compiler.problems import CompilerError, Problem, format_text
+from compiler.problems import CompilerError, Problem
 
 __all__ = [
     "INPUT_RULES",
@@ -51,13 +53,11 @@ __all__ = [
     "Comments",
     "ImportFailed",
     "Imported",
-    "compiled_manifests",
     "dumps_roster",
-    "format_report",
     "import_cluster",
+    "read_cluster",
     "read_inputs",
     "read_objects",
-    "report_json",
 ]
 
 _MAX_ROUNDS: Final = 8  # records dropped by validation; each round drops at least one
@@ -96,19 +96,7 @@ def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) 
     Raises ClusterInputInvalid when the input cannot be read, ImportFailed (a bug) when
     the roster written does not validate.
     """
-    objects: list[ClusterObject] = []
-    problems: list[Problem] = []
-    for name, content in inputs:
-        try:
-            objects.extend(read_objects(content, name))
-        except ClusterInputInvalid as err:
-            problems.extend(err.problems)
-    if not objects and not problems and inputs:
-        message = "no Kubernetes objects in the input; is it what kubectl printed?"
-        problems.append(Problem(inputs[0][0], 1, 1, "import-not-an-object", message))
-    if problems:
-        raise ClusterInputInvalid(problems)
-    interpretation = interpret(objects)
+    interpretation = interpret(read_cluster(inputs))
     findings = list(interpretation.findings)
     interpretation = _drop_invalid(interpretation, output_name, findings)
     data, comments = build_roster(interpretation)
@@ -135,6 +123,31 @@ def _derived(interpretation: Interpretation, roster: Roster) -> dict[str, str]:
     kept = {user.name for user in roster.users}
     found = (u for u in interpretation.users.values() if u.derived and u.name in kept)
     return dict(sorted((user.name, user.email) for user in found))
+
+
+def read_cluster(inputs: Sequence[tuple[str, bytes | str]]) -> list[ClusterObject]:
+    """Read the objects of every input (what kubectl printed), in order.
+
+    Raises ClusterInputInvalid with the problems of every input that cannot be read,
+    and when the inputs hold no object at all.
+    """
+    objects: list[ClusterObject] = []
+    problems: list[Problem] = []
+    for name, content in inputs:
+        fast = read_list(content, name)
+        if fast is not None:
+            objects.extend(fast)
+            continue
+        try:
+            objects.extend(read_objects(content, name))
+        except ClusterInputInvalid as err:
+            problems.extend(err.problems)
+    if not objects and not problems and inputs:
+        message = "no Kubernetes objects in the input; is it what kubectl printed?"
+        problems.append(Problem(inputs[0][0], 1, 1, "import-not-an-object", message))
+    if problems:
+        raise ClusterInputInvalid(problems)
+    return objects
 
 
 def _drop_invalid(
@@ -209,102 +222,3 @@ def _drop_user(
                     "subject-not-imported", f"{user.email} cannot be a user ({reason})"
                 )
             )
-
-
-_NAMED = 20  # derived user names the report spells out; --report's JSON holds them all
-
-
-def format_report(imported: Imported, inputs: Sequence[str], output: str) -> list[str]:
-    """Return the report's lines: what was read, findings, what was left alone, the switch-over."""
-    total = sum(imported.read.values())
-    kinds = ", ".join(f"{count} {kind}" for kind, count in imported.read.items())
-    lines = [f"read {plural(total, 'object')} from {', '.join(inputs)}: {kinds or 'none'}"]
-    lines.extend(format_text(p) for p in imported.findings)
-    for category, items in imported.left_alone.items():
-        lines.append(f"left alone: {len(items)} {category}")
-    roster = imported.roster
-    contributors = sum(len(p.contributors) for p in roster.profiles)
-    lines.append(
-        f"wrote {output}: {plural(len(roster.users), 'user')}, "
-        f"{plural(len(roster.profiles), 'profile')}, {plural(contributors, 'contributor')}; "
-        f"{plural(len(imported.findings), 'finding')} above"
-    )
-    lines.extend(format_text(p) for p in imported.warnings)
-    if imported.derived:
-        named = [f"{name} ({email})" for name, email in list(imported.derived.items())[:_NAMED]]
-        more = len(imported.derived) - len(named)
-        lines.append(
-            "user names derived from emails (check them; --report lists all): "
-            + ", ".join(named)
-            + (f" and {more:,} more" if more else "")
-        )
-    switch = imported.switch
-    lines.append("")
-    lines.append(f"Switch-over: what applying `kfroster compile {output}` changes in the cluster")
-    for change in switch.changes:
-        lines.append(f"  {change.action:<6}  {change.key.describe()}: {change.detail}")
-    for what, count in switch.routine:
-        lines.append(f"  {plural(count, 'existing object')} {what}")
-    lines.append(
-        f"Plan: {switch.count('create')} to create, {switch.count('change')} to change, "
-        f"{switch.count('keep')} to delete by hand, {switch.count('prune')} pruned."
-    )
-    commands = _delete_commands(switch.changes, imported.partly_expressed)
-    if commands:
-        lines.append("Once out/ is applied, delete what it replaced:")
-        lines.extend(f"  {command}" for command in commands)
-    if switch.releases:
-        lines.append(
-            "Namespaces their Profile owns go with it: the roster keeps those Profiles "
-            "(namespaceOwnedByProfile). To let removing a profile revoke its owner's access "
-            "and keep the data, remove the ownerReference, then drop namespaceOwnedByProfile:"
-        )
-        lines.extend(f"  {command}" for command in switch.releases)
-    return lines
-
-
-def _delete_commands(
-    changes: Iterable[Change], partly_expressed: frozenset[ResourceKey]
-) -> list[str]:
-    """Return the kubectl commands that remove the objects the roster replaced."""
-    doomed: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for change in changes:
-        if change.action == "keep" and change.key not in partly_expressed:
-            doomed[(change.key.kind.lower(), change.key.namespace)].append(change.key.name)
-    return [
-        f"kubectl delete {kind}{f' -n {namespace}' if namespace else ''} {' '.join(sorted(found))}"
-        for (kind, namespace), found in sorted(doomed.items())
-    ]
-
-
-def report_json(imported: Imported) -> str:
-    """Return the whole report as JSON, for bots and for keeping next to the roster."""
-    document = {
-        "read": dict(imported.read),
-        "findings": [_problem_dict(p) for p in imported.findings],
-        "validation": [_problem_dict(p) for p in imported.warnings],
-        "leftAlone": {k: list(v) for k, v in imported.left_alone.items()},
-        "derivedNames": dict(imported.derived),
-        "switchOver": {
-            "changes": [
-                {
-                    "action": c.action,
-                    "group": c.key[0],
-                    "kind": c.key[1],
-                    "namespace": c.key[2],
-                    "name": c.key[3],
-                    "detail": c.detail,
-                }
-                for c in imported.switch.changes
-            ],
-            "routine": dict(imported.switch.routine),
-            "releases": list(imported.switch.releases),
-        },
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def _problem_dict(problem: Problem) -> dict[str, Any]:
-    found = asdict(problem)
-    del found["path"]
-    return found

@@ -13,16 +13,29 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
+from compiler.importer.live import CONTROLLER_BINDINGS, essence, owner_reference
 from compiler.importer.read import ClusterObject, is_managed, mapping_of
 from compiler.model import names, releases
-from compiler.model.keys import Manifest, ResourceKey
+from compiler.model.keys import ResourceKey
+from compiler.model.kube import (
+    CONTROLLER_QUOTA,
+    ISTIO_SECURITY_GROUP,
+    KFAM_ROLE_ANNOTATION,
+    KFAM_USER_ANNOTATION,
+    KUBEFLOW_GROUP,
+    LIMIT_RANGE_NAME,
+    MANAGED_BY,
+    NAMESPACE_OWNER_ANNOTATION,
+    OWNER_POLICY,
+    RBAC_GROUP,
+)
 from compiler.model.resolve import email_key, sort_key_for_email
-from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Role, Settings
+from compiler.model.roles import CLUSTER_ROLES, ContributorRoleName, RoleName, rank, stronger
+from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, EMAIL_PATTERN, Settings
 from compiler.problems import Problem
-from compiler.render.common import MANAGED_BY
-from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.text import noun
 
 # Every rule of a finding: what the roster cannot express or had to settle. The README
 # lists them all.
@@ -52,25 +65,17 @@ REPORT_RULES: Final = (
     "import-duplicate-object",
 )
 
-RBAC: Final = "rbac.authorization.k8s.io"
-ISTIO: Final = "security.istio.io"
-KUBEFLOW: Final = "kubeflow.org"
 
-# Objects the profile controller creates in each profile namespace: it owns them, and
-# kfroster never emits them, so they are neither imported nor reported.
-CONTROLLER_BINDINGS: Final = frozenset({"namespaceAdmin", "default-editor", "default-viewer"})
-OWNER_POLICY: Final = "ns-owner-access-istio"
 _OWNERS_OWN: Final = "owners' bindings in their own profile (ownership grants as much)"
-CONTROLLER_QUOTA: Final = "kf-resource-quota"
 
 # Labels the API server or kfroster itself sets on every namespace: no roster setting.
 _NAMESPACE_LABELS_NOT_SETTINGS: Final = frozenset(
     {"kubernetes.io/metadata.name", *MANAGED_BY.keys()}
 )
 _BOOTSTRAP_LABEL: Final = ("kubernetes.io/bootstrapping", "rbac-defaults")
-_ROLES: Final[tuple[Role, ...]] = ("admin", "edit", "view")
-_KUBEFLOW_ROLES: Final[Mapping[str, Role]] = {names.cluster_role(role): role for role in _ROLES}
-_RANK: Final[Mapping[str, int]] = {"view": 1, "edit": 2, "admin": 3}
+_KUBEFLOW_ROLES: Final[Mapping[str, RoleName]] = {
+    names.cluster_role(role): role for role in CLUSTER_ROLES
+}
 _KFAM_NAME: Final = re.compile(r"user-[a-z0-9-]+-clusterrole-(admin|edit|view)").fullmatch
 _HEADER_KEY: Final = re.compile(r"request\.headers\[(.+)\]").fullmatch
 _EMAIL: Final = re.compile(EMAIL_PATTERN).fullmatch
@@ -86,14 +91,14 @@ _SHAPE_LATER: Final = "that of Kubeflow 1.8 and later (from the gateway and Pipe
 class UserDraft:
     email: str
     name: str = ""
-    cluster_role: Role | None = None
+    cluster_role: RoleName | None = None
     cluster_sources: list[ClusterObject] = field(default_factory=list)
     derived: bool = False  # the name was made from the email, not read from a binding
 
 
 @dataclass
 class Contribution:
-    role: Literal["edit", "view"]
+    role: ContributorRoleName
     sources: list[ClusterObject]
 
 
@@ -118,7 +123,7 @@ class ProfileDraft:
 class _Grant:
     namespace: str  # "" for a cluster-wide grant
     email: str
-    role: Role
+    role: RoleName
     source: ClusterObject
 
 
@@ -192,18 +197,22 @@ def interpret(objects: Sequence[ClusterObject]) -> Interpretation:
         if is_managed(obj):
             state.kfroster_managed = True
     handlers: dict[tuple[str, str], Callable[[ClusterObject, _State], None]] = {
-        (KUBEFLOW, "Profile"): _read_profile,
+        (KUBEFLOW_GROUP, "Profile"): _read_profile,
         ("", "Namespace"): _read_namespace,
-        (RBAC, "RoleBinding"): _read_role_binding,
-        (RBAC, "ClusterRoleBinding"): _read_cluster_role_binding,
-        (ISTIO, "AuthorizationPolicy"): _read_policy,
+        (RBAC_GROUP, "RoleBinding"): _read_role_binding,
+        (RBAC_GROUP, "ClusterRoleBinding"): _read_cluster_role_binding,
+        (ISTIO_SECURITY_GROUP, "AuthorizationPolicy"): _read_policy,
         ("", "LimitRange"): _read_limit_range,
     }
-    for obj in by_kind.get((KUBEFLOW, "Profile"), []):
+    for obj in by_kind.get((KUBEFLOW_GROUP, "Profile"), []):
         state.profile_namespaces.add(obj.name)
     # Profiles first (they say which namespaces are profiles), LimitRanges after them.
-    order = [(KUBEFLOW, "Profile"), ("", "Namespace"), (RBAC, "RoleBinding")]
-    order += [(RBAC, "ClusterRoleBinding"), (ISTIO, "AuthorizationPolicy"), ("", "LimitRange")]
+    order = [(KUBEFLOW_GROUP, "Profile"), ("", "Namespace"), (RBAC_GROUP, "RoleBinding")]
+    order += [
+        (RBAC_GROUP, "ClusterRoleBinding"),
+        (ISTIO_SECURITY_GROUP, "AuthorizationPolicy"),
+        ("", "LimitRange"),
+    ]
     for group_kind in order:
         for obj in by_kind.pop(group_kind, []):
             handlers[group_kind](obj, state)
@@ -233,7 +242,7 @@ def _deduplicate(
     unique: dict[ResourceKey, ClusterObject] = {}
     for obj in objects:
         first = unique.setdefault(obj.key, obj)
-        if first is not obj and _essence(first.body) != _essence(obj.body):
+        if first is not obj and essence(first.body) != essence(obj.body):
             state.note(
                 obj,
                 "import-duplicate-object",
@@ -241,14 +250,6 @@ def _deduplicate(
                 "the first one is imported",
             )
     return unique
-
-
-def _essence(body: Manifest) -> str:
-    """Return an object's content without what the API server adds, for comparing copies."""
-    kept = {k: v for k, v in body.items() if k not in ("apiVersion", "metadata", "status")}
-    metadata = mapping_of(body.get("metadata"))
-    kept["metadata"] = {k: metadata.get(k) for k in ("labels", "annotations")}
-    return json.dumps(kept, sort_keys=True, default=str)
 
 
 def _read_profile(obj: ClusterObject, state: _State) -> None:
@@ -340,7 +341,7 @@ def _read_namespace(obj: ClusterObject, state: _State) -> None:
     kept = {k: v for k, v in sorted(labels.items()) if k not in _NAMESPACE_LABELS_NOT_SETTINGS}
     state.labels.add(json.dumps(kept), obj)
     _read_owner_reference(obj, profile, state)
-    owner = obj.annotations().get("owner")
+    owner = obj.annotations().get(NAMESPACE_OWNER_ANNOTATION)
     if owner != profile.owner:
         shown = "no owner annotation" if owner is None else f"the owner annotation {owner!r}"
         state.note(
@@ -353,32 +354,21 @@ def _read_namespace(obj: ClusterObject, state: _State) -> None:
 
 
 def _read_owner_reference(obj: ClusterObject, profile: ProfileDraft, state: _State) -> None:
-    """Find the ownerReference the profile controller sets on a namespace it creates.
-
-    It sets one only when it creates the namespace (profile_controller.go, kubeflow/kubeflow
-    v1.10.0 L139-149): the garbage collector then deletes the namespace with the Profile.
-    """
-    references = mapping_of(obj.body.get("metadata")).get("ownerReferences")
-    for position, each in enumerate(references if isinstance(references, list) else []):
-        reference = mapping_of(each)
-        api_version = reference.get("apiVersion")
-        if (
-            reference.get("kind") == "Profile"
-            and isinstance(api_version, str)
-            and api_version.startswith(f"{KUBEFLOW}/")
-        ):
-            uid = reference.get("uid")
-            profile.owner_reference = (position, uid if isinstance(uid, str) else "")
-            state.note(
-                obj,
-                "namespace-owned-by-profile",
-                f"has an ownerReference to Profile {reference.get('name')!r} (the profile "
-                "controller created it): deleting the Profile deletes the namespace and all its "
-                "data; the roster marks the profile namespaceOwnedByProfile: true, so compiling "
-                "keeps the Profile and its LimitRange (prune disabled); the switch-over prints "
-                "the command that removes the ownerReference",
-            )
-            return
+    """Find the ownerReference the profile controller sets on a namespace it creates."""
+    reference = owner_reference(obj.body)
+    if reference is None:
+        return
+    position, uid, name = reference
+    profile.owner_reference = (position, uid)
+    state.note(
+        obj,
+        "namespace-owned-by-profile",
+        f"has an ownerReference to Profile {name!r} (the profile "
+        "controller created it): deleting the Profile deletes the namespace and all its "
+        "data; the roster marks the profile namespaceOwnedByProfile: true, so compiling "
+        "keeps the Profile and its LimitRange (prune disabled); the switch-over prints "
+        "the command that removes the ownerReference",
+    )
 
 
 def _subjects(obj: ClusterObject) -> list[dict[str, Any]]:
@@ -506,7 +496,7 @@ def _read_role_binding(obj: ClusterObject, state: _State) -> None:
         if profile.owner in emails:
             state.leave(_OWNERS_OWN, obj)
         return
-    if emails and (_KFAM_NAME(obj.name) or "user" in obj.annotations()):
+    if emails and (_KFAM_NAME(obj.name) or KFAM_USER_ANNOTATION in obj.annotations()):
         state.contributor_bindings[(namespace, obj.name)] = obj
     for email in emails:
         state.grants.append(_Grant(namespace, email, role, obj))
@@ -514,19 +504,23 @@ def _read_role_binding(obj: ClusterObject, state: _State) -> None:
         _check_kfam_binding(obj, emails[0], role, state)
 
 
-def _check_kfam_binding(obj: ClusterObject, email: str, role: Role, state: _State) -> None:
+def _check_kfam_binding(obj: ClusterObject, email: str, role: RoleName, state: _State) -> None:
     """Report a contributor binding that KFAM (the dashboard) would not recognise."""
     annotations = obj.annotations()
-    looks_kfam = _KFAM_NAME(obj.name) is not None or "user" in annotations or "role" in annotations
+    looks_kfam = (
+        _KFAM_NAME(obj.name) is not None
+        or KFAM_USER_ANNOTATION in annotations
+        or KFAM_ROLE_ANNOTATION in annotations
+    )
     if not looks_kfam:
         return  # a hand-made binding: the switch-over lists its KFAM replacement
     expected = names.kfam_name(email, "edit" if role == "edit" else "view")
     wrong = []
     if obj.name != expected:
         wrong.append(f"its name should be {expected}")
-    if annotations.get("user") != email:
+    if annotations.get(KFAM_USER_ANNOTATION) != email:
         wrong.append(f"annotation user is {annotations.get('user')!r}, the subject {email!r}")
-    if annotations.get("role") != role:
+    if annotations.get(KFAM_ROLE_ANNOTATION) != role:
         wrong.append(f"annotation role is {annotations.get('role')!r}, the role {role!r}")
     if wrong:
         state.note(
@@ -583,7 +577,7 @@ def _read_policy(obj: ClusterObject, state: _State) -> None:
     if profile is None:
         state.note(obj, "profile-not-imported", "its Profile could not be imported")
         return
-    if _KFAM_NAME(obj.name) or "user" in obj.annotations():
+    if _KFAM_NAME(obj.name) or KFAM_USER_ANNOTATION in obj.annotations():
         state.policies[(obj.namespace, obj.name)] = obj
         state.shapes.add(_shape_of(obj), obj)
         return
@@ -724,9 +718,13 @@ def _pair_contributors(state: _State) -> None:
         email = subjects[0].get("name") if len(subjects) == 1 else None
         match = _header_match(policy)
         wrong = []
-        if policy.annotations().get("user") != binding.annotations().get("user"):
+        if policy.annotations().get(KFAM_USER_ANNOTATION) != binding.annotations().get(
+            KFAM_USER_ANNOTATION
+        ):
             wrong.append("its user annotation differs from the RoleBinding's")
-        if policy.annotations().get("role") != binding.annotations().get("role"):
+        if policy.annotations().get(KFAM_ROLE_ANNOTATION) != binding.annotations().get(
+            KFAM_ROLE_ANNOTATION
+        ):
             wrong.append("its role annotation differs from the RoleBinding's")
         if (
             match is None
@@ -798,7 +796,7 @@ def _users(state: _State) -> dict[str, UserDraft]:
         if grant.namespace:
             continue
         user = users[grant.email]
-        if user.cluster_role is None or _RANK[grant.role] > _RANK[user.cluster_role]:
+        if stronger(grant.role, user.cluster_role):
             user.cluster_role = grant.role
         user.cluster_sources.append(grant.source)
     for user in users.values():
@@ -824,7 +822,7 @@ def _name_users(users: Mapping[str, UserDraft], owners: set[str]) -> None:
     """
     taken: set[str] = set()
     for user in sorted(users.values(), key=lambda u: sort_key_for_email(u.email)):
-        for source in sorted(user.cluster_sources, key=lambda s: -_RANK[role_of(s)]):
+        for source in sorted(user.cluster_sources, key=lambda s: -rank(role_of(s))):
             role = role_of(source)
             prefix = names.cluster_role_binding_name("", role)
             candidate = source.name.removeprefix(prefix)
@@ -850,7 +848,7 @@ def _name_users(users: Mapping[str, UserDraft], owners: set[str]) -> None:
             taken.add(user.name)
 
 
-def role_of(binding: ClusterObject) -> Role:
+def role_of(binding: ClusterObject) -> RoleName:
     """Return the roster role of a binding to a Kubeflow ClusterRole."""
     return _KUBEFLOW_ROLES[_role_ref(binding)[1]]
 
@@ -957,7 +955,7 @@ def _settings(
         _disagreements(state, "set of namespace labels", state.labels, labels)
     if state.headers.seen:
         count = sum(len(found) for found in state.headers.seen.values())
-        policies = "AuthorizationPolicy" if count == 1 else "AuthorizationPolicies"
+        policies = noun(count, "AuthorizationPolicy", "AuthorizationPolicies")
         note = (
             f"The user-id header and prefix that {count} {policies} of the cluster match users by."
         )

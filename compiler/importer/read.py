@@ -6,7 +6,7 @@ UTF-8 are refused, each problem located, and nothing is read from such input at 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
@@ -15,8 +15,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionStartEvent, Event, ScalarEvent
 
 from compiler.model.keys import Manifest, ResourceKey, group_of
-from compiler.problems import CompilerError, Problem
-from compiler.render.common import MANAGED_BY
+from compiler.model.kube import MANAGED_BY
+from compiler.problems import Invalid, Problem
 from compiler.yamlio import events
 from compiler.yamlio.events import Located
 
@@ -62,12 +62,8 @@ class ClusterObject:
         return Problem(self.file, self.line, 1, rule, f"{self.describe()}: {message}", "warning")
 
 
-class ClusterInputInvalid(CompilerError):
+class ClusterInputInvalid(Invalid):
     """The input is not kubectl output that can be read; nothing is imported from it."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(problems)
-        super().__init__(f"{len(self.problems)} problem(s)")
 
 
 def read_inputs(paths: Sequence[str], stdin: IO[bytes]) -> list[tuple[str, bytes]]:

@@ -16,7 +16,9 @@ from typing import Any, Final
 
 from compiler.importer.interpret import Interpretation, ProfileDraft, UserDraft
 from compiler.model import names
-from compiler.render.limit_range import LIMIT_RANGE_NAME
+from compiler.model.kube import LIMIT_RANGE_NAME
+from compiler.problems import NodePath
+from compiler.text import counted
 from compiler.yamlio.scalars import quote, scalar
 
 
@@ -24,8 +26,8 @@ from compiler.yamlio.scalars import quote, scalar
 class Comments:
     """Comments to write into users.yaml: at the end of a line, or on lines before it."""
 
-    trailing: Mapping[tuple[str | int, ...], str]
-    leading: Mapping[tuple[str | int, ...], tuple[str, ...]]
+    trailing: Mapping[NodePath, str]
+    leading: Mapping[NodePath, tuple[str, ...]]
 
 
 def _canonical(value: Mapping[str, Any]) -> str:
@@ -41,14 +43,6 @@ def _most_common(values: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], int]
     return next(v for v in values if _canonical(v) == best), counts[best]
 
 
-def plural(count: int, word: str) -> str:
-    """Return `1 profile`, `2 profiles`."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-DocPath = tuple[str | int, ...]
-
-
 def build_roster(
     interpretation: Interpretation, *, with_defaults: bool = True
 ) -> tuple[dict[str, Any], Comments]:
@@ -58,8 +52,8 @@ def build_roster(
     that equal them leave them out; without, every profile spells out its own.
     """
     profiles = [interpretation.profiles[n] for n in sorted(interpretation.profiles)]
-    trailing: dict[DocPath, str] = {}
-    leading: dict[DocPath, tuple[str, ...]] = {("settings",): interpretation.settings_notes}
+    trailing: dict[NodePath, str] = {}
+    leading: dict[NodePath, tuple[str, ...]] = {("settings",): interpretation.settings_notes}
     roster: dict[str, Any] = {"version": 1, "settings": dict(interpretation.settings)}
     defaults: dict[str, Any] | None = None
     if with_defaults:
@@ -88,7 +82,7 @@ def _defaults(profiles: Sequence[ProfileDraft]) -> tuple[dict[str, Any], str]:
     limits, limit_count = _most_common([p.limit_range for p in profiles])
     defaults: dict[str, Any] = {}
     notes = []
-    total = plural(len(profiles), "profile")
+    total = counted(len(profiles), "profile")
     if quota:
         defaults["resourceQuota"] = quota
         notes.append(f"the quota of {quota_count} of {total}")
@@ -99,7 +93,7 @@ def _defaults(profiles: Sequence[ProfileDraft]) -> tuple[dict[str, Any], str]:
     return defaults, f"{text[:1].upper()}{text[1:]}; profiles that differ say so."
 
 
-def _user_entry(user: UserDraft, path: DocPath, trailing: dict[DocPath, str]) -> dict[str, Any]:
+def _user_entry(user: UserDraft, path: NodePath, trailing: dict[NodePath, str]) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": user.name, "email": user.email}
     if user.cluster_role is not None:
         entry["clusterRole"] = user.cluster_role
@@ -112,10 +106,10 @@ def _user_entry(user: UserDraft, path: DocPath, trailing: dict[DocPath, str]) ->
 
 def _profile_entry(
     profile: ProfileDraft,
-    path: DocPath,
+    path: NodePath,
     name_of: Mapping[str, str],
     defaults: Mapping[str, Any] | None,
-    trailing: dict[DocPath, str],
+    trailing: dict[NodePath, str],
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": profile.name, "owner": name_of[profile.owner]}
     for key, own, what in (
@@ -195,7 +189,7 @@ class _Writer:
         self.comments = comments
         self.lines: list[str] = []
 
-    def line(self, text: str, path: tuple[str | int, ...]) -> None:
+    def line(self, text: str, path: NodePath) -> None:
         comment = self.comments.trailing.get(path)
         self.lines.append(f"{text}  # {comment}" if comment else text)
 

@@ -8,22 +8,21 @@ objects kfroster applied that are no longer compiled are pruned.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-from compiler.importer.interpret import RBAC, Interpretation, role_of
+from compiler.importer.interpret import Interpretation, role_of
+from compiler.importer.live import MISSING, ROUTINE, differences, path_text, value_text
 from compiler.importer.read import ClusterObject, is_managed
 from compiler.model import names
-from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.keys import ResourceKey
+from compiler.model.kube import LIMIT_RANGE_NAME, RBAC_GROUP
 from compiler.model.resolve import RosterIndex, grants
 from compiler.model.roster import Roster
-from compiler.render import render_all
-from compiler.render.common import MANAGED_BY
-from compiler.render.limit_range import LIMIT_RANGE_NAME
-from compiler.render.protection import PROTECTION, release_namespace_command
+from compiler.render import render_objects
+from compiler.render.protection import release_namespace_command
 
 Action = Literal["create", "change", "keep", "prune"]
 _ACTIONS: Final[tuple[Action, ...]] = ("create", "change", "keep", "prune")
@@ -53,27 +52,6 @@ class SwitchOver:
         return sum(1 for change in self.changes if change.action == action)
 
 
-_MISSING: Final = object()
-# Fields kfroster adds to objects that lack them, without changing what they grant.
-_ROUTINE: Final[Mapping[tuple[str | int, ...], str]] = {
-    ("metadata", "labels", *MANAGED_BY): "gain the label app.kubernetes.io/managed-by: kfroster",
-    **{
-        ("metadata", "annotations", key): "gain prune protection (what holds data)"
-        for key in PROTECTION
-    },
-    ("spec", "owner", "apiGroup"): "get spec.owner.apiGroup written out (the same owner)",
-}
-
-
-def compiled_manifests(roster: Roster) -> dict[ResourceKey, Manifest]:
-    """Compile a roster and key every manifest."""
-    manifests: dict[ResourceKey, Manifest] = {}
-    for file_manifests in render_all(roster).values():
-        for manifest in file_manifests:
-            manifests[key_of(manifest)] = manifest
-    return manifests
-
-
 def switch_over(
     roster: Roster,
     interpretation: Interpretation,
@@ -85,7 +63,7 @@ def switch_over(
     `replaced` names, for a compiled object, the hand-made objects it takes over from;
     `expressed` lists every imported object with the access the roster now expresses.
     """
-    compiled = compiled_manifests(roster)
+    compiled = render_objects(roster)
     objects = interpretation.objects
     changes: list[Change] = []
     routine: Counter[str] = Counter()
@@ -102,18 +80,18 @@ def switch_over(
             continue
         # The API version is left out: every served version is the same stored object.
         body = {k: v for k, v in manifest.items() if k != "apiVersion"}
-        differences = []
+        differing = []
         routine_here: set[str] = set()
-        for path, want, have in _differences(body, existing.body, ()):
-            if have is _MISSING and path in _ROUTINE:
-                routine_here.add(_ROUTINE[path])
+        for path, want, have in differences(body, existing.body):
+            if have is MISSING and path in ROUTINE:
+                routine_here.add(ROUTINE[path])
             else:
-                differences.append((path, want, have))
+                differing.append((path, want, have))
         routine.update(routine_here)
-        if differences:
+        if differing:
             shown = "; ".join(
-                f"{_path_text(path)}: {_value_text(have)} → {_value_text(want)}"
-                for path, want, have in differences
+                f"{path_text(path)}: {value_text(have)} → {value_text(want)}"
+                for path, want, have in differing
             )
             changes.append(Change("change", key, shown))
     for key, meanings in expressed.items():
@@ -141,47 +119,10 @@ def _why_new(key: ResourceKey, objects: Mapping[ResourceKey, ClusterObject]) -> 
     if kind == "Namespace":
         return "not in the input (it was not listed, or the profile controller has not made it)"
     if kind == "AuthorizationPolicy":
-        if ResourceKey(RBAC, "RoleBinding", namespace, name) in objects:
+        if ResourceKey(RBAC_GROUP, "RoleBinding", namespace, name) in objects:
             return "the RoleBinding of the same name had none"
         return "pairs with the RoleBinding of the same name, as the dashboard expects"
     return "new"
-
-
-FieldPath = tuple[str | int, ...]
-
-
-def _differences(want: Any, have: Any, path: FieldPath) -> Iterator[tuple[FieldPath, Any, Any]]:
-    """Yield (path, compiled value, cluster value) where the cluster differs from the manifest.
-
-    Only what kfroster writes is compared: fields the API server or other tools add stay.
-    Lists of the same length are compared item by item, so a change names its field.
-    """
-    if isinstance(want, dict) and (isinstance(have, dict) or have is _MISSING):
-        present = have if isinstance(have, dict) else {}
-        for key, value in want.items():
-            yield from _differences(value, present.get(key, _MISSING), (*path, key))
-    elif isinstance(want, list) and isinstance(have, list) and len(want) == len(have):
-        for index, (mine, theirs) in enumerate(zip(want, have, strict=True)):
-            yield from _differences(mine, theirs, (*path, index))
-    elif want != have:
-        yield path, want, have
-
-
-def _path_text(path: FieldPath) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int) or "." in part or "/" in part:
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else part
-    return text
-
-
-def _value_text(value: object, limit: int = 80) -> str:
-    if value is _MISSING:
-        return "(none)"
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def provenance(
@@ -200,7 +141,7 @@ def provenance(
         if user.cluster_role is None:
             continue
         name = names.cluster_role_binding_name(user.name, user.cluster_role)
-        key = ResourceKey(RBAC, "ClusterRoleBinding", "", name)
+        key = ResourceKey(RBAC_GROUP, "ClusterRoleBinding", "", name)
         for source in interpretation.users[user.email].cluster_sources:
             role = names.cluster_role(role_of(source))
             take_over(key, source, f"grants {role} cluster-wide to {user.email}")
@@ -209,7 +150,7 @@ def provenance(
         draft = interpretation.profiles[profile.name]
         for grant in grants(profile, index):
             name = names.kfam_name(grant.user.email, grant.role)
-            key = ResourceKey(RBAC, "RoleBinding", profile.name, name)
+            key = ResourceKey(RBAC_GROUP, "RoleBinding", profile.name, name)
             meaning = f"grants {grant.role} in {profile.name} to {grant.user.email}"
             for source in draft.contributors[grant.user.email].sources:
                 take_over(key, source, meaning)

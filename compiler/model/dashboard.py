@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from compiler.model.releases import DashboardEmailCheck, release
-from compiler.model.roster import ContributorRole
+from compiler.model.roles import ContributorRoleName
 
 # The checks are written here as plain, linear functions, not as the upstream regexes:
 # the w3resource one, `^\w+([\.-]?\w+)*@\w+([\.-]?\w+)*(\.\w{2,3})+$` (kubeflow/kubeflow
@@ -130,7 +130,7 @@ CLUSTER_WIDE_VISIBILITY = Visibility(
 
 
 def contributor_visibility(
-    role: ContributorRole, email: str, kubeflow_version: str | None
+    role: ContributorRoleName, email: str, kubeflow_version: str | None
 ) -> Visibility:
     """Say where a contributor grant shows, and whether the release's dashboard can remove it."""
     if role == "view":

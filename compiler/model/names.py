@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from compiler.model.roster import ContributorRole, Role
+from compiler.model.roles import ContributorRoleName, RoleName
 
 # Kubernetes object names (DNS-1123 subdomains) are at most this long.
 MAX_OBJECT_NAME = 253
@@ -13,7 +13,7 @@ MAX_OBJECT_NAME = 253
 _NON_ALPHANUMERIC_RUN = re.compile(r"[^a-zA-Z0-9]+")
 
 
-def kfam_name(email: str, role: ContributorRole) -> str:
+def kfam_name(email: str, role: ContributorRoleName) -> str:
     """Return the name KFAM gives a contributor's RoleBinding and AuthorizationPolicy.
 
     KFAM (`getBindingName`, kubeflow/dashboard components/access-management/kfam/bindings.go
@@ -30,7 +30,7 @@ def kfam_name(email: str, role: ContributorRole) -> str:
     return _NON_ALPHANUMERIC_RUN.sub("-", joined)
 
 
-def cluster_role_binding_name(user: str, role: Role) -> str:
+def cluster_role_binding_name(user: str, role: RoleName) -> str:
     """Return the ClusterRoleBinding name of a user's cluster-wide role.
 
     The role is part of the name because a binding's roleRef is immutable: a new role
@@ -39,7 +39,7 @@ def cluster_role_binding_name(user: str, role: Role) -> str:
     return f"kubeflow-{role}-{user}"
 
 
-def cluster_role(role: Role) -> str:
+def cluster_role(role: RoleName) -> str:
     """Return the Kubeflow ClusterRole that a roster role stands for."""
     return f"kubeflow-{role}"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from compiler.model.roles import ContributorRoleName, stronger
 from compiler.model.roster import (
-    ContributorRole,
     Group,
     LimitRange,
     Profile,
@@ -19,15 +19,13 @@ from compiler.model.roster import (
     User,
 )
 
-_RANK: Mapping[ContributorRole, int] = {"view": 1, "edit": 2}
-
 
 @dataclass(frozen=True)
 class Grant:
     """One user's role in one profile, and the roster entries it comes from."""
 
     user: User
-    role: ContributorRole
+    role: ContributorRoleName
     sources: tuple[str, ...]  # "direct" and/or "group:<name>", sorted
 
 
@@ -81,7 +79,7 @@ def grants(profile: Profile, index: RosterIndex) -> list[Grant]:
     rules report them.
     """
     users, groups = index.users, index.groups
-    roles: dict[str, ContributorRole] = {}
+    roles: dict[str, ContributorRoleName] = {}
     sources: dict[str, set[str]] = {}
     for contributor in profile.contributors:
         if contributor.user is not None:
@@ -95,7 +93,7 @@ def grants(profile: Profile, index: RosterIndex) -> list[Grant]:
             if name == profile.owner or name not in users:
                 continue
             current = roles.get(name)
-            if current is None or _RANK[contributor.role] > _RANK[current]:
+            if stronger(contributor.role, current):
                 roles[name] = contributor.role
             sources.setdefault(name, set()).add(origin)
     found = [Grant(users[name], role, tuple(sorted(sources[name]))) for name, role in roles.items()]

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from compiler.model import characters
+from compiler.model.roles import ContributorRoleName, RoleName
 from compiler.text import quote
 
 # Patterns are anchored and ASCII-only on purpose: look-alike Unicode letters in a
@@ -195,9 +196,7 @@ DESTINATION_CLUSTER: list[JsonValue] = [{"required": ["name"]}, {"required": ["s
 
 # Names of clusters of the roster (`clusters[].name`); unique within one list.
 ClusterNames = tuple[DnsLabel, ...]
-Role = Literal["admin", "edit", "view"]
 Engine = Literal["flux", "argocd"]
-ContributorRole = Literal["edit", "view"]
 # Istio serves both for AuthorizationPolicy from 1.17 on; KFAM itself writes v1beta1.
 AuthorizationPolicyApiVersion = Literal["security.istio.io/v1beta1", "security.istio.io/v1"]
 
@@ -320,6 +319,10 @@ class Deploy(Model):
     """Flux only."""
     argocd: ArgoCDDeploy | None = None
     """Argo CD only; it needs at least repoURL."""
+    drift_reader: StrictBool = False
+    """Also write the read-only identity the scheduled drift workflow reads the cluster with:
+    a ServiceAccount, its token Secret, and a ClusterRole to get and list exactly the kinds
+    `kfroster drift` reads (kfroster init --drift sets it)."""
 
 
 class Settings(Model):
@@ -528,7 +531,7 @@ class User(Model):
     """Short unique name, used in object names: a DNS-1123 label."""
     email: Email
     """The email the identity provider sends; unique, compared case-insensitively."""
-    cluster_role: Role | None = None
+    cluster_role: RoleName | None = None
     """A role in every namespace of the cluster, through a ClusterRoleBinding."""
     clusters: ClusterNames | None = None
     """The clusters where the cluster-wide role holds (default: every cluster). Only the role:
@@ -549,7 +552,7 @@ class Contributor(Model):
 
     user: DnsLabel | None = None
     group: DnsLabel | None = None
-    role: ContributorRole
+    role: ContributorRoleName
 
     @model_validator(mode="after")
     def _one_subject(self) -> "Contributor":

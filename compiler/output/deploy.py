@@ -46,6 +46,7 @@ from __future__ import annotations
 from compiler.model import units
 from compiler.model.clusters import Split
 from compiler.model.keys import Manifest
+from compiler.model.kube import MANAGED_BY
 from compiler.model.names import applier_name
 from compiler.model.roster import (
     ArgoCDDeploy,
@@ -55,6 +56,7 @@ from compiler.model.roster import (
     FluxDeploy,
     Roster,
 )
+from compiler.output import drift_reader
 from compiler.yamlio import emitter
 
 DEFAULT_NAMESPACE: dict[Engine, str] = {"flux": "flux-system", "argocd": "argocd"}
@@ -77,7 +79,6 @@ REQUIRES: dict[Engine, str] = {
 # Argo CD: retry a failed sync 5 times, 10 s, 20 s, 40 s ... at most 5 minutes apart.
 ARGOCD_RETRY_LIMIT = 5
 ARGOCD_BACKOFF = {"duration": "10s", "factor": 2, "maxDuration": "5m"}
-MANAGED_BY = {"app.kubernetes.io/managed-by": "kfroster"}
 
 
 def render(roster: Roster, roster_name: str) -> dict[str, str]:
@@ -102,10 +103,14 @@ def render(roster: Roster, roster_name: str) -> dict[str, str]:
 
 def _files(manifests: list[Manifest], deploy: Deploy, roster_name: str) -> dict[str, str]:
     header = emitter.header(roster_name) + f"# {REQUIRES[deploy.engine]}\n"
-    return {
+    files = {
         f"{manifest['metadata']['name']}.yaml": header + "---\n" + emitter.dumps(manifest)
         for manifest in manifests
     }
+    if deploy.drift_reader:
+        namespace = deploy.namespace or DEFAULT_NAMESPACE[deploy.engine]
+        files.update(drift_reader.render(namespace, header))
+    return dict(sorted(files.items()))
 
 
 def _render_clusters(split: Split, deploy: Deploy, roster_name: str) -> dict[str, str]:

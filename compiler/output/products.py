@@ -46,10 +46,10 @@ class PartlyWritten(OutDirError):
     """An earlier directory was written and a later one could not be: they now disagree."""
 
 
-def plan(products: Sequence[Product]) -> list[TreeDiff]:
+def compare(products: Sequence[Product]) -> list[TreeDiff]:
     """Compare every directory with the files it must hold; write nothing."""
     _check_places(products)
-    return [tree.plan_tree(product.files, product.directory) for product in products]
+    return [tree.compare_tree(product.files, product.directory) for product in products]
 
 
 def write(products: Sequence[Product], *, lock: Path) -> list[TreeDiff]:
@@ -62,7 +62,7 @@ def write(products: Sequence[Product], *, lock: Path) -> list[TreeDiff]:
     _check_places(products)
     with _locked(lock):
         for later in products[1:]:
-            foreign = tree.plan_tree(later.files, later.directory).foreign
+            foreign = tree.compare_tree(later.files, later.directory).foreign
             if foreign:
                 shown = ", ".join(str(later.directory / relative) for relative in foreign[:20])
                 more = f" and {len(foreign) - 20} more" if len(foreign) > 20 else ""

@@ -3,7 +3,7 @@
 `scaffold()` returns every file (relative path -> text) of a repository that validates and
 compiles as created: a commented starter roster (whose settings.deploy names the engine),
 its schema, out/ and deploy/ compiled from it, the pull-request workflow, the pre-commit
-configuration, and a short README. `plan()` compares them with a directory; `write()` writes.
+configuration, and a short README. `survey()` compares them with a directory; `write()` writes.
 Nothing is overwritten unless asked, file by file.
 """
 
@@ -22,13 +22,14 @@ from compiler.output.files import write_atomically
 from compiler.problems import CompilerError
 from compiler.roster.schema import dumps_schema
 from compiler.symlinks import find_symlink
-from compiler.text import visible
+from compiler.text import counted, visible
 
 ROSTER = "users.yaml"
 SCHEMA = "schemas/users.schema.json"
 OUT = "out"
 DEPLOY = "deploy"
 WORKFLOW = ".github/workflows/roster-review.yml"
+DRIFT_WORKFLOW = ".github/workflows/kfroster-drift.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 README = "README.md"
 
@@ -129,6 +130,7 @@ _DEPLOY = {
     "flux": """\
   deploy:                            # how Flux applies out/: `kfroster compile` writes deploy/
     engine: flux                     # one Kustomization per apply unit
+    @DRIFT_READER@
     #~directory: deploy              # where they go, beside users.yaml
     #~path: out                      # out/ inside the Git repository Flux reads
     #~name: kubeflow-users           # the Kustomizations' name (prefix)
@@ -139,6 +141,7 @@ _DEPLOY = {
     "argocd": """\
   deploy:                            # how Argo CD applies out/: `kfroster compile` writes deploy/
     engine: argocd                   # one ApplicationSet: an Application per apply unit
+    @DRIFT_READER@
     argocd:
       repoURL: @REPO_URL@
       #~targetRevision: HEAD         # the branch Argo CD applies: the one reviewed here
@@ -216,7 +219,11 @@ def choose_engine(*, flux: bool, argocd: bool) -> Engine | None:
 
 
 def starter_roster(
-    engine: Engine | None = None, repo_url: str | None = None, *, examples: bool = False
+    engine: Engine | None = None,
+    repo_url: str | None = None,
+    *,
+    examples: bool = False,
+    drift: bool = False,
 ) -> str:
     """Return the starter users.yaml, its examples commented out (or live, for tests).
 
@@ -225,6 +232,8 @@ def starter_roster(
     """
     text = _STARTER.replace("@SETTINGS@", _SETTINGS_LINE[engine])
     text = text.replace("@DEPLOY@", _DEPLOY[engine])
+    reader = "    driftReader: true                # the drift workflow's read-only identity"
+    text = text.replace("    @DRIFT_READER@", reader if drift else "    #~" + reader.strip())
     if engine == "argocd":
         if repo_url is None:
             raise ValueError(
@@ -251,15 +260,19 @@ def template(name: str) -> str:
     )
 
 
-def scaffold(engine: Engine | None = None, repo_url: str | None = None) -> dict[str, str]:
+def scaffold(
+    engine: Engine | None = None, repo_url: str | None = None, *, drift: bool = False
+) -> dict[str, str]:
     """Return every file of a new roster repository (relative POSIX path -> text), sorted.
 
     `engine` sets the starter roster's settings.deploy, so its deploy/ is compiled with out/
-    (Argo CD needs `repo_url`). Raise ValueError for a repo_url the roster refuses.
+    (Argo CD needs `repo_url`); `drift` adds the scheduled drift workflow and, with an
+    engine, its read-only identity (settings.deploy.driftReader). Raise ValueError for a
+    repo_url the roster refuses.
     """
     if repo_url is not None and engine != "argocd":
         raise ValueError("--repo-url applies to --argocd only")
-    roster_text = starter_roster(engine, repo_url)
+    roster_text = starter_roster(engine, repo_url, drift=drift)
     checked = pipeline.check_text(roster_text, ROSTER)
     if checked.roster is None:
         refused = [p.message for p in checked.problems if p.level == "error"]
@@ -272,13 +285,20 @@ def scaffold(engine: Engine | None = None, repo_url: str | None = None) -> dict[
     for relative, text in pipeline.render_files(checked.roster, ROSTER).items():
         files[f"{OUT}/{relative}"] = text
     deploy_row = ""
+    if drift:
+        files[DRIFT_WORKFLOW] = template("kfroster-drift.yml")
+        deploy_row += (
+            "| `.github/workflows/kfroster-drift.yml` | compares the cluster with the roster "
+            "daily and keeps one issue up to date |\n"
+        )
     deployed = pipeline.render_deploy(checked.roster, Path(ROSTER))
     if deployed is not None:
         for relative, text in deployed.files.items():
             files[(deployed.directory / relative).as_posix()] = text
         what = "Kustomizations" if engine == "flux" else "ApplicationSet"
-        deploy_row = (
-            f"| `deploy/` | the {what} that apply `out/`: written by `kfroster compile` "
+        reader = " and the drift workflow's read-only identity" if drift else ""
+        deploy_row += (
+            f"| `deploy/` | the {what} that apply `out/`{reader}: written by `kfroster compile` "
             "from `settings.deploy` |\n"
         )
     files[README] = _README.format(
@@ -288,7 +308,7 @@ def scaffold(engine: Engine | None = None, repo_url: str | None = None) -> dict[
 
 
 @dataclass(frozen=True)
-class Plan:
+class Survey:
     """How the scaffold's files meet a directory."""
 
     new: tuple[str, ...]  # do not exist yet
@@ -303,7 +323,7 @@ class Plan:
         return tuple(sorted(paths))
 
 
-def plan(files: dict[str, str], root: Path) -> Plan:
+def survey(files: dict[str, str], root: Path) -> Survey:
     """Compare the scaffold's files with what is under `root`, without changing anything."""
     new: list[str] = []
     same: list[str] = []
@@ -330,20 +350,20 @@ def plan(files: dict[str, str], root: Path) -> Plan:
                     differ.append((relative, old))
         else:
             new.append(relative)
-    return Plan(tuple(new), tuple(same), tuple(differ), tuple(blocked))
+    return Survey(tuple(new), tuple(same), tuple(differ), tuple(blocked))
 
 
 class Refused(CompilerError):
     """Files of the scaffold exist already: nothing was written."""
 
-    def __init__(self, root: Path, found: Plan, *, force: bool) -> None:
-        self.plan = found
+    def __init__(self, root: Path, found: Survey, *, force: bool) -> None:
+        self.survey = found
         lines = []
         if force:
             lines.append(f"{root}: cannot overwrite, nothing written:")
         else:
             lines.append(
-                f"{root}: {len(found.conflicts)} file(s) exist already, nothing written"
+                f"{root}: {counted(len(found.conflicts), 'file')} exist already, nothing written"
                 " (--force overwrites them, showing a diff of each):"
             )
             lines += [f"  exists   {root / path}" for path in found.conflicts]
@@ -366,7 +386,7 @@ def init(files: dict[str, str], root: Path, *, force: bool = False) -> Outcome:
     With force every existing file is replaced (its diff returned) and identical ones are
     left alone; a path blocked by a directory or a non-directory parent still refuses all.
     """
-    found = plan(files, root)
+    found = survey(files, root)
     if found.blocked or (found.conflicts and not force):
         raise Refused(root, found, force=force)
     overwritten = tuple((path, unified_diff(path, old, files[path])) for path, old in found.differ)

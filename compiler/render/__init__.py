@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from compiler.model.keys import Manifest
+from compiler.model.keys import Manifest, ResourceKey, key_of
 from compiler.model.resolve import RosterIndex, effective_limit_range, effective_quota, grants
 from compiler.model.roster import Profile, Roster
 from compiler.model.units import place
@@ -87,6 +87,15 @@ def render_all(
                 render_cluster_role_binding(user, user.cluster_role),
             )
     return dict(sorted(files.items()))
+
+
+def render_objects(roster: Roster) -> dict[ResourceKey, Manifest]:
+    """Render a roster and index its objects by ResourceKey, for comparing with other objects."""
+    return {
+        key_of(manifest): manifest
+        for manifests in render_all(roster).values()
+        for manifest in manifests
+    }
 
 
 def render_profile_file(profile: Profile, index: RosterIndex) -> tuple[Manifest, ...]:

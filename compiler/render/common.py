@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from compiler.model.keys import Manifest
-
-RBAC_GROUP = "rbac.authorization.k8s.io"
-MANAGED_BY = {"app.kubernetes.io/managed-by": "kfroster"}
+from compiler.model.kube import MANAGED_BY, RBAC_GROUP
 
 
 def metadata(

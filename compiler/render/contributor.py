@@ -10,19 +10,27 @@ from __future__ import annotations
 
 from compiler.model import names
 from compiler.model.keys import Manifest
+from compiler.model.kube import (
+    KFAM_ROLE_ANNOTATION,
+    KFAM_USER_ANNOTATION,
+    RBAC_API_VERSION,
+    RBAC_GROUP,
+)
 from compiler.model.releases import release
-from compiler.model.roster import ContributorRole, Settings, User
-from compiler.render.common import RBAC_GROUP, metadata, user_subject
+from compiler.model.roles import ContributorRoleName
+from compiler.model.roster import Settings, User
+from compiler.render.common import metadata, user_subject
 
 
 def render_contributor(
-    namespace: str, user: User, role: ContributorRole, settings: Settings
+    namespace: str, user: User, role: ContributorRoleName, settings: Settings
 ) -> tuple[Manifest, Manifest]:
     """Return the RoleBinding and AuthorizationPolicy granting `role` in `namespace`."""
     name = names.kfam_name(user.email, role)
-    meta = metadata(name, namespace=namespace, annotations={"role": role, "user": user.email})
+    annotations = {KFAM_ROLE_ANNOTATION: role, KFAM_USER_ANNOTATION: user.email}
+    meta = metadata(name, namespace=namespace, annotations=annotations)
     binding = {
-        "apiVersion": f"{RBAC_GROUP}/v1",
+        "apiVersion": RBAC_API_VERSION,
         "kind": "RoleBinding",
         "metadata": meta,
         "roleRef": {
@@ -47,9 +55,7 @@ def render_contributor(
     policy = {
         "apiVersion": settings.authorization_policy_api_version,
         "kind": "AuthorizationPolicy",
-        "metadata": metadata(
-            name, namespace=namespace, annotations={"role": role, "user": user.email}
-        ),
+        "metadata": metadata(name, namespace=namespace, annotations=annotations),
         "spec": {"rules": [rule]},
     }
     return binding, policy

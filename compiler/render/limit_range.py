@@ -7,11 +7,11 @@ requests or limits, Kubeflow Pipelines' driver pods among them.
 from __future__ import annotations
 
 from compiler.model.keys import Manifest
+from compiler.model.kube import CORE_API_VERSION, LIMIT_RANGE_NAME
 from compiler.model.roster import LimitRange, Profile
 from compiler.render.common import metadata, quantities
 from compiler.render.protection import PROTECTION
 
-LIMIT_RANGE_NAME = "kf-limit-range"
 _FIELDS = ("default", "defaultRequest", "max", "min", "maxLimitRequestRatio")
 
 
@@ -27,7 +27,7 @@ def render_limit_range(profile: Profile, limits: LimitRange, *, protected: bool)
         if values[field]:
             item[field] = quantities(values[field])
     return {
-        "apiVersion": "v1",
+        "apiVersion": CORE_API_VERSION,
         "kind": "LimitRange",
         "metadata": metadata(
             LIMIT_RANGE_NAME, namespace=profile.name, annotations=PROTECTION if protected else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from compiler.model.keys import Manifest
+from compiler.model.kube import CORE_API_VERSION, NAMESPACE_OWNER_ANNOTATION
 from compiler.model.roster import Profile, Settings, User
 from compiler.render.common import metadata
 from compiler.render.protection import PROTECTION
@@ -17,11 +18,11 @@ def render_namespace(profile: Profile, owner: User, settings: Settings) -> Manif
     data, so it is never pruned (see protection.py).
     """
     return {
-        "apiVersion": "v1",
+        "apiVersion": CORE_API_VERSION,
         "kind": "Namespace",
         "metadata": metadata(
             profile.name,
             labels=settings.namespace_labels,
-            annotations={"owner": owner.email, **PROTECTION},
+            annotations={NAMESPACE_OWNER_ANNOTATION: owner.email, **PROTECTION},
         ),
     }

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from compiler.model.keys import Manifest
+from compiler.model.kube import PROFILE_API_VERSION, WORKLOAD_IDENTITY
 from compiler.model.roster import Profile, ResourceQuota, Settings, User
 from compiler.render.common import metadata, quantities, user_subject
 from compiler.render.protection import PROTECTION
-
-WORKLOAD_IDENTITY = "WorkloadIdentity"
 
 
 def render_profile(
@@ -21,7 +20,7 @@ def render_profile(
     if plugins:
         spec["plugins"] = plugins
     return {
-        "apiVersion": "kubeflow.org/v1",
+        "apiVersion": PROFILE_API_VERSION,
         "kind": "Profile",
         "metadata": metadata(profile.name, annotations=PROTECTION if protected else None),
         "spec": spec,

@@ -19,10 +19,18 @@ in v1.7.0 and kubeflow/dashboard main). Hence:
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from compiler.model.keys import Manifest
+from compiler.model.kube import (
+    CONTROLLER_QUOTA,
+    DEFAULT_EDITOR,
+    DEFAULT_VIEWER,
+    OWNER_BINDING,
+    OWNER_POLICY,
+)
 from compiler.model.roster import Profile, Settings
 
 # Flux skips deleting an object whose in-cluster labels or annotations carry this
@@ -43,10 +51,10 @@ PROTECTION: Mapping[str, str] = {
 # the garbage collector deletes them with the Profile (profile_controller.go v1.10.0
 # L200-280, SetControllerReference in L521, L563, L601, L644).
 CONTROLLER_OBJECTS = (
-    "RoleBinding namespaceAdmin (the owner's kubeflow-admin)",
-    "AuthorizationPolicy ns-owner-access-istio (the owner's web access)",
-    "ServiceAccounts and RoleBindings default-editor and default-viewer",
-    "ResourceQuota kf-resource-quota",
+    f"RoleBinding {OWNER_BINDING} (the owner's kubeflow-admin)",
+    f"AuthorizationPolicy {OWNER_POLICY} (the owner's web access)",
+    f"ServiceAccounts and RoleBindings {DEFAULT_EDITOR} and {DEFAULT_VIEWER}",
+    f"ResourceQuota {CONTROLLER_QUOTA}",
 )
 
 
@@ -77,12 +85,12 @@ def is_protected(manifest: Manifest) -> bool:
 
 def delete_profile_command(name: str) -> str:
     """Return the command that deletes a Profile (and what the controller made for it)."""
-    return f"kubectl delete profile {name}"
+    return f"kubectl delete profile {shlex.quote(name)}"
 
 
 def delete_namespace_command(name: str) -> str:
     """Return the command that deletes a namespace and everything in it."""
-    return f"kubectl delete namespace {name}"
+    return f"kubectl delete namespace {shlex.quote(name)}"
 
 
 def release_namespace_command(name: str, reference: tuple[int, str] | None = None) -> str:
@@ -90,7 +98,8 @@ def release_namespace_command(name: str, reference: tuple[int, str] | None = Non
 
     Afterwards deleting the Profile leaves the namespace and its data in place. Given the
     reference's position and uid (read from the cluster), the JSON patch removes exactly
-    that one, and fails without changing anything if it is no longer there.
+    that one, and fails without changing anything if it is no longer there. The name and
+    the uid come from a cluster dump: both are quoted for the shell.
     """
     if reference is None:
         patch = '[{"op":"remove","path":"/metadata/ownerReferences"}]'
@@ -101,7 +110,7 @@ def release_namespace_command(name: str, reference: tuple[int, str] | None = Non
             f'[{{"op":"test","path":"{path}/uid","value":{json.dumps(uid)}}},'
             f'{{"op":"remove","path":"{path}"}}]'
         )
-    return f"kubectl patch namespace {name} --type=json -p '{patch}'"
+    return f"kubectl patch namespace {shlex.quote(name)} --type=json -p {shlex.quote(patch)}"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from compiler.model import namespaces
 from compiler.review.compare import Comparison
 from compiler.review.history import RosterHistory
-from compiler.review.plan.model import Code, Message, Part, People, Person, Risk, Severity
+from compiler.review.plan.model import Code, Message, Part, People, Person, Risk
+from compiler.review.thresholds import Severity
 
 
 def added_profiles(comparison: Comparison, history: RosterHistory) -> Iterator[Risk]:
@@ -57,7 +58,8 @@ def added_profiles(comparison: Comparison, history: RosterHistory) -> Iterator[R
             )
         tail: Message = tuple(part for reason in reasons for part in reason)
         everyone = (delta.new.owner, *(user for user in users if user != delta.new.owner))
-        yield Risk("owner", severity, f"profile {name}", (*message, *tail), everyone)
+        record = ("profiles", name)
+        yield Risk("owner", severity, f"profile {name}", (*message, *tail), everyone, record)
 
 
 def _why_high(

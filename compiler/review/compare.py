@@ -27,6 +27,7 @@ from compiler.model.resolve import (
     effective_quota,
     grants,
 )
+from compiler.model.roles import CONTRIBUTOR_ROLES
 from compiler.model.roster import Group, LimitRange, Profile, ResourceQuota, Roster, User
 from compiler.render.protection import is_protected
 from compiler.review.plan.model import (
@@ -39,10 +40,6 @@ from compiler.review.plan.model import (
     SubjectType,
 )
 from compiler.review.reach import Reach, reach_of
-
-# How much each kind of access grants; a move up this scale is privilege gained.
-ACCESS_RANK: Mapping[str | None, int] = {None: 0, "view": 1, "edit": 2, "owner": 3}
-CLUSTER_ROLE_RANK: Mapping[str | None, int] = {None: 0, "view": 1, "edit": 2, "admin": 3}
 
 
 @dataclass(frozen=True)
@@ -398,7 +395,7 @@ def _shown(role: str, email: str, head: View) -> str:
     """Say in a few words where the dashboard shows an access granted on the head side."""
     if role == "owner":
         return ""  # the owner's own namespace: nothing to point out
-    if role not in ("edit", "view"):
+    if role not in CONTRIBUTOR_ROLES:
         return CLUSTER_WIDE_VISIBILITY.label
     version = head.roster.settings.kubeflow_version
     return contributor_visibility("edit" if role == "edit" else "view", email, version).label

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from compiler import pipeline
-from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.roster import Group, Profile, Roster, User
 from compiler.pipeline import Checked
 from compiler.problems import CompilerError
-from compiler.render import render_all
+from compiler.render import render_objects
 from compiler.review import gitrev
 from compiler.review.compare import (
     Comparison,
@@ -29,6 +29,7 @@ from compiler.review.compare import (
 )
 from compiler.review.engine import engine_change
 from compiler.review.history import NO_HISTORY, RosterHistory, past_profiles
+from compiler.review.locate import locate_risks
 from compiler.review.plan.model import (
     ObjectChange,
     Plan,
@@ -75,15 +76,6 @@ def load_text(content: str | bytes, name: str) -> Side:
 
 
 Objects = dict[ResourceKey, Manifest]
-
-
-def objects_of(roster: Roster) -> Objects:
-    """Render a roster and index its objects by ResourceKey."""
-    return {
-        key_of(manifest): manifest
-        for manifests in render_all(roster).values()
-        for manifest in manifests
-    }
 
 
 def _frame(roster: Roster) -> Roster:
@@ -149,12 +141,12 @@ def render_pair(base: Roster, head: Roster) -> tuple[Objects, Objects]:
     objects left out are equal on both sides. ClusterRoleBindings are always rendered.
     """
     if _frame(base) != _frame(head):
-        return objects_of(base), objects_of(head)
+        return render_objects(base), render_objects(head)
     dirty = _dirty_profiles(base, head)
 
     def partial(roster: Roster) -> Objects:
         kept = tuple(profile for profile in roster.profiles if profile.name in dirty)
-        return objects_of(roster.model_copy(update={"profiles": kept}))
+        return render_objects(roster.model_copy(update={"profiles": kept}))
 
     return partial(base), partial(head)
 
@@ -180,7 +172,9 @@ def make_plan(base: Side, head: Side, history: RosterHistory = NO_HISTORY) -> Pl
         head.name,
         changes=subjects(comparison),
         objects=comparison.objects,
-        risks=assess(comparison, history),
+        risks=locate_risks(
+            assess(comparison, history), (base.name, base.checked), (head.name, head.checked)
+        ),
         problems=head.checked.problems,
     )
 

@@ -24,8 +24,9 @@ from compiler.render import render_all
 from compiler.review import gitrev
 from compiler.review.compare import View, compare, diff_objects
 from compiler.review.plan.common import format_path
-from compiler.review.plan.model import Code, Message, ObjectChange, Part, Risk, Severity
+from compiler.review.plan.model import Code, Message, ObjectChange, Part, Risk
 from compiler.review.risks import assess
+from compiler.review.thresholds import Severity
 from compiler.yamlio import emitter
 
 # Files GitOps engines read as manifests (Flux: .yaml/.yml; Argo CD also .json).

@@ -27,7 +27,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -75,24 +75,28 @@ class Api:
         self.api_url = api_url.rstrip("/")
         self._token = token
 
-    def call(self, method: str, url: str, payload: dict[str, str] | None = None) -> Any:
+    def call(self, method: str, url: str, payload: Mapping[str, str] | None = None) -> Any:
         """Send one request and return the decoded JSON answer."""
         return self._send(method, url, payload)[0]
 
     def comments(self, pull: PullRequest) -> Iterator[dict[str, Any]]:
         """Yield every comment of the pull request's conversation, following the pages."""
-        url: str | None = (
+        yield from self.pages(
             f"{self.api_url}/repos/{pull.repository}/issues/{pull.number}/comments"
             f"?per_page={_PAGE_SIZE}"
         )
-        while url is not None:
-            page, url = self._send("GET", url, None)
+
+    def pages(self, url: str) -> Iterator[dict[str, Any]]:
+        """Yield every item of a listing (comments, issues), following the pages."""
+        next_url: str | None = url
+        while next_url is not None:
+            page, next_url = self._send("GET", next_url, None)
             yield from page if isinstance(page, list) else ()
 
     def _send(
-        self, method: str, url: str, payload: dict[str, str] | None
+        self, method: str, url: str, payload: Mapping[str, str] | None
     ) -> tuple[Any, str | None]:
-        data = json.dumps(payload).encode("utf-8") if payload is not None else None
+        data = json.dumps(dict(payload)).encode("utf-8") if payload is not None else None
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Accept", "application/vnd.github+json")
         request.add_header("Authorization", f"Bearer {self._token}")
@@ -127,14 +131,14 @@ def _error_message(err: urllib.error.HTTPError) -> str:
     return str(message or err.reason)
 
 
-def prepare_body(plan: str, run_url: str | None) -> tuple[str, bool]:
+def prepare_body(plan: str, run_url: str | None, marker: str = MARKER) -> tuple[str, bool]:
     """Make the comment: marker first, a link to the run when it fits; tell if the plan fit."""
-    body = plan if plan.split("\n", 1)[0] == MARKER else f"{MARKER}\n{plan}"
+    body = plan if plan.split("\n", 1)[0] == marker else f"{marker}\n{plan}"
     if len(body) > COMMENT_LIMIT:
-        # kfroster diff keeps its Markdown within budget; this guards a larger --max-chars.
+        # kfroster keeps its Markdown within budget; this guards a larger --max-chars.
         where = f"in the [job summary]({run_url})" if run_url else "in the job summary"
         return (
-            f"{MARKER}\nThe plan is longer than a pull-request comment may be; it is {where}.\n",
+            f"{marker}\nThe report is longer than a comment may be; it is {where}.\n",
             False,
         )
     if run_url:
@@ -144,12 +148,14 @@ def prepare_body(plan: str, run_url: str | None) -> tuple[str, bool]:
     return body, True
 
 
-def find_comment(comments: Iterator[dict[str, Any]], author: str) -> dict[str, Any] | None:
-    """Return the first comment whose first line is the marker, written by author (any if '')."""
+def find_comment(
+    comments: Iterator[dict[str, Any]], author: str, marker: str = MARKER
+) -> dict[str, Any] | None:
+    """Return the first comment (or issue) whose first line is the marker, by author (any if '')."""
     for comment in comments:
         body = comment.get("body") or ""
         login = (comment.get("user") or {}).get("login")
-        if body.split("\n", 1)[0].rstrip("\r") == MARKER and (not author or login == author):
+        if body.split("\n", 1)[0].rstrip("\r") == marker and (not author or login == author):
             return comment
     return None
 

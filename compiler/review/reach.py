@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from compiler.model.keys import Manifest
+from compiler.model.kube import AWS_IAM_FOR_SERVICE_ACCOUNT, KFAM_USER_ANNOTATION, WORKLOAD_IDENTITY
 
 # A rule without `from`: every workload of the mesh, and whatever reaches the pod directly.
 ANY_SOURCE = "*"
@@ -25,8 +26,8 @@ _HEADER_KEY = re.compile(r"^request\.headers\[(.+)\]$")
 # Istio writes a workload's principal as cluster.local/ns/<namespace>/sa/<service account>.
 _PRINCIPAL = re.compile(r"^[^/]+/ns/([^/]+)/sa/([^/]+)$")
 
-GCP_SERVICE_ACCOUNT = "WorkloadIdentity"
-AWS_ROLE = "AwsIamForServiceAccount"
+GCP_SERVICE_ACCOUNT = WORKLOAD_IDENTITY
+AWS_ROLE = AWS_IAM_FOR_SERVICE_ACCOUNT
 
 
 class Identity(NamedTuple):
@@ -130,7 +131,7 @@ def _entries(namespace: str, policy: Manifest) -> Iterable[Entry]:
     if spec.get("action", "ALLOW") != "ALLOW":
         return
     annotations = (policy.get("metadata") or {}).get("annotations") or {}
-    user = str(annotations.get("user", ""))
+    user = str(annotations.get(KFAM_USER_ANNOTATION, ""))
     for rule in spec.get("rules") or ():
         sources = _sources(rule)
         matches = _header_matches(rule) or [("", ANY_USER)]

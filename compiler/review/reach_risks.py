@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from compiler.model import mesh
+from compiler.model import mesh, names
+from compiler.model.kube import DEFAULT_EDITOR
+from compiler.model.roles import CLUSTER_ROLES, rank
 from compiler.review.compare import Comparison
 from compiler.review.plan.model import (
     Code,
@@ -31,8 +33,8 @@ from compiler.review.plan.model import (
     Part,
     People,
     Person,
+    Record,
     Risk,
-    Severity,
     enumeration,
     listing,
 )
@@ -45,10 +47,10 @@ from compiler.review.reach import (
     Reach,
     workload_of,
 )
+from compiler.review.thresholds import Severity
+from compiler.text import noun
 
-# The ServiceAccount every plugin binds, which the owner and editors can run pods as.
-DEFAULT_EDITOR = "default-editor"
-_ROLE_RANK = {"kubeflow-view": 1, "kubeflow-edit": 2, "kubeflow-admin": 3}
+_ROLE_RANK = {names.cluster_role(role): rank(role) for role in CLUSTER_ROLES}
 _UNKNOWN_ROLE = 9  # any other role: a widening whenever it is new
 
 
@@ -64,7 +66,7 @@ def _people(comparison: Comparison, emails: Iterable[str]) -> People:
 
 def _profiles(names: Iterable[str]) -> list[Part]:
     found = sorted(set(names))
-    return ["profile " if len(found) == 1 else "profiles ", *listing(found)]
+    return [noun(len(found), "profile ", "profiles "), *listing(found)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -147,7 +149,8 @@ def _gained(
         *replaced,
     )
     users = tuple(person.name for person in who.people)
-    return Risk("privilege", "high", f"profile {profile}", message, users)
+    record = ("profiles", profile, "plugins")
+    return Risk("privilege", "high", f"profile {profile}", message, users, record)
 
 
 def _dropped(profile: str, dropped: Sequence[Identity], who: People) -> Risk:
@@ -165,7 +168,8 @@ def _dropped(profile: str, dropped: Sequence[Identity], who: People) -> Risk:
         " keep that identity until an administrator removes both",
     )
     users = tuple(person.name for person in who.people)
-    return Risk("privilege", "warning", f"profile {profile}", message, users)
+    record = ("profiles", profile, "plugins")
+    return Risk("privilege", "warning", f"profile {profile}", message, users, record)
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,7 +277,10 @@ def _source_risk(comparison: Comparison, source: str, keys: set[tuple[str, str]]
         victims,
         " there",
     )
-    return Risk("privilege", "high", f"principal {source}", message, _names(victims))
+    record = _setting_changed(
+        comparison, "ingressGatewayPrincipal", "pipelinesUiPrincipal", "kubeflowVersion"
+    )
+    return Risk("privilege", "high", f"principal {source}", message, _names(victims), record)
 
 
 def _header_of(comparison: Comparison, keys: set[tuple[str, str]]) -> str:
@@ -303,7 +310,8 @@ def _header_risk(
         victims,
         " (if the ingress does not send it, they lose access instead)",
     )
-    return Risk("privilege", "high", f"header {header}", message, _names(victims))
+    record = _setting_changed(comparison, "userIdHeader")
+    return Risk("privilege", "high", f"header {header}", message, _names(victims), record)
 
 
 def _prefix_risk(
@@ -329,7 +337,15 @@ def _prefix_risk(
         " (if the identity provider gives such names to others, they get in as these "
         "contributors; if it gives none, these contributors lose access instead)",
     )
-    return Risk("privilege", "high", f"prefix {prefix}", message, _names(victims))
+    record = _setting_changed(comparison, "userIdPrefix")
+    return Risk("privilege", "high", f"prefix {prefix}", message, _names(victims), record)
+
+
+def _setting_changed(comparison: Comparison, *fields: str) -> Record:
+    """Name the first of these settings the change touches: the one the policies follow."""
+    changed = {str(fact.path[0]) for fact in comparison.sections.get("settings", ())}
+    found = next((field for field in fields if field in changed), None)
+    return ("settings", found) if found else ("settings",)
 
 
 def _names(people: People) -> tuple[str, ...]:
@@ -367,7 +383,8 @@ def sidecar(comparison: Comparison) -> Iterator[Risk]:
         ")",
     )
     subject = f"profile {lost[0]}" if len(lost) == 1 else "settings.namespaceLabels"
-    yield Risk("settings", "warning", subject, message)
+    record = ("profiles", lost[0]) if len(lost) == 1 else ("settings", "namespaceLabels")
+    yield Risk("settings", "warning", subject, message, record=record)
 
 
 # --------------------------------------------------------------------------------------------
@@ -437,7 +454,8 @@ def _role_risk(comparison: Comparison, scope: str, subject: str, roles: list[str
         ", and no roster change explains it: the objects grant it by themselves",
     )
     subject_text = f"profile {scope}" if scope else "cluster-wide role"
-    return Risk("privilege", severity, subject_text, message, (who.name,))
+    record = ("profiles", scope) if scope else ("users", who.name, "clusterRole")
+    return Risk("privilege", severity, subject_text, message, (who.name,), record)
 
 
 def _owner_risk(comparison: Comparison, profile: str, owner: str, was: str | None) -> Risk:
@@ -451,7 +469,8 @@ def _owner_risk(comparison: Comparison, profile: str, owner: str, was: str | Non
         ", an administrator of its namespace through the profile controller, and no roster "
         "change explains it",
     )
-    return Risk("owner", "high", f"profile {profile}", message, (who.name,))
+    record = ("profiles", profile, "owner")
+    return Risk("owner", "high", f"profile {profile}", message, (who.name,), record)
 
 
 def _entry_risk(
@@ -469,7 +488,9 @@ def _entry_risk(
             *shown,
             " without any user-id condition: every request gets into the profile's web apps",
         )
-        return Risk("privilege", "high", f"profile {namespace}", message)
+        return Risk(
+            "privilege", "high", f"profile {namespace}", message, record=("profiles", namespace)
+        )
     header, prefix, _source = trusts[0]
     who = person_of(comparison, user)
     message = (
@@ -483,4 +504,5 @@ def _entry_risk(
         *shown,
         "), and no roster change explains it",
     )
-    return Risk("privilege", "high", f"profile {namespace}", message, (who.name,))
+    record = ("profiles", namespace)
+    return Risk("privilege", "high", f"profile {namespace}", message, (who.name,), record)

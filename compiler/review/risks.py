@@ -13,7 +13,15 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from compiler.model.kube import (
+    DEFAULT_EDITOR,
+    NAMESPACE_OWNER_ANNOTATION,
+    OWNER_BINDING,
+    OWNER_POLICY,
+    WORKLOAD_IDENTITY,
+)
 from compiler.model.quantity import QuantityError, parse_quantity
+from compiler.model.roles import rank, stronger
 from compiler.model.roster import (
     ArgoCDDeploy,
     Deploy,
@@ -26,8 +34,6 @@ from compiler.model.roster import (
 from compiler.render.protection import offboarding, protects_profile, release_namespace_command
 from compiler.review.adoption import added_profiles
 from compiler.review.compare import (
-    ACCESS_RANK,
-    CLUSTER_ROLE_RANK,
     Access,
     Comparison,
     ProfileDelta,
@@ -44,13 +50,15 @@ from compiler.review.plan.model import (
     Part,
     People,
     Person,
+    Record,
     Risk,
-    Severity,
     enumeration,
     listing,
     via_phrase,
 )
 from compiler.review.reach_risks import cloud_identity, header_trust, sidecar, unexplained
+from compiler.review.thresholds import Severity
+from compiler.text import counted, noun
 
 _CLUSTER_REACH = {
     "admin": (
@@ -95,10 +103,6 @@ def _people(
     return named, ([", ", *common] if common else [])
 
 
-def _verb(count: int, singular: str, plural: str) -> str:
-    return singular if count == 1 else plural
-
-
 # --------------------------------------------------------------------------------------------
 # privilege
 # --------------------------------------------------------------------------------------------
@@ -135,24 +139,25 @@ def privilege(comparison: Comparison) -> Iterator[Risk]:
 
 def _cluster_order(item: tuple[tuple[str | None, str | None], list[str]]) -> tuple[int, str]:
     (_old, new), _people = item
-    return (-CLUSTER_ROLE_RANK[new], str(item[0]))
+    return (-rank(new), str(item[0]))
 
 
 def _namespace_order(
     item: tuple[tuple[str, str | None, str | None], list[tuple[str, tuple[str, ...]]]],
 ) -> tuple[str, int, str]:
     (profile, old, new), _entries = item
-    return (profile, -ACCESS_RANK[new], str(old))
+    return (profile, -rank(new), str(old))
 
 
 def _cluster_risk(
     comparison: Comparison, old: str | None, new: str | None, names: list[str]
 ) -> Risk:
     subject = "cluster-wide role"
+    record = ("users", names[0], "clusterRole")
     who = people(comparison, names)
-    if CLUSTER_ROLE_RANK[new] > CLUSTER_ROLE_RANK[old]:
+    if stronger(new, old):
         assert new is not None
-        verb = _verb(len(names), "gains", "gain")
+        verb = noun(len(names), "gains", "gain")
         was: list[Part] = [" (was ", old, ")"] if old else []
         message: Message = (
             who,
@@ -162,11 +167,11 @@ def _cluster_risk(
             _CLUSTER_REACH[new],
         )
         severity: Severity = "critical" if new == "admin" else "high"
-        return Risk("privilege", severity, subject, message, tuple(names))
-    verb = _verb(len(names), "loses", "lose")
+        return Risk("privilege", severity, subject, message, tuple(names), record)
+    verb = noun(len(names), "loses", "lose")
     tail: list[Part] = [f", keeping cluster-wide {new}"] if new else []
     message = (who, f" {verb} cluster-wide {old}", *tail)
-    return Risk("privilege", "info", subject, message, tuple(names))
+    return Risk("privilege", "info", subject, message, tuple(names), record)
 
 
 def _namespace_risk(
@@ -177,9 +182,9 @@ def _namespace_risk(
     entries: list[tuple[str, tuple[str, ...]]],
 ) -> Risk:
     names = tuple(name for name, _via in entries)
-    if ACCESS_RANK[new] > ACCESS_RANK[old]:
+    if stronger(new, old):
         assert new is not None
-        verb = _verb(len(entries), "gains", "gain")
+        verb = noun(len(entries), "gains", "gain")
         was: list[Part] = [f" (was {old})"] if old else []
         who, via = _people(comparison, entries)
         message: Message = (
@@ -191,11 +196,13 @@ def _namespace_risk(
             ": ",
             _NAMESPACE_REACH[new],
         )
-        return Risk("privilege", "high", f"profile {profile}", message, names)
-    verb = _verb(len(entries), "loses", "lose")
+        return Risk(
+            "privilege", "high", f"profile {profile}", message, names, ("profiles", profile)
+        )
+    verb = noun(len(entries), "loses", "lose")
     keep: list[Part] = [f", keeping {new}"] if new else []
     message = (people(comparison, names), f" {verb} {old} in profile ", Code(profile), *keep)
-    return Risk("privilege", "info", f"profile {profile}", message, names)
+    return Risk("privilege", "info", f"profile {profile}", message, names, ("profiles", profile))
 
 
 def _identity(comparison: Comparison, name: str) -> Iterator[Risk]:
@@ -222,7 +229,7 @@ def _identity(comparison: Comparison, name: str) -> Iterator[Risk]:
         *enumeration(holdings),
         ") moves to the new identity, under new object names; make sure both are the same person",
     )
-    yield Risk("privilege", "high", f"user {name}", message, (name,))
+    yield Risk("privilege", "high", f"user {name}", message, (name,), ("users", name, "email"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -313,14 +320,24 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
             Code(renamed),
             " starts empty and the data must be moved by hand",
         ]
-    return Risk("data", severity, f"profile {name}", tuple(message), (owner, *contributors))
+    return Risk(
+        "data",
+        severity,
+        f"profile {name}",
+        tuple(message),
+        (owner, *contributors),
+        ("profiles", name),
+    )
 
 
 def _and_contributors(comparison: Comparison, contributors: Sequence[str]) -> list[Part]:
     if not contributors:
         return []
-    noun = "contributor" if len(contributors) == 1 else "contributors"
-    return [f" and {len(contributors)} {noun} (", people(comparison, contributors), ")"]
+    return [
+        f" and {counted(len(contributors), 'contributor')} (",
+        people(comparison, contributors),
+        ")",
+    ]
 
 
 def _why_kept(profile: Profile, settings: Settings) -> list[Part]:
@@ -355,7 +372,8 @@ def _flag_added(name: str, person: str) -> Risk:
         Code(f"kubectl get namespace {name} -o jsonpath='{{.metadata.ownerReferences}}'"),
         "; kfroster import marks them)",
     )
-    return Risk("data", "warning", f"profile {name}", message, (person,))
+    record = ("profiles", name, "namespaceOwnedByProfile")
+    return Risk("data", "warning", f"profile {name}", message, (person,), record)
 
 
 def _flag_dropped(name: str) -> Risk:
@@ -373,7 +391,7 @@ def _flag_dropped(name: str) -> Risk:
         Code(release_namespace_command(name)),
         " removes it)",
     )
-    return Risk("data", "critical", f"profile {name}", message)
+    return Risk("data", "critical", f"profile {name}", message, record=("profiles", name))
 
 
 def _namespaces_managed(profiles: list[str]) -> Risk:
@@ -382,7 +400,7 @@ def _namespaces_managed(profiles: list[str]) -> Risk:
         Code("manageNamespaces"),
         " turns on, and ",
         *_profiles(profiles),
-        _verb(len(profiles), " loses", " lose"),
+        noun(len(profiles), " loses", " lose"),
         " prune protection on their Profile and LimitRange. The profile controller "
         "created their namespaces with an ownerReference to the Profile, and applying the "
         "Namespace does not remove it (server-side apply leaves the controller's fields): "
@@ -393,7 +411,8 @@ def _namespaces_managed(profiles: list[str]) -> Risk:
         Code(release_namespace_command(profiles[0])),
         ")",
     )
-    return Risk("data", "critical", "settings.manageNamespaces", message)
+    record = ("settings", "manageNamespaces")
+    return Risk("data", "critical", "settings.manageNamespaces", message, record=record)
 
 
 def _protected_too_late(comparison: Comparison) -> Iterator[Risk]:
@@ -422,14 +441,15 @@ def _protected_too_late(comparison: Comparison) -> Iterator[Risk]:
     if late:
         message: Message = (
             *_profiles(late),
-            _verb(len(late), " gains ", " gain "),
+            noun(len(late), " gains ", " gain "),
             Code("namespaceOwnedByProfile"),
             " in the change that moves it to another apply unit: the old unit reads the "
             "Profile in the cluster, still unprotected, and may delete it, and the namespace "
             "and its data with it. Merge the flag first, apply it, then change ",
             Code("applyUnits"),
         )
-        yield Risk("data", "critical", _profiles_subject(late), message)
+        record = ("profiles", late[0])
+        yield Risk("data", "critical", _profiles_subject(late), message, record=record)
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,23 +478,27 @@ def owner(comparison: Comparison) -> Iterator[Risk]:
             " to ",
             People((Person(delta.new.owner, new_email),)),
             ". Upstream Kubeflow does not support this (kubeflow/dashboard#33): the profile "
-            "controller leaves the old owner on RoleBinding namespaceAdmin and "
-            "AuthorizationPolicy ns-owner-access-istio, so the dashboard keeps the old owner. "
+            f"controller leaves the old owner on RoleBinding {OWNER_BINDING} and "
+            f"AuthorizationPolicy {OWNER_POLICY}, so the dashboard keeps the old owner. "
             "After the apply, an administrator runs ",
         ]
         if not manage:
             message += [
-                Code(f"kubectl annotate namespace {name} owner={new_email} --overwrite"),
+                Code(
+                    f"kubectl annotate namespace {name} "
+                    f"{NAMESPACE_OWNER_ANNOTATION}={new_email} --overwrite"
+                ),
                 " (without it the controller refuses the namespace), then ",
             ]
         message += [
-            Code(f"kubectl -n {name} delete rolebinding namespaceAdmin"),
+            Code(f"kubectl -n {name} delete rolebinding {OWNER_BINDING}"),
             " and ",
-            Code(f"kubectl -n {name} delete authorizationpolicy ns-owner-access-istio"),
+            Code(f"kubectl -n {name} delete authorizationpolicy {OWNER_POLICY}"),
             " so the controller recreates both for the new owner",
         ]
         people = tuple(dict.fromkeys((delta.old.owner, delta.new.owner)))
-        yield Risk("owner", "high", f"profile {name}", tuple(message), people)
+        record = ("profiles", name, "owner")
+        yield Risk("owner", "high", f"profile {name}", tuple(message), people, record)
 
 
 def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
@@ -485,12 +509,12 @@ def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
     name, person = profile.name, profile.owner
     email = comparison.base.owner_email(profile)
     held: list[list[Part]] = [
-        ["kubeflow-admin in namespace ", Code(name), " (RoleBinding namespaceAdmin)"],
-        ["its web apps (AuthorizationPolicy ns-owner-access-istio)"],
+        ["kubeflow-admin in namespace ", Code(name), f" (RoleBinding {OWNER_BINDING})"],
+        [f"its web apps (AuthorizationPolicy {OWNER_POLICY})"],
     ]
     plugins = [plugin.kind for plugin in profile.plugins]
     if plugins or comparison.base.roster.settings.default_workload_identity:
-        held.append(["the cloud identity its plugins give the namespace's default-editor"])
+        held.append([f"the cloud identity its plugins give the namespace's {DEFAULT_EDITOR}"])
     message: Message = (
         People((Person(person, email or person),)),
         " keeps ",
@@ -502,7 +526,7 @@ def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
         Code(leaving.commands[1]),
         " revokes them (first keep the data: see the data risk)",
     )
-    yield Risk("owner", "high", f"profile {name}", message, (person,))
+    yield Risk("owner", "high", f"profile {name}", message, (person,), ("profiles", name))
 
 
 # --------------------------------------------------------------------------------------------
@@ -643,7 +667,9 @@ def quota(comparison: Comparison) -> Iterator[Risk]:
         for finding in findings:
             found.setdefault(finding, []).append(name)
     for (what, resource, old, new), profiles in sorted(found.items(), key=lambda i: str(i[0])):
-        yield _quota_risk(what, resource, old, new, profiles)
+        field = "resourceQuota" if what in ("quota", "scopes") else "limitRange"
+        record = _quota_record(comparison, profiles[0], field)
+        yield _quota_risk(what, resource, old, new, profiles, record=record)
     if unguarded:
         message: Message = (
             *_profiles(unguarded),
@@ -651,20 +677,34 @@ def quota(comparison: Comparison) -> Iterator[Risk]:
             "them: pods that set no requests or limits (Kubeflow Pipelines' driver pods among "
             "them) are refused",
         )
-        yield Risk("quota", "warning", _profiles_subject(unguarded), message)
+        record = _quota_record(comparison, unguarded[0], "limitRange")
+        yield Risk("quota", "warning", _profiles_subject(unguarded), message, record=record)
+
+
+def _quota_record(comparison: Comparison, profile: str, field: str) -> Record:
+    """Name what sets a profile's quota or LimitRange: its own entry, or the defaults."""
+    entry = comparison.profiles[profile].new
+    assert entry is not None  # quota risks are about profiles on both sides
+    own = entry.resource_quota if field == "resourceQuota" else entry.limit_range
+    return ("profiles", profile, field) if own is not None else ("defaults", field)
 
 
 def _profiles(profiles: list[str]) -> list[Part]:
-    noun = "profile " if len(profiles) == 1 else "profiles "
-    return [noun, *listing(profiles)]
+    return [noun(len(profiles), "profile ", "profiles "), *listing(profiles)]
 
 
 def _profiles_subject(profiles: list[str]) -> str:
-    return f"profile {profiles[0]}" if len(profiles) == 1 else f"{len(profiles)} profiles"
+    return f"profile {profiles[0]}" if len(profiles) == 1 else counted(len(profiles), "profile")
 
 
 def _quota_risk(
-    what: str, resource: str, old: str | None, new: str | None, profiles: list[str]
+    what: str,
+    resource: str,
+    old: str | None,
+    new: str | None,
+    profiles: list[str],
+    *,
+    record: Record,
 ) -> Risk:
     where: list[Part] = [" in ", *_profiles(profiles)]
     if what == "scopes":
@@ -693,7 +733,7 @@ def _quota_risk(
             else [" set to ", Code(new or ""), " (was none)"]
         )
         message = ("LimitRange ", Code(f"{what}.{resource}"), *change, *where, ": ", why)
-    return Risk("quota", "warning", _profiles_subject(profiles), message)
+    return Risk("quota", "warning", _profiles_subject(profiles), message, record=record)
 
 
 # --------------------------------------------------------------------------------------------
@@ -746,7 +786,7 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             message = ("settings ", Code(field), *change, ": ", *_moves(comparison))
         else:
             message = ("settings ", Code(field), *change, ": this touches every profile")
-        yield Risk("settings", "warning", subject, message)
+        yield Risk("settings", "warning", subject, message, record=("settings", field))
     if labels:
         message = (
             "the labels of every managed namespace change",
@@ -756,7 +796,8 @@ def settings(comparison: Comparison) -> Iterator[Risk]:
             ". Kubeflow finds profile namespaces by these labels (Istio sidecar injection, "
             "Pipelines, Katib, KServe): a label removed switches that off for every profile",
         )
-        yield Risk("settings", "warning", "settings.namespaceLabels", message)
+        record = ("settings", "namespaceLabels")
+        yield Risk("settings", "warning", "settings.namespaceLabels", message, record=record)
     yield from _deploy(
         comparison.base.roster.settings.deploy, comparison.head.roster.settings.deploy
     )
@@ -768,7 +809,7 @@ def _default_workload_identity(comparison: Comparison, account: str) -> Risk:
     profiles = sum(
         1
         for profile in comparison.head.profiles.values()
-        if all(plugin.kind != "WorkloadIdentity" for plugin in profile.plugins)
+        if all(plugin.kind != WORKLOAD_IDENTITY for plugin in profile.plugins)
     )
     message: Message = (
         "settings ",
@@ -780,7 +821,8 @@ def _default_workload_identity(comparison: Comparison, account: str) -> Risk:
         "whoever can run a pod with edit there acts as it in Google Cloud. It must be what the "
         "profile controller's -workload-identity says, or the two fight over spec.plugins",
     )
-    return Risk("privilege", "high", "settings.defaultWorkloadIdentity", message)
+    record = ("settings", "defaultWorkloadIdentity")
+    return Risk("privilege", "high", "settings.defaultWorkloadIdentity", message, record=record)
 
 
 # Where the engine reads what it applies: a change points the cluster at other content.
@@ -810,6 +852,11 @@ _DEPLOY_WHY = {
     ),
     "flux.interval": "how often Flux applies out/ again, undoing changes made by hand",
     "argocd.project": "the AppProject whose rules now decide what the Applications may apply",
+    "driftReader": (
+        "the read-only identity of the drift workflow comes or goes: a ServiceAccount whose "
+        "token Secret lets its holder get and list every Profile, Namespace, binding, "
+        "LimitRange and AuthorizationPolicy of the cluster (no Secrets, no writes)"
+    ),
 }
 
 
@@ -841,6 +888,10 @@ def _deploy_view(setting: Deploy | None) -> dict[str, str]:
     return view
 
 
+# Where settings.deploy is written; a removed block is located in the base.
+_DEPLOY_RECORD = ("settings", "deploy")
+
+
 def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
     """Where the engine reads from (HIGH privilege), and the rest of settings.deploy."""
     before, after = _deploy_view(old), _deploy_view(new)
@@ -858,7 +909,7 @@ def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
             " keeps applying whatever it holds; delete it in this change, or from now on "
             "nothing checks what it makes the cluster apply",
         )
-        yield Risk("privilege", "high", "settings.deploy", message)
+        yield Risk("privilege", "high", "settings.deploy", message, record=_DEPLOY_RECORD)
         return
     reads = _reads_from(after)
     if old is None:
@@ -874,7 +925,7 @@ def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
             ": whatever it reads there is applied to the cluster, so check that it is this "
             "repository and the reviewed branch",
         )
-        yield Risk("privilege", "high", "settings.deploy", message)
+        yield Risk("privilege", "high", "settings.deploy", message, record=_DEPLOY_RECORD)
         return
     changed = sorted(
         key for key in before.keys() | after.keys() if before.get(key) != after.get(key)
@@ -902,7 +953,7 @@ def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
             ": this points the cluster at content no check has read",
             *moved_out,
         )
-        yield Risk("privilege", "high", "settings.deploy", message)
+        yield Risk("privilege", "high", "settings.deploy", message, record=_DEPLOY_RECORD)
     for key in considered:
         if key in _DEPLOY_SOURCE:
             continue
@@ -917,7 +968,8 @@ def _deploy(old: Deploy | None, new: Deploy | None) -> Iterator[Risk]:
             ": ",
             why,
         )
-        yield Risk("settings", "warning", f"settings.deploy.{key}", message)
+        record = (*_DEPLOY_RECORD, key.partition(".")[0])
+        yield Risk("settings", "warning", f"settings.deploy.{key}", message, record=record)
 
 
 def _reads_from(view: dict[str, str]) -> list[Part]:
@@ -982,7 +1034,7 @@ def _moves(comparison: Comparison) -> list[Part]:
     parts: list[Part] = [
         f"{len(moving)} of {len(staying)} profiles",
         *([" (", *listing(moving), ")"] if moving else []),
-        f" and {bindings} ClusterRoleBinding{'' if bindings == 1 else 's'} move to another "
+        f" and {counted(bindings, 'ClusterRoleBinding')} move to another "
         "apply unit (Flux Kustomization or Argo CD Application). Unless the new unit applies "
         "them before the old one prunes, a moved Profile and its bindings are deleted and "
         "created again: its owner and contributors lose access for the moment between. "
@@ -1028,7 +1080,9 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             " loosens: emails may now be in ",
             *allowed,
         )
-        yield Risk("settings", "warning", "policy.emailDomains", message)
+        yield Risk(
+            "settings", "warning", "policy.emailDomains", message, record=("policy", "emailDomains")
+        )
     if _POLICY_RANK[new.cluster_wide_roles] > _POLICY_RANK[old.cluster_wide_roles]:
         message = (
             "policy ",
@@ -1039,7 +1093,13 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             Code(new.cluster_wide_roles),
             ": cluster-wide edit and view roles, which reach every namespace, meet less resistance",
         )
-        yield Risk("settings", "warning", "policy.clusterWideRoles", message)
+        yield Risk(
+            "settings",
+            "warning",
+            "policy.clusterWideRoles",
+            message,
+            record=("policy", "clusterWideRoles"),
+        )
     # Looser: a maximum removed (no limit at all) or raised.
     raised = [
         resource
@@ -1054,7 +1114,7 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             *listing(raised),
             ": profiles may now ask for more, or without limit",
         )
-        yield Risk("settings", "warning", "policy.maxQuota", message)
+        yield Risk("settings", "warning", "policy.maxQuota", message, record=("policy", "maxQuota"))
     allowed = sorted(set(new.allow_namespaces) - set(old.allow_namespaces))
     if allowed:
         message = (
@@ -1065,7 +1125,13 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             ": a profile may take these namespaces that cluster software runs in, with "
             "everything in them",
         )
-        yield Risk("settings", "warning", "policy.allowNamespaces", message)
+        yield Risk(
+            "settings",
+            "warning",
+            "policy.allowNamespaces",
+            message,
+            record=("policy", "allowNamespaces"),
+        )
     freed = sorted(set(old.reserved_namespaces) - set(new.reserved_namespaces))
     if freed:
         message = (
@@ -1075,7 +1141,13 @@ def _policy(comparison: Comparison) -> Iterator[Risk]:
             *listing(freed),
             ": a profile may now take these namespaces",
         )
-        yield Risk("settings", "warning", "policy.reservedNamespaces", message)
+        yield Risk(
+            "settings",
+            "warning",
+            "policy.reservedNamespaces",
+            message,
+            record=("policy", "reservedNamespaces"),
+        )
 
 
 Rule = Callable[[Comparison], Iterator[Risk]]

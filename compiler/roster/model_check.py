@@ -14,10 +14,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from compiler.model.roster import Cluster, Defaults, Group, Policy, Profile, Roster, Settings, User
-from compiler.problems import Problem, path_text
+from compiler.problems import NodePath, Problem, path_text
 from compiler.roster.source import Source
-
-Path = tuple[str | int, ...]
 
 _SECTIONS: Mapping[str, type[BaseModel]] = {
     "settings": Settings,
@@ -37,7 +35,7 @@ class Parsed:
     """The sound part of a roster, and where each of its records came from."""
 
     roster: Roster
-    origins: Mapping[int, Path]  # id(record) -> its path in the source document
+    origins: Mapping[int, NodePath]  # id(record) -> its path in the source document
     dropped: Mapping[str, frozenset[str]]  # list name -> names of records that were dropped
     # Sections dropped whole, and lists not readable at all: rules that depend on
     # them stay silent rather than report what the dropped part may well have said.
@@ -45,7 +43,7 @@ class Parsed:
     partial: frozenset[str] = field(default_factory=frozenset)  # lists that lost a record
     problems: tuple[Problem, ...] = ()
 
-    def path_of(self, record: BaseModel, *rest: str | int) -> Path:
+    def path_of(self, record: BaseModel, *rest: str | int) -> NodePath:
         """Return the source path of a record (or of something inside it)."""
         return (*self.origins[id(record)], *rest)
 
@@ -82,7 +80,7 @@ def parse_whole(source: Source) -> Parsed | None:
         roster = Roster.model_validate_json(document, strict=True)
     except ValidationError:
         return None
-    origins: dict[int, Path] = {}
+    origins: dict[int, NodePath] = {}
     for key in _SECTIONS:
         if key in data:
             origins[id(getattr(roster, key))] = (key,)
@@ -115,9 +113,9 @@ def parse(source: Source, schema_problems: Iterable[Problem] = ()) -> Parsed:
     faulted = {_record_of(problem.path) for problem in schema_problems}
     data = source.data if isinstance(source.data, dict) else {}
     problems: list[Problem] = []
-    origins: dict[int, Path] = {}
+    origins: dict[int, NodePath] = {}
 
-    def validate(model: type[BaseModel], value: Any, path: Path) -> BaseModel | None:
+    def validate(model: type[BaseModel], value: Any, path: NodePath) -> BaseModel | None:
         if path in faulted:
             return None
         try:
@@ -184,14 +182,14 @@ def _has_child(data: Any, part: str | int) -> bool:
     return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
-def _record_of(path: Path) -> Path:
+def _record_of(path: NodePath) -> NodePath:
     """Return the record a document path falls in: a section, or an item of a list."""
     if len(path) >= 2 and path[0] in _LISTS and isinstance(path[1], int):
         return path[:2]
     return path[:1]
 
 
-def _problems(err: ValidationError, source: Source, base: Path) -> Iterable[Problem]:
+def _problems(err: ValidationError, source: Source, base: NodePath) -> Iterable[Problem]:
     # The schema is generated from the models, so this only speaks when a model
     # validator knows more than the schema can say.
     record = _walk(source.data, base)
@@ -205,13 +203,13 @@ def _problems(err: ValidationError, source: Source, base: Path) -> Iterable[Prob
         yield Problem(source.name, line, col, "model", f"{where}: {message}", path=path)
 
 
-def _walk(data: Any, path: Path) -> Any:
+def _walk(data: Any, path: NodePath) -> Any:
     for part in path:
         data = data[part]
     return data
 
 
-def _existing_path(data: Any, loc: Sequence[str | int]) -> Path:
+def _existing_path(data: Any, loc: Sequence[str | int]) -> NodePath:
     """Keep the parts of a Pydantic error location that exist in the data.
 
     Pydantic adds union member tags (e.g. 'WorkloadIdentity') to locations.

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from compiler.review import diff
-from compiler.review.plan.json_plan import render_json
-from compiler.review.plan.markdown import MARKER, render_markdown
+from compiler.review.plan.json_plan import format_json
+from compiler.review.plan.markdown import MARKER, format_markdown
 from compiler.review.plan.model import Plan
-from compiler.review.plan.text import render_text
+from compiler.review.plan.text import format_text
 from tests.conftest import CASES, updating_golden
 
 DIFF_CASES = CASES / "diff"
@@ -25,9 +25,9 @@ CASE_DIRS = sorted(path.parent for path in DIFF_CASES.glob("*/head.yaml"))
 COMMAND = "kfroster diff --base main users.yaml"
 
 RENDERERS: dict[str, Callable[[Plan], str]] = {
-    "plan.txt": render_text,
-    "plan.md": lambda plan: render_markdown(plan, command=COMMAND),
-    "plan.json": render_json,
+    "plan.txt": format_text,
+    "plan.md": lambda plan: format_markdown(plan, command=COMMAND),
+    "plan.json": format_json,
 }
 
 # What each case must flag (blocking risk kinds), whatever the wording of the golden files.
@@ -78,6 +78,6 @@ def test_invalid_head_is_reported_with_located_problems() -> None:
     assert plan.invalid == ("users.yaml",)
     assert [problem.rule for problem in plan.problems] == ["unknown-user"]
     assert plan.problems[0].file == "users.yaml"
-    markdown = render_markdown(plan, command=COMMAND)
+    markdown = format_markdown(plan, command=COMMAND)
     assert markdown.startswith(MARKER + "\n")
     assert "failed validation" in markdown and "[unknown-user]" in markdown

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from compiler import pipeline
 from compiler.explain import access as explain
+from compiler.explain import presentation
 from compiler.model.roster import Roster
 from compiler.render import render_all
 from compiler.review import diff
@@ -130,9 +131,9 @@ def test_each_grant_says_where_the_dashboard_shows_it(team: Roster) -> None:
     assert any(
         note.startswith("in lab, the person's namespace list shows it") for note in cai.notes
     )
-    data = json.loads(explain.format_json(cai))
+    data = json.loads(presentation.format_json(cai))
     assert data["clusterWide"]["visibility"]["label"] == "kubectl only"
-    words = " ".join(explain.format_text(cai).split())  # the text wraps long lines
+    words = " ".join(presentation.format_text(cai).split())  # the text wraps long lines
     assert "the dashboard shows no ClusterRoleBinding: only kubectl shows this grant" in words
 
 
@@ -168,7 +169,7 @@ def test_owned_profiles_carry_effective_quota_and_limits(team: Roster) -> None:
     (lab,) = explain.explain(team, "bob").owned
     assert not lab.quota_is_default and lab.quota.is_empty
     assert lab.limit_range.max == {"cpu": "4"} and lab.limit_range.default == {}
-    assert explain.quota_text(lab.quota).startswith("none")
+    assert presentation.quota_text(lab.quota).startswith("none")
     assert [c.user for c in lab.contributors] == ["ann", "cai"]
 
 
@@ -251,7 +252,7 @@ def test_explanations_match_the_compiled_bindings(path: Path) -> None:
 
 def test_text_is_aligned_and_plain_unless_coloured(team: Roster) -> None:
     found = explain.explain(team, "bob")
-    text = explain.format_text(found)
+    text = presentation.format_text(found)
     assert "\x1b" not in text
     lines = text.splitlines()
     assert lines[0] == "bob <bob@example.com>"
@@ -266,16 +267,16 @@ def test_text_is_aligned_and_plain_unless_coloured(team: Roster) -> None:
         "  lab        owner  kubeflow-admin  owns the profile"
         "                                          as owner",
     ]
-    coloured = explain.format_text(found, Palette(True))
+    coloured = presentation.format_text(found, Palette(True))
     assert "\x1b[" in coloured and strip_colour(coloured) == text
 
 
 def test_markdown_and_json_say_the_same(team: Roster) -> None:
     found = explain.explain(team, "bob")
-    markdown = explain.format_markdown(found)
+    markdown = presentation.format_markdown(found)
     assert markdown.startswith("### bob (`bob@example.com`)\n")
     assert "| `ann` | edit | `kubeflow-edit` |" in markdown
-    data = json.loads(explain.format_json(found))
+    data = json.loads(presentation.format_json(found))
     assert data["user"] == {"name": "bob", "email": "bob@example.com", "clusterRole": None}
     assert [(n["namespace"], n["role"]) for n in data["namespaces"]] == [
         ("ann", "edit"),
@@ -292,9 +293,22 @@ def test_cli_explain_prints_to_stdout(runner: CliRunner, roster_file: WriteRoste
     assert result.exit_code == 0
     assert result.stderr == ""
     team = parse(TEAM)
-    assert result.stdout == explain.format_text(explain.explain(team, "BOB@example.com"))
+    assert result.stdout == presentation.format_text(explain.explain(team, "BOB@example.com"))
     as_json = invoke(runner, "explain", "bob", roster, "--format", "json")
     assert json.loads(as_json.stdout)["user"]["name"] == "bob"
+
+
+def test_cli_explain_writes_its_file_product_with_dash_o(
+    runner: CliRunner, roster_file: WriteRoster, tmp_path: Path
+) -> None:
+    roster, target = roster_file(TEAM), tmp_path / "bob.md"
+    result = invoke(runner, "explain", "bob", roster, "-f", "markdown", "-o", target)
+    assert result.exit_code == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", f"wrote the explanation to {target}\n")
+    team = parse(TEAM)
+    assert target.read_text(encoding="utf-8") == presentation.format_markdown(
+        explain.explain(team, "bob")
+    )
 
 
 def test_cli_explain_unknown_person_exits_1_with_a_suggestion(

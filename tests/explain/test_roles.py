@@ -12,6 +12,7 @@ from compiler.cli import app
 from compiler.explain.roles import chart as roles
 from compiler.explain.roles import presentation
 from compiler.explain.roles.upstream import vendored
+from compiler.model.roles import RoleName
 from compiler.terminal import (
     Palette,
     colour_enabled,
@@ -27,7 +28,7 @@ BY_KEY = {(row.group, row.resource): row for row in ROWS}
 REQUIRED_AREAS = ("core", "workloads", "notebooks", "pipelines", "Katib", "serving", "training")
 
 
-def verbs(role: roles.Role, group: str, resource: str) -> frozenset[str]:
+def verbs(role: RoleName, group: str, resource: str) -> frozenset[str]:
     row = BY_KEY.get((group, resource))
     return row.verbs[role] if row else frozenset()
 
@@ -275,4 +276,4 @@ def test_every_format_names_the_kubeflow_release_of_the_chart() -> None:
     assert "From Kubeflow 26.03 (kubeflow/manifests " in presentation.format_text(rows)
     assert "Kubeflow 1.7 to 1.11 differ" in " ".join(presentation.format_text(rows).split())
     assert "From Kubeflow 26.03 (kubeflow/manifests " in presentation.format_markdown(rows)
-    assert presentation.to_json(rows)["release"] == "Kubeflow 26.03"
+    assert presentation.as_data(rows)["release"] == "Kubeflow 26.03"

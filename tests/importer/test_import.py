@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,283 +18,38 @@ from hypothesis import HealthCheck, assume, given, settings
 from typer.testing import CliRunner
 
 from compiler import importer, pipeline
+from compiler.importer import report as import_report
 from compiler.importer.read import read_objects
 from compiler.model.keys import Manifest, ResourceKey
-from compiler.model.resolve import RosterIndex, effective_quota, grants
-from compiler.model.roster import DEFAULT_NAMESPACE_LABELS, Roster, Settings
+from compiler.model.resolve import RosterIndex, grants
+from compiler.model.roster import Roster, Settings
 from compiler.problems import format_text
 from compiler.render.protection import PROTECTION
 from compiler.review.diff import plan_between
 from compiler.roster import source
 from compiler.yamlio import emitter
 from tests.conftest import CASES, REPO, golden_cases, invoke, updating_golden
+from tests.fake_cluster import (
+    OWNER,
+    RBAC,
+    cluster_of,
+    cluster_role_binding,
+    compiled,
+    contributor,
+    controller_objects,
+    kubectl_list,
+    limit_range,
+    namespace,
+    owned_namespaces,
+    policy,
+    profile,
+    role_binding,
+    user,
+)
 from tests.kfam import binding_name
 from tests.strategies import rosters
 
 IMPORT_CASES = CASES / "import"
-RBAC = "rbac.authorization.k8s.io"
-
-# --------------------------------------------------------------------------------------------
-# A fake cluster: what the profile controller makes, and what the API server adds
-# --------------------------------------------------------------------------------------------
-
-
-def _subject(email: str) -> Manifest:
-    return {"apiGroup": RBAC, "kind": "User", "name": email}
-
-
-def _service_account(namespace: str, name: str) -> Manifest:
-    return {"kind": "ServiceAccount", "name": name, "namespace": namespace}
-
-
-def owner_references(profile: str) -> list[Manifest]:
-    """Return the ownerReference the controller sets on a namespace it creates."""
-    return [
-        {
-            "apiVersion": "kubeflow.org/v1",
-            "kind": "Profile",
-            "name": profile,
-            "uid": f"uid-of-profile-{profile}",
-            "controller": True,
-            "blockOwnerDeletion": True,
-        }
-    ]
-
-
-def controller_objects(roster: Roster) -> list[Manifest]:
-    """Return what the profile controller creates for each profile of a valid roster.
-
-    The namespace itself only when kfroster does not emit it (with an ownerReference to
-    its Profile); then the owner's admin binding, the two service accounts and their
-    bindings, the owner's AuthorizationPolicy and, with a quota, the ResourceQuota.
-    """
-    settings_ = roster.settings
-    emails = {user.name: user.email for user in roster.users}
-    made: list[Manifest] = []
-    for profile in roster.profiles:
-        namespace, owner = profile.name, emails[profile.owner]
-        if not settings_.manage_namespaces:
-            made.append(
-                {
-                    "apiVersion": "v1",
-                    "kind": "Namespace",
-                    "metadata": {
-                        "name": namespace,
-                        "labels": dict(DEFAULT_NAMESPACE_LABELS),
-                        "annotations": {"owner": owner},
-                        "ownerReferences": owner_references(namespace),
-                    },
-                }
-            )
-        made.append(
-            {
-                "apiVersion": f"{RBAC}/v1",
-                "kind": "RoleBinding",
-                "metadata": {
-                    "name": "namespaceAdmin",
-                    "namespace": namespace,
-                    "annotations": {"role": "admin", "user": owner},
-                },
-                "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "kubeflow-admin"},
-                "subjects": [_subject(owner)],
-            }
-        )
-        for account, role in (("default-editor", "edit"), ("default-viewer", "view")):
-            made.append(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ServiceAccount",
-                    "metadata": {"name": account, "namespace": namespace},
-                }
-            )
-            made.append(
-                {
-                    "apiVersion": f"{RBAC}/v1",
-                    "kind": "RoleBinding",
-                    "metadata": {"name": account, "namespace": namespace},
-                    "roleRef": {
-                        "apiGroup": RBAC,
-                        "kind": "ClusterRole",
-                        "name": f"kubeflow-{role}",
-                    },
-                    "subjects": [_service_account(namespace, account)],
-                }
-            )
-        made.append(
-            {
-                "apiVersion": "security.istio.io/v1",
-                "kind": "AuthorizationPolicy",
-                "metadata": {"name": "ns-owner-access-istio", "namespace": namespace},
-                "spec": {
-                    "rules": [
-                        {
-                            "from": [
-                                {
-                                    "source": {
-                                        "principals": [
-                                            settings_.ingress_gateway_principal,
-                                            settings_.pipelines_ui_principal,
-                                        ]
-                                    }
-                                }
-                            ],
-                            "when": [
-                                {
-                                    "key": f"request.headers[{settings_.user_id_header}]",
-                                    "values": [settings_.user_id_prefix + owner],
-                                }
-                            ],
-                        },
-                        {"when": [{"key": "source.namespace", "values": [namespace]}]},
-                        {"to": [{"operation": {"paths": ["/healthz", "/metrics"]}}]},
-                    ]
-                },
-            }
-        )
-        # Kubeflow Pipelines' own controller adds policies between services.
-        made.append(
-            {
-                "apiVersion": "security.istio.io/v1beta1",
-                "kind": "AuthorizationPolicy",
-                "metadata": {"name": "ml-pipeline-visualizationserver", "namespace": namespace},
-                "spec": {
-                    "rules": [
-                        {
-                            "from": [
-                                {
-                                    "source": {
-                                        "principals": ["cluster.local/ns/kubeflow/sa/ml-pipeline"]
-                                    }
-                                }
-                            ]
-                        }
-                    ]
-                },
-            }
-        )
-        quota = effective_quota(profile, roster)
-        if quota.hard:
-            made.append(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ResourceQuota",
-                    "metadata": {"name": "kf-resource-quota", "namespace": namespace},
-                    "spec": {"hard": {k: str(v) for k, v in quota.hard.items()}},
-                }
-            )
-    return made
-
-
-def system_objects() -> list[Manifest]:
-    """Return bindings and policies every Kubeflow cluster has, none of them user access."""
-    return [
-        {
-            "apiVersion": f"{RBAC}/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": {
-                "name": "cluster-admin",
-                "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
-            },
-            "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "cluster-admin"},
-            "subjects": [{"apiGroup": RBAC, "kind": "Group", "name": "system:masters"}],
-        },
-        {
-            "apiVersion": f"{RBAC}/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": {"name": "ml-pipeline"},
-            "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": "ml-pipeline"},
-            "subjects": [_service_account("kubeflow", "ml-pipeline")],
-        },
-        {
-            "apiVersion": f"{RBAC}/v1",
-            "kind": "RoleBinding",
-            "metadata": {"name": "ml-pipeline", "namespace": "kubeflow"},
-            "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": "ml-pipeline"},
-            "subjects": [_service_account("kubeflow", "ml-pipeline")],
-        },
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kubeflow"}},
-        {
-            "apiVersion": "security.istio.io/v1beta1",
-            "kind": "AuthorizationPolicy",
-            "metadata": {"name": "global-deny-all", "namespace": "istio-system"},
-            "spec": {},
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "LimitRange",
-            "metadata": {"name": "limits", "namespace": "kube-system"},
-            "spec": {"limits": [{"type": "Container", "default": {"cpu": "1"}}]},
-        },
-    ]
-
-
-def with_noise(manifest: Manifest, number: int) -> Manifest:
-    """Return a manifest as the API server prints it: ids, versions, managed fields, status."""
-    noisy: Manifest = json.loads(json.dumps(manifest))
-    metadata = noisy["metadata"]
-    metadata["annotations"] = {
-        **metadata.get("annotations", {}),
-        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(manifest),
-    }
-    metadata["creationTimestamp"] = "2024-05-01T12:00:00Z"
-    metadata["generation"] = 1
-    metadata["resourceVersion"] = str(1000 + number)
-    metadata["uid"] = f"6f1c{number:04d}-0000-4000-8000-000000000000"
-    metadata["managedFields"] = [
-        {
-            "apiVersion": noisy["apiVersion"],
-            "fieldsType": "FieldsV1",
-            "fieldsV1": {"f:metadata": {"f:labels": {".": {}}}},
-            "manager": "kubectl-client-side-apply",
-            "operation": "Apply",
-            "time": "2024-05-01T12:00:00Z",
-        }
-    ]
-    if noisy["kind"] == "Namespace":
-        metadata.setdefault("labels", {})["kubernetes.io/metadata.name"] = metadata["name"]
-        noisy["spec"] = {"finalizers": ["kubernetes"]}
-        noisy["status"] = {"phase": "Active"}
-    if noisy["kind"] == "Profile":
-        noisy["status"] = {"conditions": [{"type": "Successful", "status": "True"}]}
-    return noisy
-
-
-def kubectl_list(manifests: Iterable[Manifest]) -> dict[str, Any]:
-    """Wrap objects the way `kubectl get … -o yaml` does."""
-    items = [with_noise(manifest, number) for number, manifest in enumerate(manifests)]
-    return {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
-
-
-def compiled(roster: Roster) -> dict[ResourceKey, Manifest]:
-    """Compile a roster into its manifests by key."""
-    return importer.compiled_manifests(roster)
-
-
-def cluster_of(roster: Roster) -> list[Manifest]:
-    """Return every object a cluster holds after out/ was applied and the controller ran.
-
-    A profile marked namespaceOwnedByProfile had its namespace made by the controller
-    before kfroster applied it: it keeps the controller's ownerReference.
-    """
-    owned = {p.name for p in roster.profiles if p.namespace_owned_by_profile}
-    applied = []
-    for manifest in compiled(roster).values():
-        name = manifest["metadata"]["name"]
-        if manifest["kind"] == "Namespace" and name in owned:
-            made = json.loads(json.dumps(manifest))
-            made["metadata"]["ownerReferences"] = owner_references(name)
-            applied.append(made)
-        else:
-            applied.append(manifest)
-    return [*applied, *controller_objects(roster), *system_objects()]
-
-
-def owned_namespaces(roster: Roster) -> set[str]:
-    """Name the namespaces that have an ownerReference to their Profile in cluster_of()."""
-    if not roster.settings.manage_namespaces:
-        return {profile.name for profile in roster.profiles}
-    return {profile.name for profile in roster.profiles if profile.namespace_owned_by_profile}
-
 
 Access = frozenset[tuple[str, str, str]]
 
@@ -304,13 +58,13 @@ def access(roster: Roster) -> Access:
     """Return who may do what where: (email, namespace or '*', owner|edit|view|cluster-<role>)."""
     index = RosterIndex.build(roster)
     found: set[tuple[str, str, str]] = set()
-    for profile in roster.profiles:
-        found.add((index.users[profile.owner].email, profile.name, "owner"))
-        found.update((g.user.email, profile.name, g.role) for g in grants(profile, index))
+    for each in roster.profiles:
+        found.add((index.users[each.owner].email, each.name, "owner"))
+        found.update((g.user.email, each.name, g.role) for g in grants(each, index))
     found.update(
-        (user.email, "*", f"cluster-{user.cluster_role}")
-        for user in roster.users
-        if user.cluster_role is not None
+        (person.email, "*", f"cluster-{person.cluster_role}")
+        for person in roster.users
+        if person.cluster_role is not None
     )
     return frozenset(found)
 
@@ -601,7 +355,9 @@ def test_onboarded_cluster_switch_over_prints_the_command_that_releases_each_nam
         '"value":"3b9d0002-0000-4000-8000-000000000000"},'
         '{"op":"remove","path":"/metadata/ownerReferences/0"}]\'',
     )
-    report = importer.format_report(onboarded, ["cluster.yaml"], "users.yaml")
+    report = import_report.format_text(
+        import_report.Report(onboarded, ["cluster.yaml"], "users.yaml")
+    ).splitlines()
     assert report[-3:] == [
         "Namespaces their Profile owns go with it: the roster keeps those Profiles "
         "(namespaceOwnedByProfile). To let removing a profile revoke its owner's access and "
@@ -673,112 +429,6 @@ def test_the_readme_lists_every_rule_of_the_report() -> None:
 # --------------------------------------------------------------------------------------------
 # Each report category, on the smallest cluster that shows it
 # --------------------------------------------------------------------------------------------
-
-OWNER = "owner@example.com"
-
-
-def profile(name: str = "team", owner: str = OWNER, **spec: Any) -> Manifest:
-    return {
-        "apiVersion": "kubeflow.org/v1",
-        "kind": "Profile",
-        "metadata": {"name": name},
-        "spec": {"owner": {"kind": "User", "name": owner}, **spec},
-    }
-
-
-def namespace(name: str = "team", owner: str | None = OWNER, **labels: str) -> Manifest:
-    annotations = {"owner": owner} if owner else {}
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": name,
-            "labels": labels or dict(DEFAULT_NAMESPACE_LABELS),
-            "annotations": annotations,
-        },
-    }
-
-
-def user(email: str) -> Manifest:
-    return _subject(email)
-
-
-def role_binding(
-    name: str,
-    role: str,
-    *subjects: Manifest,
-    namespace: str = "team",
-    annotations: dict[str, str] | None = None,
-) -> Manifest:
-    metadata: Manifest = {"name": name, "namespace": namespace}
-    if annotations:
-        metadata["annotations"] = annotations
-    return {
-        "apiVersion": f"{RBAC}/v1",
-        "kind": "RoleBinding",
-        "metadata": metadata,
-        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": role},
-        "subjects": list(subjects),
-    }
-
-
-def cluster_role_binding(name: str, role: str, *subjects: Manifest) -> Manifest:
-    return {
-        "apiVersion": f"{RBAC}/v1",
-        "kind": "ClusterRoleBinding",
-        "metadata": {"name": name},
-        "roleRef": {"apiGroup": RBAC, "kind": "ClusterRole", "name": role},
-        "subjects": list(subjects),
-    }
-
-
-def policy(
-    name: str,
-    value: str,
-    *,
-    namespace: str = "team",
-    annotations: dict[str, str] | None = None,
-    header: str = "kubeflow-userid",
-    principals: Sequence[str] = (
-        "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account",
-        "cluster.local/ns/kubeflow/sa/ml-pipeline-ui",
-    ),
-) -> Manifest:
-    metadata: Manifest = {"name": name, "namespace": namespace}
-    if annotations:
-        metadata["annotations"] = annotations
-    return {
-        "apiVersion": "security.istio.io/v1beta1",
-        "kind": "AuthorizationPolicy",
-        "metadata": metadata,
-        "spec": {
-            "rules": [
-                {
-                    "from": [{"source": {"principals": list(principals)}}],
-                    "when": [{"key": f"request.headers[{header}]", "values": [value]}],
-                }
-            ]
-        },
-    }
-
-
-def contributor(email: str, role: str = "edit", *, prefix: str = "", **kw: Any) -> list[Manifest]:
-    """Return a contributor's RoleBinding and AuthorizationPolicy, as KFAM writes them."""
-    name = binding_name(email, role)
-    annotations = {"role": role, "user": email}
-    return [
-        role_binding(name, f"kubeflow-{role}", user(email), annotations=annotations),
-        policy(name, prefix + email, annotations=annotations, **kw),
-    ]
-
-
-def limit_range(name: str, *limits: Manifest, namespace: str = "team") -> Manifest:
-    return {
-        "apiVersion": "v1",
-        "kind": "LimitRange",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"limits": list(limits)},
-    }
 
 
 def import_objects(*objects: Manifest) -> importer.Imported:
@@ -1245,10 +895,11 @@ def test_owners_and_cluster_wide_users_claim_names_first() -> None:
         "carol@b.example.com": "carol-2",
     }
     assert imported.derived == {name: email for email, name in names_by_email.items()}
-    report = importer.format_report(imported, ["cluster.yaml"], "users.yaml")
-    (line,) = [line for line in report if line.startswith("user names derived from emails")]
+    report = import_report.Report(imported, ["cluster.yaml"], "users.yaml")
+    lines = import_report.format_text(report).splitlines()
+    (line,) = [line for line in lines if line.startswith("user names derived from emails")]
     assert "alice (alice@b.example.com), alice-2 (alice@a.example.com)" in line
-    assert json.loads(importer.report_json(imported))["derivedNames"]["alice-2"] == (
+    assert json.loads(import_report.format_json(report))["derivedNames"]["alice-2"] == (
         "alice@a.example.com"
     )
 

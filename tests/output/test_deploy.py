@@ -389,7 +389,7 @@ def test_deploy_writes_then_checks_what_the_setting_says(
 
 
 def test_deploy_prints_the_manifests_with_a_dash(runner: CliRunner, flux_roster: Path) -> None:
-    result = invoke(runner, "deploy", "--out", "-", flux_roster)
+    result = invoke(runner, "deploy", "--deploy", "-", flux_roster)
     assert result.exit_code == 0, result.stderr
     expected = render(SPLIT, FLUX)
     assert result.stdout == "".join(expected[name] for name in sorted(expected))
@@ -417,7 +417,7 @@ def test_the_deprecated_options_still_work_and_say_what_to_write_instead(
 ) -> None:
     out = tmp_path / "deploy"
     args = ["--argocd", "--repo-url", REPO_URL, "--revision", "main", "--path", "./gitops/out/"]
-    result = invoke(runner, "deploy", *args, "--out", out, SPLIT)
+    result = invoke(runner, "deploy", *args, "--deploy", out, SPLIT)
     assert result.exit_code == 0, result.stderr
     lines = result.stderr.splitlines()
     assert lines[0].startswith("warning: --flux, --argocd and the options that go with them are")
@@ -452,8 +452,8 @@ def test_deprecated_options_beside_the_setting_are_refused(
 
 def test_deploy_argocd_replaces_the_flux_files(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "deploy"
-    assert invoke(runner, "deploy", "--flux", "-o", out, SPLIT).exit_code == 0
-    result = invoke(runner, "deploy", "--argocd", "--repo-url", REPO_URL, "-o", out, SPLIT)
+    assert invoke(runner, "deploy", "--flux", "--deploy", out, SPLIT).exit_code == 0
+    result = invoke(runner, "deploy", "--argocd", "--repo-url", REPO_URL, "--deploy", out, SPLIT)
     assert result.exit_code == 0, result.stderr
     assert sorted(read_tree(out)) == ["kubeflow-users.yaml"]
 
@@ -482,7 +482,7 @@ def test_deploy_never_deletes_a_foreign_file(runner: CliRunner, flux_roster: Pat
 def test_deprecated_options_are_checked_like_the_setting(
     runner: CliRunner, args: list[str], message: str, tmp_path: Path
 ) -> None:
-    result = invoke(runner, "deploy", *args, "-o", tmp_path / "deploy", SPLIT)
+    result = invoke(runner, "deploy", *args, "--deploy", tmp_path / "deploy", SPLIT)
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "deploy").exists()
@@ -492,7 +492,7 @@ def test_deploy_refuses_an_invalid_roster(
     runner: CliRunner, tmp_path: Path, roster_file: Any
 ) -> None:
     roster = roster_file("version: 1\nprofiles:\n  - {name: kube-system, owner: nobody}\n")
-    result = invoke(runner, "deploy", "--flux", "-o", tmp_path / "deploy", roster)
+    result = invoke(runner, "deploy", "--flux", "--deploy", tmp_path / "deploy", roster)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == f"{roster}: invalid, nothing written (2 errors)"
     assert not (tmp_path / "deploy").exists()
@@ -619,3 +619,20 @@ def test_every_key_the_template_reads_is_in_every_element() -> None:
     read = set(re.findall(r"\{\{\.([A-Za-z]+)\}\}", text))
     for element in manifest["spec"]["generators"][0]["list"]["elements"]:
         assert read <= element.keys()  # missingkey=error would fail the whole ApplicationSet
+
+
+@pytest.mark.parametrize("spelling", ["--out", "-o"])
+def test_deploy_keeps_its_old_directory_option_for_a_release(
+    runner: CliRunner, flux_roster: Path, tmp_path: Path, spelling: str
+) -> None:
+    """`--out`/`-o` named deploy/ before `--deploy`; they still do, with a warning."""
+    out = tmp_path / "elsewhere"
+    result = invoke(runner, "deploy", spelling, out, flux_roster)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: kfroster deploy --out DIR (or -o DIR) is deprecated and goes in the next "
+        "release; use --deploy DIR; in the next release --out names the compiled tree, as in "
+        "compile",
+        f"wrote {out}/ for flux: 3 files, 3 added, 0 changed, 0 removed",
+    ]
+    assert len(read_tree(out)) == 3

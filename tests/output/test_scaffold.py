@@ -223,7 +223,7 @@ def test_init_refuses_every_existing_file_and_writes_nothing(
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"error: {tmp_path}: 2 file(s) exist already, nothing written"
+        f"error: {tmp_path}: 2 files exist already, nothing written"
         " (--force overwrites them, showing a diff of each):",
         f"  exists   {tmp_path / 'README.md'}",
         f"  exists   {tmp_path / 'users.yaml'}",

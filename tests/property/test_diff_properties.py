@@ -22,14 +22,14 @@ from markdown_it import MarkdownIt
 
 from compiler.model.keys import ResourceKey
 from compiler.problems import Problem
+from compiler.render import render_objects
 from compiler.review import diff
 from compiler.review.compare import diff_objects, field_changes
-from compiler.review.plan.markdown import MARKER, MIN_MAX_CHARS, render_markdown, size
+from compiler.review.plan.markdown import MARKER, MIN_MAX_CHARS, format_markdown, size
 from compiler.review.plan.model import (
     ABSENT,
     OBJECT_ACTIONS,
     RISK_KINDS,
-    SEVERITIES,
     Code,
     Fact,
     FieldChange,
@@ -38,7 +38,8 @@ from compiler.review.plan.model import (
     Risk,
     SubjectChange,
 )
-from compiler.review.plan.text import render_text
+from compiler.review.plan.text import format_text
+from compiler.review.thresholds import SEVERITIES
 from tests.strategies import rosters
 
 _SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -127,7 +128,7 @@ def test_partial_render_finds_the_same_changes_as_a_full_render(
     assume(old is not None and new is not None)
     assert old is not None and new is not None
     partial = diff_objects(*diff.render_pair(old, new))
-    full = diff_objects(diff.objects_of(old), diff.objects_of(new))
+    full = diff_objects(render_objects(old), render_objects(new))
     assert partial == full
 
 
@@ -236,11 +237,11 @@ def assert_balanced(markdown: str) -> None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans(), budget=st.integers(MIN_MAX_CHARS, 12_000))
 def test_markdown_stays_within_budget_and_balanced(plan: Plan, budget: int) -> None:
-    markdown = render_markdown(plan, max_chars=budget, command="kfroster diff --base main")
+    markdown = format_markdown(plan, max_chars=budget, command="kfroster diff --base main")
     assert size(markdown) <= budget
     assert markdown.startswith(MARKER + "\n")
     assert_balanced(markdown)
-    full = render_markdown(plan, max_chars=10_000_000)
+    full = format_markdown(plan, max_chars=10_000_000)
     if full != markdown:
         assert "Cut to fit in a comment" in markdown
     if plan.risks:  # the first risk always makes it into the comment
@@ -326,8 +327,8 @@ def _harmless(plan: Plan) -> Plan:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans())
 def test_hostile_strings_cannot_change_the_markdown_structure(plan: Plan) -> None:
-    bad = _structure(render_markdown(plan, max_chars=10_000_000))
-    good = _structure(render_markdown(_harmless(plan), max_chars=10_000_000))
+    bad = _structure(format_markdown(plan, max_chars=10_000_000))
+    good = _structure(format_markdown(_harmless(plan), max_chars=10_000_000))
     # The same tokens, and the same prose: a roster string never lands in a text token, so
     # it can make no link, no emphasis, no mention and no HTML.
     assert bad == good
@@ -349,7 +350,7 @@ def test_hostile_roster_strings_stay_in_code_end_to_end() -> None:
     head["users"].append({"name": "mal", "email": "m`@example.com", "clusterRole": "admin"})
     head["profiles"][0]["contributors"] = [{"user": "mal", "role": "edit"}]
     plan = diff.make_plan(_side(base, "users.yaml@main"), _side(head, "users.yaml"))
-    markdown = render_markdown(plan)
+    markdown = format_markdown(plan)
     assert_balanced(markdown)
     for token in _PARSER.parse(markdown):
         for child in token.children or []:
@@ -370,7 +371,7 @@ def test_text_plan_shows_control_characters_visibly() -> None:
         "b",
         risks=(Risk("data", "high", "x", ("profile ", Code("ev\x1b[31mil\u202e"), " leaves")),),
     )
-    text = render_text(plan)
+    text = format_text(plan)
     assert "\x1b" not in text and "\u202e" not in text
     assert "ev\\u001b[31mil\\u202e" in text
 

@@ -346,6 +346,25 @@ def test_every_widening_is_a_blocking_risk_that_names_it(
     for risk in plan.risks:
         assert "no roster change explains it" not in plain(risk.message), risk
     _re_added_profiles_are_high(plan, base, head, history)
+    _every_risk_is_located_at_its_record(plan, {"base": base, "head": head})
+
+
+def _every_risk_is_located_at_its_record(plan: Plan, sides: dict[str, dict[str, Any]]) -> None:
+    """A risk points at the line of the record it names: the head's, else the base's."""
+    for risk in plan.risks:
+        assert risk.location is not None, risk
+        section, *rest = risk.record
+        data = sides[risk.location.file]
+        if section in ("users", "groups", "profiles"):
+            names = [entry["name"] for entry in data[section]]
+            assert rest[0] in names, risk
+            head_names = [entry["name"] for entry in sides["head"][section]]
+            assert (risk.location.file == "head") is (rest[0] in head_names), risk
+            if len(rest) == 1:  # the record itself: its first line names it
+                text = yaml.safe_dump(data, sort_keys=False).splitlines()
+                assert f"name: {rest[0]}" in text[risk.location.line - 1], (risk, text)
+        else:
+            assert risk.location.file == "head", risk
 
 
 def _re_added_profiles_are_high(

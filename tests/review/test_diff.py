@@ -14,11 +14,12 @@ import pytest
 import yaml
 
 from compiler.model.keys import ResourceKey, key_of
+from compiler.render import render_objects
 from compiler.render.protection import PROTECTION
 from compiler.review import diff
 from compiler.review.compare import diff_objects, field_changes
 from compiler.review.plan.model import ABSENT, Plan, Risk, plain, summary_line
-from compiler.review.plan.text import render_text
+from compiler.review.plan.text import format_text
 
 BASE: dict[str, Any] = {
     "version": 1,
@@ -180,7 +181,7 @@ FLUX_PRUNE_DISABLED = ("kustomize.toolkit.fluxcd.io/prune", "disabled")
 def test_the_plan_orphans_exactly_what_flux_will_not_prune() -> None:
     head = changed(lambda d: [d.pop(records) for records in ("users", "groups", "profiles")])
     plan = plan_of(head)
-    rendered = diff.objects_of(diff.load_text(roster_text(BASE), "users.yaml").checked.roster)
+    rendered = render_objects(diff.load_text(roster_text(BASE), "users.yaml").checked.roster)
     annotation, disabled = FLUX_PRUNE_DISABLED
 
     def kept_by_flux(manifest: dict[str, Any]) -> bool:
@@ -299,7 +300,7 @@ def test_each_access_granted_says_where_the_dashboard_shows_it() -> None:
         ("ed", "access", "bo"): "in Manage Contributors, not removable",
         ("ed", "access", "shared"): "not in Manage Contributors",
     }
-    text = render_text(plan)
+    text = format_text(plan)
     assert "+ contributor ed: none → view (directly; not in Manage Contributors)" in text
     assert "+ cluster-wide role: none → edit (kubectl only)" in text
 

@@ -13,7 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from compiler.review import gitrev
+from compiler.review.plan.github import annotation
 from compiler.review.plan.markdown import MARKER
+from compiler.review.plan.model import Code, Location, Risk
 from tests.conftest import REPO, invoke
 
 BASE = """\
@@ -212,8 +214,9 @@ def test_fail_on_exits_1_only_for_the_kinds_asked(
     [
         (["--fail-on", "danger"], "unknown risk threshold 'danger'"),
         (["--fail-on", ","], "unknown risk threshold"),
-        (["--max-chars", "100"], "greater than or equal to 2000"),
-        (["--format", "yaml"], "'yaml' is not one of"),
+        (["--max-chars", "100"], "'--max-chars': 100 is less than 2000"),
+        (["--max-chars", "many"], "'--max-chars': 'many' is not a whole number"),
+        (["--format", "yaml"], "'yaml' is not a format of the plan; choose text, json, github"),
         (["a.yaml"], "give --base REF [ROSTER], or OLD NEW"),
         (["a.yaml", "b.yaml", "c.yaml"], "give --base REF [ROSTER], or OLD NEW"),
         (["--base", "main", "a.yaml", "b.yaml"], "give --base REF [ROSTER], or OLD NEW"),
@@ -224,6 +227,8 @@ def test_usage_errors_exit_2(runner: CliRunner, args: list[str], message: str) -
     result = invoke(runner, "diff", *args)
     assert result.exit_code == 2
     assert message in " ".join(result.stderr.split())
+    assert "Value error" not in result.stderr and "Input should" not in result.stderr
+    assert "Value error" not in result.stderr and "Input should" not in result.stderr
 
 
 def test_unknown_revision_exits_2(runner: CliRunner, repo: Path) -> None:
@@ -375,3 +380,57 @@ def test_text_is_coloured_on_a_terminal_unless_no_color(
     output = _run_in_terminal(["diff", str(old), str(new)], env)
     assert b"Plan: 0 users added" in output
     assert (b"\x1b[" in output) is (no_color is None)
+
+
+# --------------------------------------------------------------------------------------------
+# --format github: each risk annotated on the roster line that causes it
+# --------------------------------------------------------------------------------------------
+
+
+def test_github_annotates_each_risk_on_its_roster_line(runner: CliRunner, repo: Path) -> None:
+    """In a pull request: a grant on the head's line, a removal on the base's line."""
+    roster = repo / "users.yaml"
+    roster.write_text(HEAD.replace("  - {name: bob, owner: bob}\n", ""), encoding="utf-8")
+    result = invoke(runner, "diff", "--base", "main", roster, "--format", "github")
+    assert result.exit_code == 0, result.stderr
+    granted, removed = result.stdout.splitlines()
+    assert granted.startswith(
+        f"::error file={roster},line=6,col=5,title=kfroster privilege risk (HIGH)::bob "
+        "<bob@example.com> gains edit in profile alice (was view): "
+    )
+    assert removed.startswith(
+        f"::error file={roster}@main,line=7,col=5,title=kfroster data risk (HIGH)::profile bob "
+        "leaves the roster: "
+    )
+    assert BASE.splitlines()[6].startswith("  - {name: bob")  # line 7 of the base
+    data = json.loads(invoke(runner, "diff", "--base", "main", roster, "-f", "json").stdout)
+    assert [(r["file"], r["line"], r["col"]) for r in data["risks"]] == [
+        (str(roster), 6, 5),
+        (f"{roster}@main", 7, 5),
+    ]
+
+
+def test_github_puts_an_invalid_side_s_problems_on_their_lines(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(BASE, encoding="utf-8")
+    new.write_text(INVALID, encoding="utf-8")
+    result = invoke(runner, "diff", old, new, "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("::error title=kfroster plan::no plan: ")
+    assert result.stderr.startswith(f"::error file={new},line=7,col=")
+
+
+def test_a_risk_annotation_is_one_line_whatever_its_text() -> None:
+    risk = Risk(
+        "settings",
+        "warning",
+        "settings.x",
+        ("value ", Code("a\n::error file=x::forged\r%0A")),
+        location=Location("users.yaml", 3, 1),
+    )
+    (line,) = annotation(risk).splitlines()
+    assert line.startswith("::warning file=users.yaml,line=3,col=1,title=kfroster settings risk")
+    # The line break shows as an escape: it can neither end the command nor start one.
+    assert line.endswith("::value a\\u000a::error file=x::forged\\u000d%250A")

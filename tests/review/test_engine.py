@@ -16,7 +16,7 @@ from compiler.output import tree
 from compiler.review import diff
 from compiler.review.engine import blob_id
 from compiler.review.plan.model import Plan, plain
-from compiler.review.plan.text import render_text
+from compiler.review.plan.text import format_text
 from tests.review.test_diff_cli import git
 
 ROSTER = """\
@@ -99,7 +99,7 @@ def test_a_hand_edit_on_main_shows_as_a_change_no_roster_change_explains(repo: P
     assert all(
         plain(r.message).startswith("out/ at main against this compile: ") for r in found.risks
     )
-    assert "Changes no roster change explains (2 objects)" in render_text(found)
+    assert "Changes no roster change explains (2 objects)" in format_text(found)
 
 
 def test_a_missing_out_at_the_base_is_noted(repo: Path) -> None:

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.review.plan.model import (
-    RISK_KINDS,
-    SEVERITIES,
-    Plan,
-    Risk,
-    Threshold,
-    parse_fail_on,
-)
+from compiler.review.plan.model import RISK_KINDS, Plan, Risk
+from compiler.review.thresholds import SEVERITIES, Threshold
+from compiler.review.thresholds import parse_fail_on as parse_any
 
 ALL = [Risk(kind, severity, "s", ("m",)) for kind in RISK_KINDS for severity in SEVERITIES]
 
@@ -51,3 +46,8 @@ def test_entries_add_up_and_ignore_case_and_spaces() -> None:
 def test_anything_else_is_refused_with_what_is_accepted(text: str) -> None:
     with pytest.raises(ValueError, match=r"unknown risk threshold .*give a kind"):
         parse_fail_on(text)
+
+
+def parse_fail_on(text: str) -> tuple[Threshold, ...]:
+    """Read --fail-on as diff does: against the risk kinds."""
+    return parse_any(text, RISK_KINDS, "risk")

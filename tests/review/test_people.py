@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from compiler.review.plan.json_plan import render_json
-from compiler.review.plan.markdown import PEOPLE_PER_RISK, render_markdown
+from compiler.review.plan.json_plan import format_json
+from compiler.review.plan.markdown import PEOPLE_PER_RISK, format_markdown
 from compiler.review.plan.model import People, Person, Risk, people_parts, plain
-from compiler.review.plan.text import render_text
+from compiler.review.plan.text import format_text
 from tests.review.test_diff import plan_of
 
 
@@ -58,7 +58,7 @@ def test_an_administrator_among_joiners_is_named_first() -> None:
 def test_a_comment_names_a_few_and_says_where_everyone_is() -> None:
     base, head = team(30, extra=["zoe"])
     plan = plan_of(head, base)
-    comment = render_markdown(plan, command="kfroster diff --base main users.yaml")
+    comment = format_markdown(plan, command="kfroster diff --base main users.yaml")
     line = next(line for line in comment.splitlines() if "gain edit in profile" in line)
     assert line.count("@example.com") == PEOPLE_PER_RISK
     assert "`zoe <zoe@example.com>`" in line
@@ -71,10 +71,10 @@ def test_a_comment_names_a_few_and_says_where_everyone_is() -> None:
 def test_the_job_summary_text_and_json_name_everyone() -> None:
     base, head = team(30, extra=["zoe"])
     plan = plan_of(head, base)
-    summary = render_markdown(plan, max_chars=1_000_000)
+    summary = format_markdown(plan, max_chars=1_000_000)
     assert "h0029@example.com" in summary and "more (" not in summary
-    assert "h0029 <h0029@example.com>" in " ".join(render_text(plan).split())
-    (risk,) = [r for r in json.loads(render_json(plan))["risks"] if r["subject"] == "profile t"]
+    assert "h0029 <h0029@example.com>" in " ".join(format_text(plan).split())
+    (risk,) = [r for r in json.loads(format_json(plan))["risks"] if r["subject"] == "profile t"]
     assert len(risk["people"]) == 31
     assert risk["people"][0] == {"name": "zoe", "email": "zoe@example.com"}
 

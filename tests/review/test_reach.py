@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from compiler.model.keys import Manifest, ResourceKey
+from compiler.render import render_objects
 from compiler.review import diff
 from compiler.review.compare import View, compare
 from compiler.review.plan.model import Risk, plain
@@ -42,7 +43,7 @@ PIPELINES = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"
 def roster_view(text: str = ROSTER) -> View:
     side = diff.load_text(text, "users.yaml")
     assert side.checked.roster is not None, side.checked.problems
-    return View(side.checked.roster, diff.objects_of(side.checked.roster))
+    return View(side.checked.roster, render_objects(side.checked.roster))
 
 
 def with_objects(view: View, edit: Any) -> View:

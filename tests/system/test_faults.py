@@ -386,7 +386,7 @@ def outcome(code: int, out: Path, old: Roster, new: Roster, where: str) -> str:
     if not out.exists():
         # The portable path, killed between its two renames: any next run puts it back.
         assert ".out.kfroster-old" in left, f"{where}: out/ is gone"
-        tree.plan_tree({}, out)
+        tree.compare_tree({}, out)
         between = " between the two renames"
     written = read_written_tree(out)
     if code == 0:

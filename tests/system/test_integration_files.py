@@ -25,8 +25,9 @@ from ruamel.yaml import YAML
 
 from compiler import __version__
 from compiler.cli import app
-from compiler.review.plan.model import RECOMMENDED_FAIL_ON, parse_fail_on
+from compiler.review.plan.model import RECOMMENDED_FAIL_ON, RISK_KINDS
 from compiler.review.pr_comment import MARKER
+from compiler.review.thresholds import parse_fail_on
 from tests.conftest import REPO
 from tests.fake_github import NUMBER, REPOSITORY, FakeGitHub, serve
 
@@ -222,7 +223,7 @@ def test_the_template_fails_on_the_recommended_threshold() -> None:
     """Routine onboarding passes, HIGH and CRITICAL risks fail; the README says the same."""
     [job] = load(TEMPLATE_WORKFLOW)["jobs"].values()
     assert job["env"]["FAIL_ON"] == RECOMMENDED_FAIL_ON
-    parse_fail_on(job["env"]["FAIL_ON"])
+    parse_fail_on(job["env"]["FAIL_ON"], RISK_KINDS)
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"fail-on: {RECOMMENDED_FAIL_ON}\n" in readme
 

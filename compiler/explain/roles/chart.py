@@ -16,9 +16,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from compiler.explain.roles.upstream import CORE, UpstreamRole, vendored
-from compiler.model.roster import Role
+from compiler.model.kube import OWNER_BINDING
+from compiler.model.roles import CLUSTER_ROLES, RoleName
 
-ROLES: tuple[Role, ...] = ("view", "edit", "admin")
+ROLES: tuple[RoleName, ...] = CLUSTER_ROLES
 
 # The verbs of the Kubernetes API, in the order kubectl lists them.
 KUBERNETES_VERBS: tuple[str, ...] = (
@@ -106,7 +107,7 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
     }
 )
 
-SUMMARY: Mapping[Role, str] = {
+SUMMARY: Mapping[RoleName, str] = {
     "view": "reads most objects of a namespace: not secrets, no exec",
     "edit": (
         "view, plus secrets, pods/exec, attach and port-forward, and writes workloads,"
@@ -119,7 +120,7 @@ SUMMARY: Mapping[Role, str] = {
 }
 
 # What binding a role where means; shown with the chart and by `explain`.
-CLUSTER_WIDE_EXPOSURE: Mapping[Role, str] = {
+CLUSTER_WIDE_EXPOSURE: Mapping[RoleName, str] = {
     "view": (
         "reads most objects of every namespace, kube-system and every other tenant's"
         " profile included, and lists all namespaces"
@@ -138,7 +139,7 @@ NOTES: tuple[str, ...] = (
     "kubeflow-admin ⊇ kubeflow-edit ⊇ kubeflow-view: kubeflow-view is aggregated into"
     " kubeflow-edit, and kubeflow-edit into kubeflow-admin.",
     "In a profile (a RoleBinding) a role applies in that namespace only: the owner gets"
-    " kubeflow-admin (RoleBinding namespaceAdmin), contributors kubeflow-edit or kubeflow-view.",
+    f" kubeflow-admin (RoleBinding {OWNER_BINDING}), contributors kubeflow-edit or kubeflow-view.",
     "Cluster-wide (users[].clusterRole, a ClusterRoleBinding) a role applies in every"
     " namespace of the cluster, kube-system and other tenants included.",
     "† cluster-scoped: through a profile's RoleBinding these reach at most the namespace's"
@@ -156,7 +157,7 @@ class Row:
     area: str
     group: str
     resource: str
-    verbs: Mapping[Role, frozenset[str]]
+    verbs: Mapping[RoleName, frozenset[str]]
 
     @property
     def cluster_scoped(self) -> bool:
@@ -241,7 +242,7 @@ def describe_verbs(verbs: frozenset[str]) -> str:
     return " ".join([*words, *ordered_verbs(frozenset(rest))])
 
 
-def resolve_role(text: str) -> Role | None:
+def resolve_role(text: str) -> RoleName | None:
     """Return the roster role named `text` (`edit` or `kubeflow-edit`), or None."""
     name = text.lower().removeprefix("kubeflow-")
     for role in ROLES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from compiler.explain.roles.chart import (
     ALL_VERBS,
@@ -18,7 +19,8 @@ from compiler.explain.roles.chart import (
     ordered_verbs,
 )
 from compiler.explain.roles.upstream import vendored
-from compiler.model.roster import Role
+from compiler.formats import Format, Formats
+from compiler.model.roles import RoleName
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table_rows, wrap
 
 LEGEND = (
@@ -54,7 +56,7 @@ def _increment(lower: frozenset[str], verbs: frozenset[str]) -> str:
     return describe_verbs(frozenset(added))
 
 
-def _cells(row: Row, role: Role | None) -> list[str]:
+def _cells(row: Row, role: RoleName | None) -> list[str]:
     """Return the verb cells of a row: one role's verbs, or each role's additions."""
     if role is not None:
         return [describe_verbs(row.verbs[role])]
@@ -75,24 +77,26 @@ def _resource_label(row: Row) -> str:
     return f"{name} †" if row.cluster_scoped else name
 
 
-def _areas(rows: tuple[Row, ...], role: Role | None) -> list[tuple[str, list[Row]]]:
+def _areas(rows: tuple[Row, ...], role: RoleName | None) -> list[tuple[str, list[Row]]]:
     """Group rows by area in chart order, keeping only what `role` (when given) grants."""
     shown = [row for row in rows if role is None or row.verbs[role]]
     return [(area, [row for row in shown if row.area == area]) for area in AREAS]
 
 
-def _headers(role: Role | None) -> list[str]:
+def _headers(role: RoleName | None) -> list[str]:
     verbs = [role.upper()] if role else ["VIEW", "EDIT ADDS", "ADMIN ADDS"]
     return ["RESOURCE", "GROUP", *verbs]
 
 
-def _title(role: Role | None) -> str:
+def _title(role: RoleName | None) -> str:
     if role is None:
         return "kubeflow-admin ⊇ kubeflow-edit ⊇ kubeflow-view"
     return f"kubeflow-{role}"
 
 
-def format_text(rows: tuple[Row, ...], role: Role | None = None, palette: Palette = PLAIN) -> str:
+def format_text(
+    rows: tuple[Row, ...], role: RoleName | None = None, palette: Palette = PLAIN
+) -> str:
     """Format the chart (all three roles, or one) as aligned terminal tables."""
     roles = ROLES if role is None else (role,)
     lines = [palette.bold(_title(role)), *wrap(source_sentence(), indent=2), ""]
@@ -122,7 +126,7 @@ def format_text(rows: tuple[Row, ...], role: Role | None = None, palette: Palett
     return "\n".join(lines) + "\n"
 
 
-_DANGER: Mapping[Role, str] = {"view": "yellow", "edit": "red", "admin": "red"}
+_DANGER: Mapping[RoleName, str] = {"view": "yellow", "edit": "red", "admin": "red"}
 
 
 def _paint_cells(cells: Iterable[str], palette: Palette) -> list[str]:
@@ -137,7 +141,7 @@ def _paint_cells(cells: Iterable[str], palette: Palette) -> list[str]:
     return painted
 
 
-def format_markdown(rows: tuple[Row, ...], role: Role | None = None) -> str:
+def format_markdown(rows: tuple[Row, ...], role: RoleName | None = None) -> str:
     """Format the chart as Markdown: a summary, then one table per area."""
     roles = ROLES if role is None else (role,)
     lines = [f"## {_title(role)}", "", source_sentence(), ""]
@@ -160,7 +164,7 @@ def format_markdown(rows: tuple[Row, ...], role: Role | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(rows: tuple[Row, ...], role: Role | None = None) -> dict[str, object]:
+def as_data(rows: tuple[Row, ...], role: RoleName | None = None) -> dict[str, object]:
     """Return the chart as plain data: every role's full verbs per resource."""
     roles = ROLES if role is None else (role,)
     return {
@@ -195,6 +199,23 @@ def to_json(rows: tuple[Row, ...], role: Role | None = None) -> dict[str, object
     }
 
 
-def format_json(rows: tuple[Row, ...], role: Role | None = None) -> str:
+def format_json(rows: tuple[Row, ...], role: RoleName | None = None) -> str:
     """Format the chart as indented JSON."""
-    return json.dumps(to_json(rows, role), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(as_data(rows, role), indent=2, ensure_ascii=False) + "\n"
+
+
+class Shown(NamedTuple):
+    """What `kfroster roles` shows: the chart's rows, and one role (None: all three)."""
+
+    rows: tuple[Row, ...]
+    role: RoleName | None = None
+
+
+ROLES_FORMATS: Formats[Shown] = Formats(
+    "the roles chart",
+    {
+        Format.TEXT: lambda shown, style: format_text(shown.rows, shown.role, style.palette),
+        Format.MARKDOWN: lambda shown, _style: format_markdown(shown.rows, shown.role),
+        Format.JSON: lambda shown, _style: format_json(shown.rows, shown.role),
+    },
+)

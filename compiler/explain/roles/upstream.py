@@ -17,8 +17,6 @@ from importlib import resources
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from compiler.yamlio import events
-
 VENDORED_FILE: Final = "kubeflow-roles.yaml"
 # The core API group is the empty string in RBAC; the chart spells it "core" for reading.
 CORE: Final = "core"
@@ -66,6 +64,9 @@ class Vendored:
 @functools.cache
 def vendored() -> Vendored:
     """Read the vendored file (once): its header's source and commit, and every role."""
+    # Imported here: the YAML reader is not needed to list `kfroster roles --format` names.
+    from compiler.yamlio import events  # noqa: PLC0415
+
     text = resources.files(__package__).joinpath(VENDORED_FILE).read_text(encoding="utf-8")
     header: dict[str, str] = {}
     for line in text.splitlines():

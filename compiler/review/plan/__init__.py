@@ -1,1 +1,1 @@
-"""The plan of a roster change (model.py) and its renderers: text, Markdown and JSON."""
+"""The plan of a roster change (model.py) and its formats: text, Markdown, JSON and GitHub."""

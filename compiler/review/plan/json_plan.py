@@ -4,7 +4,8 @@
      "summary": {"users": {"added", "changed", "removed"}, "groups": {...}, "profiles": {...},
                  "objects": {"add", "change", "delete", "orphan"}, "changed": bool,
                  "risks": {"privilege": n, ..., "info": n}},
-     "risks": [{"kind", "severity", "subject", "message", "users", "people": [{"name", "email"}]}],
+     "risks": [{"kind", "severity", "subject", "message", "users", "people": [{"name", "email"}],
+                "file", "line", "col" (the roster line of the record that causes it, or null)}],
      "changes": [{"type", "name", "status",
                   "facts": [{"path", "old", "new", "via", "shown" (an access granted only)}],
                   "objects": [key, ...]}],
@@ -85,7 +86,15 @@ def _people(risk: Risk) -> list[dict[str, str]]:
     return list(found.values())
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
+def _where(risk: Risk) -> dict[str, Any]:
+    """Return where a risk's record is written: the head's file, or the base's for removals."""
+    found = risk.location
+    if found is None:  # deploy/ changes: no roster line causes them
+        return {"file": None, "line": None, "col": None}
+    return {"file": found.file, "line": found.line, "col": found.col}
+
+
+def as_data(plan: Plan) -> dict[str, Any]:
     """Return the plan as plain JSON-ready data."""
     risks: dict[str, int] = dict.fromkeys(RISK_KINDS, 0)
     risks["info"] = 0
@@ -118,6 +127,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                 "message": plain(risk.message),
                 "users": list(risk.users),
                 "people": _people(risk),
+                **_where(risk),
             }
             for risk in plan.risks
         ],
@@ -138,6 +148,6 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     }
 
 
-def render_json(plan: Plan) -> str:
-    """Render the plan as indented JSON with sorted keys, one trailing newline."""
-    return json.dumps(plan_data(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def format_json(plan: Plan) -> str:
+    """Write the plan as indented JSON with sorted keys, one trailing newline."""
+    return json.dumps(as_data(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

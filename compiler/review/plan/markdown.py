@@ -34,7 +34,7 @@ from compiler.review.plan.model import (
     plain,
     summary_line,
 )
-from compiler.text import clip, visible
+from compiler.text import clip, counted, visible
 
 MARKER = "<!-- kfroster:plan -->"
 DEFAULT_MAX_CHARS = 65_536
@@ -84,7 +84,7 @@ def prose(text: str) -> str:
 
 
 def inline(message: Iterable[Part], names: int | None = None, where: Message = ()) -> str:
-    """Render a message as Markdown: roster values as code, prose escaped.
+    """Write a message as Markdown: roster values as code, prose escaped.
 
     A list of people names at most `names` of them (None: all), saying `where` the rest are.
     """
@@ -99,7 +99,7 @@ def inline(message: Iterable[Part], names: int | None = None, where: Message = (
 
 
 def in_html(message: Iterable[Part]) -> str:
-    """Render a message inside raw HTML."""
+    """Write a message inside raw HTML."""
     return "".join(
         html_code(part.text)
         if isinstance(part, Code)
@@ -154,7 +154,7 @@ def _risk_line(risk: Risk, names: int | None, where: Message) -> str:
 
 
 def _cut_lines(count: int) -> str:
-    return f"\n_… {count} more line{'' if count == 1 else 's'} not shown_\n"
+    return f"\n_… {counted(count, 'more line')} not shown_\n"
 
 
 def _section(
@@ -193,10 +193,10 @@ def _section(
     return writer.add(assemble(kept_body, kept_code, _cut_lines(missing)))
 
 
-def render_markdown(
+def format_markdown(
     plan: Plan, *, max_chars: int = DEFAULT_MAX_CHARS, command: str = "kfroster diff"
 ) -> str:
-    """Render the plan as a pull-request comment of at most max_chars characters."""
+    """Write the plan as a pull-request comment of at most max_chars characters."""
     if max_chars < MIN_MAX_CHARS:
         raise ValueError(f"max_chars must be at least {MIN_MAX_CHARS}")
     command = clip(command, 2 * _MAX_NAME + 40)
@@ -266,8 +266,7 @@ def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -
 def _add_warnings(plan: Plan, writer: _Writer) -> None:
     warnings = [problem for problem in plan.problems if problem.level == "warning"]
     if warnings:
-        noun = "warning" if len(warnings) == 1 else "warnings"
-        summary = f"⚠️ {len(warnings)} validation {noun} in {html_code(plan.head)}"
+        summary = f"⚠️ {counted(len(warnings), 'validation warning')} in {html_code(plan.head)}"
         lines = [visible(format_text(problem)) for problem in warnings]
         _section(writer, summary, [], lines, "text")
 
@@ -276,7 +275,7 @@ def _add_engine(plan: Plan, writer: _Writer) -> None:
     if not plan.engine and not plan.notes:
         return
     count = len(plan.engine)
-    summary = f"⚠️ <b>{ENGINE_TITLE}</b>: {count} object{'' if count == 1 else 's'}"
+    summary = f"⚠️ <b>{ENGINE_TITLE}</b>: {counted(count, 'object')}"
     body = [f"{prose(ENGINE_WHY)}."] + [f"- note: {code(note)}" for note in plan.notes]
     lines = [f"{sign} {text}" for sign, text in object_lines(plan.engine)]
     _section(writer, summary, body, lines, "diff")
@@ -317,7 +316,7 @@ def _add_subject(flags: _Flags, change: SubjectChange, writer: _Writer) -> bool:
     details = [f"<b>{in_html(subject_title(change))}</b>: {change.status}"]
     if change.objects:
         count = len(change.objects)
-        details.append(f"{count} object{'' if count == 1 else 's'}")
+        details.append(f"{counted(count, 'object')}")
     kinds = flags.of(change)
     if kinds:
         details.append("⚠️ " + ", ".join(kinds))
@@ -332,12 +331,11 @@ def _add_subject(flags: _Flags, change: SubjectChange, writer: _Writer) -> bool:
 def _cut_note(risks: int, sections: int, cut: Sequence[str], command: str, cut_short: bool) -> str:
     what: list[str] = ["the last section shown is cut short"] if cut_short else []
     if risks:
-        what.append(f"{risks} risk{'' if risks == 1 else 's'} not shown")
+        what.append(f"{counted(risks, 'risk')} not shown")
     if sections:
         named = ", ".join(code(name) for name in cut)
         more = ", …" if sections > len(cut) else ""
-        noun = "section" if sections == 1 else "sections"
-        what.append(f"{sections} {noun} not shown ({named}{more})")
+        what.append(f"{counted(sections, 'section')} not shown ({named}{more})")
     return (
         "> [!NOTE]\n"
         f"> ✂️ Cut to fit in a comment: {'; '.join(what)}. "
@@ -351,7 +349,7 @@ def _add_invalid(plan: Plan, writer: _Writer, command: str) -> None:
     errors = sum(1 for problem in plan.problems if problem.level == "error")
     writer.add(
         f"> [!CAUTION]\n> **No plan: {names} failed validation** "
-        f"({errors} error{'' if errors == 1 else 's'}). Fix the roster; "
+        f"({counted(errors, 'error')}). Fix the roster; "
         f"{code(command)} and `kfroster validate` list the same problems.\n\n"
     )
     lines = [visible(format_text(problem)) for problem in plan.problems]

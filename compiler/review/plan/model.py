@@ -1,7 +1,7 @@
-"""The plan of a roster change: what `kfroster diff` computes and every renderer reads.
+"""The plan of a roster change: what `kfroster diff` computes and every format reads.
 
 A plan reads in roster terms first (users, groups, profiles, settings), then in objects.
-Messages keep roster values apart from prose (`Code`), so each renderer can escape
+Messages keep roster values apart from prose (`Code`), so each format can escape
 them for its medium: a name in a pull-request comment must not become Markdown.
 """
 
@@ -14,6 +14,8 @@ from typing import Any, Literal, NamedTuple
 
 from compiler.model.keys import ResourceKey
 from compiler.problems import Problem
+from compiler.review.thresholds import SEVERITIES, Severity, Threshold, failing
+from compiler.text import counted
 
 
 class Code(NamedTuple):
@@ -37,7 +39,7 @@ class Person(NamedTuple):
 class People(NamedTuple):
     """The people a risk names, rarest change first.
 
-    A renderer may show the first few and count the rest (a pull-request comment); plain
+    A format may show the first few and count the rest (a pull-request comment); plain
     text and JSON name everyone.
     """
 
@@ -113,63 +115,46 @@ def via_phrase(via: Sequence[str]) -> list[Part]:
 RiskKind = Literal["privilege", "data", "owner", "quota", "settings"]
 RISK_KINDS: tuple[RiskKind, ...] = ("privilege", "data", "owner", "quota", "settings")
 
-# critical: someone becomes a cluster administrator; high: what a privileged reviewer must
-# approve (access gained, a cloud identity, data at stake, an owner change, a namespace that
-# may already hold data); warning: what a routine change brings (a new profile, a quota, a
-# setting); info: privilege lost, reported so a reviewer sees who loses access, never a
-# reason to fail. Most severe first.
-Severity = Literal["critical", "high", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("critical", "high", "warning", "info")
+# Severities (compiler/review/thresholds.py) for risks: critical, someone becomes a cluster
+# administrator; high, what a privileged reviewer must approve (access gained, a cloud
+# identity, data at stake, an owner change, a namespace that may already hold data);
+# warning, what a routine change brings (a new profile, a quota, a setting); info,
+# privilege lost, reported so a reviewer sees who loses access, never a reason to fail.
 # What `--fail-on` recommends: routine onboarding passes, HIGH and CRITICAL risks fail.
 RECOMMENDED_FAIL_ON = "high"
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """One `--fail-on` entry: risks of a kind (None: any kind) at a severity or above."""
-
-    kind: RiskKind | None
-    severity: Severity
-
-    def catches(self, risk: Risk) -> bool:
-        """Tell whether this entry fails on the risk."""
-        at_least = SEVERITIES.index(risk.severity) <= SEVERITIES.index(self.severity)
-        return (self.kind is None or risk.kind == self.kind) and at_least
+# The roster record a risk comes from, by name, and optionally a key inside it:
+# `("profiles", "lab")`, `("users", "alice", "clusterRole")`, `("settings", "applyUnits")`.
+# A list record is named, not numbered: the same record sits at other indexes on each side.
+Record = tuple[str, ...]
 
 
-def parse_fail_on(text: str) -> tuple[Threshold, ...]:
-    """Read `--fail-on`: comma-separated `kind`, `kind:severity` or `severity`, any case.
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where a risk's record is written: a line and column of one side's roster."""
 
-    A kind alone fails on its warnings and above (information never fails a check);
-    `owner:high` on HIGH and CRITICAL owner risks; `high` on HIGH and CRITICAL of any kind.
-    Raise ValueError, saying what is accepted, for anything else.
-    """
-    thresholds: list[Threshold] = []
-    entries = [entry.strip().lower() for entry in text.split(",")]
-    for entry in entries:
-        kind, colon, severity = entry.partition(":")
-        if entry in SEVERITIES:
-            kind, severity = "", entry
-        elif not colon:
-            severity = "warning"
-        if (kind and kind not in RISK_KINDS) or severity not in SEVERITIES[:-1] or not entry:
-            raise ValueError(
-                f"unknown risk threshold {entry!r}; give a kind ({', '.join(RISK_KINDS)}), "
-                f"kind:severity or a severity ({', '.join(SEVERITIES[:-1])}; info never fails)"
-            )
-        thresholds.append(Threshold(kind or None, severity))
-    return tuple(thresholds)
+    file: str  # the side's name: `users.yaml`, or `users.yaml@main` for the base
+    line: int
+    col: int
 
 
 @dataclass(frozen=True)
 class Risk:
-    """Something a reviewer must notice before approving, with whom it concerns."""
+    """Something a reviewer must notice before approving, with whom it concerns.
+
+    `record` names the roster record that causes it (none for deploy/ changes, which no
+    roster line makes); `location` is where that record is written, in the head, or in the
+    base when the head no longer has it. `diff.make_plan` locates every risk.
+    """
 
     kind: RiskKind
     severity: Severity
     subject: str
     message: Message
     users: tuple[str, ...] = ()
+    record: Record = ()
+    location: Location | None = None
 
     @property
     def blocking(self) -> bool:
@@ -306,26 +291,22 @@ class Plan:
 
     def failing(self, thresholds: Sequence[Threshold]) -> tuple[Risk, ...]:
         """Return the risks that one of the `--fail-on` thresholds fails on."""
-        return tuple(r for r in self.risks if any(t.catches(r) for t in thresholds))
+        return tuple(r for r in self.risks if failing(thresholds, r.kind, r.severity))
 
 
 def summary_line(plan: Plan) -> str:
     """Write the plan's one-line summary, in roster terms first, then objects."""
     return (
-        f"Plan: {_count(plan.count('user', 'added'), 'user')} added, "
+        f"Plan: {counted(plan.count('user', 'added'), 'user')} added, "
         f"{plan.count('user', 'changed')} changed, {plan.count('user', 'removed')} removed"
-        f" · {_count(plan.count('profile', 'added'), 'profile')} added, "
+        f" · {counted(plan.count('profile', 'added'), 'profile')} added, "
         f"{plan.count('profile', 'changed')} changed, {plan.count('profile', 'removed')} removed"
-        f" · {_count(plan.count_objects('add'), 'object')} to add, "
+        f" · {counted(plan.count_objects('add'), 'object')} to add, "
         f"{plan.count_objects('change')} to change, {plan.count_objects('delete')} to delete"
         + (f", {orphans} to leave in place" if (orphans := plan.count_objects("orphan")) else "")
         + (
-            f" · {_count(len(plan.engine), 'object')} no roster change explains."
+            f" · {counted(len(plan.engine), 'object')} no roster change explains."
             if plan.engine
             else "."
         )
     )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -18,9 +18,10 @@ from compiler.review.plan.common import (
     object_lines,
     subject_title,
 )
-from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
+from compiler.review.plan.model import Code, Part, Plan, people_parts, summary_line
+from compiler.review.thresholds import Severity
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
-from compiler.text import visible
+from compiler.text import counted, visible
 
 _SIGN_STYLES = {"+": ("green",), "-": ("red",), "~": ("yellow",), "=": ("dim",)}
 _SEVERITY_STYLES: dict[Severity, tuple[str, ...]] = {
@@ -42,21 +43,22 @@ def _plain(message: Iterable[Part]) -> str:
     )
 
 
-def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
-    """Render the plan for a terminal; colour comes from the palette."""
+def format_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
+    """Write the plan for a terminal; colour comes from the palette."""
     lines = [palette.bold(f"kfroster diff {visible(plan.base)} → {visible(plan.head)}"), ""]
     if not plan.valid:
         names = " and ".join(visible(name) for name in plan.invalid)
         errors = sum(1 for problem in plan.problems if problem.level == "error")
-        noun = "error" if errors == 1 else "errors"
-        failed = f"No plan: {names} failed validation ({errors} {noun}, printed on stderr)."
+        failed = (
+            f"No plan: {names} failed validation ({counted(errors, 'error')}, printed on stderr)."
+        )
         return "\n".join([*lines, palette.paint(failed, "bold", "red")]) + "\n"
     lines += [palette.bold(summary_line(plan)), ""]
     lines += _risks(plan, palette)
     warnings = sum(1 for problem in plan.problems if problem.level == "warning")
     if warnings:
-        noun = "warning" if warnings == 1 else "warnings"
-        lines += [f"{visible(plan.head)} has {warnings} validation {noun} (printed on stderr).", ""]
+        found = counted(warnings, "validation warning")
+        lines += [f"{visible(plan.head)} has {found} (printed on stderr).", ""]
     lines += _engine(plan, palette)
     for change in plan.changes:
         title = f"{STATUS_SIGNS[change.status]} {_plain(subject_title(change))}: {change.status}"
@@ -79,9 +81,7 @@ def _engine(plan: Plan, palette: Palette) -> list[str]:
     if not plan.engine and not plan.notes:
         return []
     count = len(plan.engine)
-    lines = [
-        palette.bold(f"{ENGINE_TITLE} ({count} object{'' if count == 1 else 's'}): {ENGINE_WHY}")
-    ]
+    lines = [palette.bold(f"{ENGINE_TITLE} ({counted(count, 'object')}): {ENGINE_WHY}")]
     for sign, text in object_lines(plan.engine):
         lines.append(palette.paint(f"    {sign} {text}", *_SIGN_STYLES[sign]))
     lines += [f"  note: {visible(note)}" for note in plan.notes]

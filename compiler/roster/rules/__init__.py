@@ -27,8 +27,8 @@ from compiler.model import units
 from compiler.model.clusters import Split
 from compiler.model.resolve import RosterIndex
 from compiler.model.roster import Policy, Roster, Settings
-from compiler.problems import Problem
-from compiler.roster.model_check import Parsed, Path
+from compiler.problems import NodePath, Problem
+from compiler.roster.model_check import Parsed
 from compiler.roster.rules.access import cluster_wide_role, email_domain
 from compiler.roster.rules.clusters import (
     application_name_too_long,
@@ -200,7 +200,7 @@ def _count_objects(roster: Roster, index: RosterIndex, split: Split | None) -> i
     return total
 
 
-def _written(source: Source, path: Path) -> Any:
+def _written(source: Source, path: NodePath) -> Any:
     """Return what the roster text holds at a path (a cluster's record, as written)."""
     node: Any = source.data
     for part in path:
@@ -245,7 +245,7 @@ def _cluster_findings(facts: Facts, split: Split, name: str, source: Source) -> 
 
 def _parsed_as(parsed: Parsed, roster: Roster, split: Split) -> Parsed:
     """Return `parsed` for a one-cluster roster: its records located where they were written."""
-    copies: dict[int, Path] = {
+    copies: dict[int, NodePath] = {
         id(roster.settings): ("settings",),
         id(roster.defaults): ("defaults",),
     }
@@ -260,7 +260,7 @@ def _parsed_as(parsed: Parsed, roster: Roster, split: Split) -> Parsed:
     )
 
 
-def _at_override(finding: Finding, cluster: Path, raw: Mapping[str, Any]) -> Finding:
+def _at_override(finding: Finding, cluster: NodePath, raw: Mapping[str, Any]) -> Finding:
     """Locate a finding on a merged setting or default at the cluster's override of it.
 
     Only when the override wrote the whole path: a finding on what the top level wrote

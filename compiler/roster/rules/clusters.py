@@ -12,8 +12,7 @@ from collections.abc import Iterator, Sequence
 from compiler.model import names, units
 from compiler.model.clusters import Split, merge_settings
 from compiler.model.roster import Cluster
-from compiler.problems import did_you_mean, path_text
-from compiler.roster.model_check import Path
+from compiler.problems import NodePath, did_you_mean, path_text
 from compiler.roster.rules.facts import Facts, Finding
 from compiler.roster.rules.records import duplicates
 
@@ -162,7 +161,7 @@ def duplicate_destination(facts: Facts) -> Iterator[Finding]:
             )
 
 
-def _destination_path(facts: Facts, cluster: Cluster) -> Path:
+def _destination_path(facts: Facts, cluster: Cluster) -> NodePath:
     deploy = cluster.settings.deploy
     if deploy is not None and deploy.argocd is not None and deploy.argocd.destination is not None:
         return facts.parsed.path_of(cluster, "settings", "deploy", "argocd", "destination")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.model.roster import Deploy
-from compiler.roster.model_check import Path
+from compiler.problems import NodePath
 from compiler.roster.rules.facts import Facts, Finding
 
 _ENGINE_NAMES = {"flux": "Flux", "argocd": "Argo CD"}
@@ -67,5 +67,5 @@ def argocd_without_repo_url(facts: Facts) -> Iterator[Finding]:
     )
 
 
-def _at(facts: Facts, *rest: str) -> Path:
+def _at(facts: Facts, *rest: str) -> NodePath:
     return facts.parsed.path_of(facts.parsed.roster.settings, *rest)

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 from compiler.model.clusters import Split
 from compiler.model.resolve import RosterIndex
-from compiler.problems import Level
-from compiler.roster.model_check import Parsed, Path
+from compiler.problems import Level, NodePath
+from compiler.roster.model_check import Parsed
 
 
 @dataclass(frozen=True)
 class Finding:
     """What a rule found, at a path in the roster; the rule's id is added by `check`."""
 
-    path: Path
+    path: NodePath
     message: str
     level: Level = "error"
     key: bool = False

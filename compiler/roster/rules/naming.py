@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.model import mesh, names, namespaces
+from compiler.model.kube import MANAGED_BY
 from compiler.model.resolve import grants
 from compiler.problems import path_text
 from compiler.roster.rules.facts import Facts, Finding
@@ -13,7 +14,7 @@ from compiler.text import quote
 # Label prefixes the Kubernetes project keeps for itself, and kfroster's own labels.
 _KUBERNETES_LABEL_PREFIXES = frozenset({"kubernetes.io", "k8s.io"})
 
-_KFROSTER_LABELS = frozenset({"app.kubernetes.io/managed-by"})  # see render/common.py
+_KFROSTER_LABELS = frozenset(MANAGED_BY)
 
 
 def reserved_namespace(facts: Facts) -> Iterator[Finding]:

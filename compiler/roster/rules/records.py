@@ -8,8 +8,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from compiler.model.resolve import email_key
-from compiler.problems import did_you_mean, path_text
-from compiler.roster.model_check import Path
+from compiler.problems import NodePath, did_you_mean, path_text
 from compiler.roster.rules.facts import Facts, Finding
 
 
@@ -30,7 +29,7 @@ def duplicate_email(facts: Facts) -> Iterator[Finding]:
     profiles:
       - {name: al, owner: al}
     """
-    first: dict[str, tuple[Path, str]] = {}
+    first: dict[str, tuple[NodePath, str]] = {}
     for user in facts.parsed.roster.users:
         path = facts.parsed.path_of(user, "email")
         seen = first.setdefault(email_key(user.email), (path, user.email))
@@ -217,7 +216,7 @@ def duplicates(
     what: str,
     field: str,
 ) -> Iterator[Finding]:
-    first: dict[str, Path] = {}
+    first: dict[str, NodePath] = {}
     for record in records:
         path = facts.parsed.path_of(record, field)
         value = key(record)

@@ -8,8 +8,7 @@ from decimal import Decimal
 from compiler.model.quantity import QuantityError, may_be_fractional, parse_quantity
 from compiler.model.resolve import effective_limit_range, effective_quota
 from compiler.model.roster import LimitRange, ResourceQuota
-from compiler.problems import did_you_mean, path_text
-from compiler.roster.model_check import Path
+from compiler.problems import NodePath, did_you_mean, path_text
 from compiler.roster.rules.facts import Facts, Finding
 from compiler.text import clip
 
@@ -312,7 +311,7 @@ def quota_above_max(facts: Facts) -> Iterator[Finding]:
     if not caps:
         return
     roster = parsed.roster
-    checked: list[tuple[Path, ResourceQuota, str]] = []
+    checked: list[tuple[NodePath, ResourceQuota, str]] = []
     if "defaults" not in parsed.incomplete and any(
         profile.resource_quota is None for profile in roster.profiles
     ):
@@ -360,7 +359,7 @@ def quota_without_limit_range(facts: Facts) -> Iterator[Finding]:
     roster = parsed.roster
     if "defaults" in parsed.incomplete:
         return
-    pairs: list[tuple[Path, str, ResourceQuota, LimitRange]] = []
+    pairs: list[tuple[NodePath, str, ResourceQuota, LimitRange]] = []
     if any(p.resource_quota is None and p.limit_range is None for p in roster.profiles):
         pairs.append(
             (
@@ -401,7 +400,7 @@ def quota_without_limit_range(facts: Facts) -> Iterator[Finding]:
                 )
 
 
-def _quotas(facts: Facts) -> Iterator[tuple[Path, ResourceQuota]]:
+def _quotas(facts: Facts) -> Iterator[tuple[NodePath, ResourceQuota]]:
     """Yield the default quota, then each quota a profile writes itself, with its path."""
     parsed = facts.parsed
     yield ("defaults", "resourceQuota"), parsed.roster.defaults.resource_quota
@@ -410,7 +409,7 @@ def _quotas(facts: Facts) -> Iterator[tuple[Path, ResourceQuota]]:
             yield parsed.path_of(profile, "resourceQuota"), profile.resource_quota
 
 
-def _limit_ranges(facts: Facts) -> Iterator[tuple[Path, LimitRange]]:
+def _limit_ranges(facts: Facts) -> Iterator[tuple[NodePath, LimitRange]]:
     """Yield the default LimitRange, then each one a profile writes itself, with its path."""
     parsed = facts.parsed
     yield ("defaults", "limitRange"), parsed.roster.defaults.limit_range
@@ -419,7 +418,7 @@ def _limit_ranges(facts: Facts) -> Iterator[tuple[Path, LimitRange]]:
             yield parsed.path_of(profile, "limitRange"), profile.limit_range
 
 
-def _resource_lists(facts: Facts) -> Iterator[tuple[Path, dict[str, int | str]]]:
+def _resource_lists(facts: Facts) -> Iterator[tuple[NodePath, dict[str, int | str]]]:
     """Yield every resource list the roster writes (caps, quotas, LimitRange fields)."""
     yield ("policy", "maxQuota"), facts.parsed.roster.policy.max_quota
     for path, quota in _quotas(facts):

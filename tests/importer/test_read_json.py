@@ -1,0 +1,82 @@
+"""The fast reader of kubectl's JSON List gives what the YAML reader gives, or steps aside."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from compiler import importer
+from compiler.importer.read import ClusterInputInvalid, read_objects
+from compiler.importer.read_json import read_list
+from tests.conftest import REPO, golden_cases
+from tests.fake_cluster import cluster_of, kubectl_list
+from tests.importer.test_import import load_roster
+
+ROSTERS = [REPO / "users.yaml", *(case / "users.yaml" for case in golden_cases())]
+
+
+@pytest.mark.parametrize("path", ROSTERS, ids=lambda p: p.parent.name or "repo")
+@pytest.mark.parametrize("indent", [None, 2, 4])
+def test_the_same_objects_at_the_same_lines(path: Path, indent: int | None) -> None:
+    listing = kubectl_list(cluster_of(load_roster(path)), server_side=indent == 4)
+    text = json.dumps(listing, indent=indent)
+    fast = read_list(text.encode("utf-8"), "cluster.json")
+    assert fast is not None
+    assert fast == read_objects(text.encode("utf-8"), "cluster.json")
+
+
+def _list(*items: object, **top: object) -> str:
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": list(items), **top}, indent=2)
+
+
+NAMESPACE = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}
+
+
+def test_numbers_are_read_as_yaml_reads_them() -> None:
+    item = {**NAMESPACE, "spec": {"big": 12345678901234567890, "small": 7, "real": 1.5e3}}
+    text = _list(item)
+    fast = read_list(text, "c.json")
+    assert fast is not None and fast == read_objects(text, "c.json")
+    assert fast[0].body["spec"] == {"big": 12345678901234567890, "small": 7, "real": 1500.0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _list(NAMESPACE).replace('"kind": "Namespace"', '"kind": "Namespace", "kind": "Secret"'),
+        _list(NAMESPACE).replace('"team"', "NaN"),
+        _list(NAMESPACE).replace('"team"', '"\\ud83d\\ude00"'),
+        _list(NAMESPACE) + _list(NAMESPACE),
+        json.dumps({"apiVersion": "v1", "kind": "NamespaceList", "items": [NAMESPACE]}),
+        json.dumps(NAMESPACE),
+        _list(_list(NAMESPACE)),
+        _list(["not", "an", "object"]),
+        _list({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": 5}}),
+        "[" * 5000 + "]" * 5000,
+    ],
+)
+def test_anything_but_a_plain_list_is_left_to_the_yaml_reader(text: str) -> None:
+    assert read_list(text, "c.json") is None
+
+
+def test_deep_nesting_is_left_to_the_yaml_reader() -> None:
+    text = _list(NAMESPACE).replace('"team"', '"team", "deep": ' + "[" * 5000 + "]" * 5000)
+    assert read_list(text, "c.json") is None
+    with pytest.raises(ClusterInputInvalid) as refused:
+        importer.read_cluster([("c.json", text)])
+    assert refused.value.problems[0].rule == "import-yaml"
+
+
+def test_a_duplicate_key_is_refused_at_its_line_through_the_yaml_reader() -> None:
+    text = _list(NAMESPACE).replace('"kind": "Namespace"', '"kind": "Namespace", "kind": "Secret"')
+    with pytest.raises(ClusterInputInvalid) as refused:
+        importer.read_cluster([("c.json", text)])
+    [problem] = refused.value.problems
+    assert (problem.line, problem.rule) == (7, "import-yaml")
+    assert "duplicate key 'kind'" in problem.message
+
+
+def test_invalid_utf8_is_left_to_the_yaml_reader() -> None:
+    assert read_list(_list(NAMESPACE).encode("utf-8") + b"\xff", "c.json") is None
