@@ -713,6 +713,15 @@ def drift(
         Path,
         typer.Option("--roster", "-r", metavar="ROSTER", help="The roster the cluster is held to."),
     ] = DEFAULT_ROSTER,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            show_default=False,
+            help="The roster's cluster the dump is from (required when the roster names clusters).",
+        ),
+    ] = None,
     output_format: Annotated[str, _format_option(DRIFT_FORMATS)] = Format.TEXT,
     output: OutputFile = None,
     fail_on: Annotated[
@@ -744,9 +753,10 @@ def drift(
 ) -> None:
     """Hold the cluster to the roster: access granted outside it, objects missing or changed.
 
-    Reads FILE as `import` does and compares it with what ROSTER compiles to (nothing is
-    written). Kinds: granted (access not through out/), missing and changed (objects of
-    out/), unmanaged (Profiles the roster does not hold), info (never drift). Exit codes:
+    Reads FILE as `import` does and compares it with what ROSTER compiles to (for a roster
+    with clusters, what it compiles to for --cluster NAME: out/NAME/); nothing is written.
+    Kinds: granted (access not through out/), missing and changed (objects of out/),
+    unmanaged (Profiles the roster does not hold), info (never drift). Exit codes:
     0 nothing but info; 1 drift (with --fail-on, only what it selects); 2 a usage error,
     input that is not kubectl output, or a roster with errors.
     """
@@ -761,9 +771,17 @@ def drift(
     thresholds = _thresholds(fail_on, FAILING_KINDS) if fail_on is not None else None
     if adopt and revoke:
         raise typer.BadParameter("choose --adopt or --revoke, not both")
+    if adopt and cluster is not None:
+        # A grant adopted from one cluster's dump would hold in every cluster its profile
+        # or user is in: more than the dump shows, in clusters nobody looked at.
+        raise typer.BadParameter(
+            "--adopt does not take --cluster: what it would write into the roster holds in "
+            "every cluster the record is in, not only this one; write it in by hand, "
+            "restricted with clusters, or use --revoke"
+        )
     chosen = Format(output_format)
     with _reported(Format.TEXT, code=2, invalid_code=2):
-        compared = drifting.compare(read_inputs(files, sys.stdin.buffer), roster)
+        compared = drifting.compare(read_inputs(files, sys.stdin.buffer), roster, cluster=cluster)
         _report(compared.drift.problems, Format.TEXT)
         if adopt:
             adopted = adopting(compared)
@@ -771,7 +789,8 @@ def drift(
                 write_atomically(roster, adopted.text)
             for line in drifting.adoption_report(adopted, str(roster)):
                 _say(line)
-        command = shlex.join(["kfroster", "drift", *files, "--roster", str(roster)])
+        where = [] if cluster is None else ["--cluster", cluster]
+        command = shlex.join(["kfroster", "drift", *files, "--roster", str(roster), *where])
         style = _style(output, max_chars=max_chars, command=command)
         if revoke:
             text = drifting.revoke_script(compared)
