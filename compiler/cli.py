@@ -501,6 +501,7 @@ def import_(
             show_default=False,
         ),
     ],
+    *,
     output: Annotated[
         Path,
         typer.Option(
@@ -517,12 +518,56 @@ def import_(
             help="Also write the report to this file, as JSON.",
         ),
     ] = None,
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            "--into",
+            metavar="ROSTER",
+            show_default=False,
+            help="Import the cluster into this roster, in place, as cluster --cluster NAME.",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            show_default=False,
+            help="With --into: the name of the cluster FILE is from.",
+        ),
+    ] = None,
+    existing_cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--existing-cluster",
+            metavar="NAME",
+            show_default=False,
+            help="With --into a roster without clusters: the name of the cluster it describes.",
+        ),
+    ] = None,
 ) -> None:
-    """Write the roster that grants what a running cluster grants; report what it cannot."""
+    """Write the roster that grants what a running cluster grants; report what it cannot.
+
+    With --into ROSTER --cluster NAME, write it into ROSTER as one more cluster instead:
+    what equals the roster is shared, what differs is restricted to its clusters or
+    becomes the cluster's settings and defaults; what no roster can say is reported.
+    """
     from compiler import importer
     from compiler.importer.report import REPORT_FORMATS, Report
     from compiler.output.files import write_atomically
 
+    if into is not None or cluster is not None or existing_cluster is not None:
+        if into is None or cluster is None:
+            raise typer.BadParameter(
+                "--into ROSTER and --cluster NAME go together: the roster to import into, "
+                "and the name of the cluster FILE is from"
+            )
+        if report is not None or force or str(output) != str(DEFAULT_ROSTER):
+            raise typer.BadParameter(
+                "--into writes ROSTER in place: --output, --force and --report do not apply"
+            )
+        _import_into(files, into, cluster, existing_cluster)
+        return
     to_stdout = str(output) == "-"
     if not to_stdout and output.exists() and not force:
         _say(f"error: {output} exists; pass --force to replace it, or choose another --output")
@@ -540,6 +585,35 @@ def import_(
             write_atomically(report, REPORT_FORMATS.write(Format.JSON, found))
     for line in REPORT_FORMATS.write(Format.TEXT, found).splitlines():
         _say(line)
+
+
+def _import_into(files: list[str], into: Path, cluster: str, existing: str | None) -> None:
+    """Import a cluster into a roster as one more cluster; say what was written and what not."""
+    from compiler import importer
+    from compiler.output.files import write_atomically
+    from compiler.problems import format_text
+
+    invalid = f"nothing written: {into} is unchanged"
+    with _reported(Format.TEXT, invalid=invalid):
+        imported, merged = importer.import_into(
+            importer.read_inputs(files, sys.stdin.buffer), into, cluster, existing
+        )
+        for finding in imported.findings:
+            _say(format_text(finding))
+        write_atomically(into, merged.text)
+    _say(f"imported cluster {cluster} into {into}: {counted(len(merged.written), 'change')}")
+    for line in merged.written:
+        _say(f"  + {line}")
+    if merged.not_imported:
+        _say("not imported (no roster can say it; the cluster keeps it as it is):")
+        for line in merged.not_imported:
+            _say(f"  - {line}")
+    if merged.reformatted:
+        _say(
+            f"note: ruamel.yaml could not keep every untouched line of {into} as it was "
+            "(its indentation is uneven); review the whole diff"
+        )
+    _say(f"next: kfroster compile {into}, then review the plan (kfroster diff) and commit")
 
 
 Deprecated = Annotated[

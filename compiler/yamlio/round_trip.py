@@ -9,6 +9,7 @@ blocks otherwise).
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -17,6 +18,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 # Indentations to try: (mapping, sequence, offset) as ruamel.yaml takes them.
 _INDENTS: Final = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 4, 0))
+# An end-of-line comment: after a space, up to the end of the line (a '#' inside a quoted
+# scalar may match too; it is only ever compared with the end of a line, so it is harmless).
+_COMMENT: Final = re.compile(r"\S[ \t]+(#[^\n]*)$", flags=re.MULTILINE)
 
 
 def round_trip(text: str) -> tuple[YAML, bool]:
@@ -43,12 +47,14 @@ def dump(yaml: YAML, document: Any, before: str, comments: Iterable[str]) -> str
     """Return the edited document's text, written by the round-trip YAML that loaded it.
 
     `before` is the text it was loaded from, `comments` the end-of-line comments the edit
-    added: ruamel.yaml leaves one space before some of them, and a roster has two.
+    added: ruamel.yaml leaves one space before some of them (and before the user's own on
+    a line the edit changed), and a roster has two.
     """
     stream = io.StringIO()
     yaml.dump(document, stream)
     kept = set(before.splitlines())
-    added = tuple(comments)
+    own = {match.group(1) for match in _COMMENT.finditer(before)}
+    added = (*comments, *sorted(own, key=len, reverse=True))
     return "".join(
         line if line.rstrip("\n") in kept else _two_spaces(line, added)
         for line in stream.getvalue().splitlines(keepends=True)
