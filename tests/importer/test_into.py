@@ -8,10 +8,16 @@ cluster are written out by hand, so the test does not lean on kfroster's own spl
 
 from __future__ import annotations
 
+import copy
+import json
 import re
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from compiler import importer, pipeline
@@ -23,6 +29,7 @@ from compiler.yamlio import emitter
 from tests.conftest import invoke
 from tests.fake_cluster import cluster_of, kubectl_list
 from tests.importer.test_import import without_policy_api_version
+from tests.strategies import rosters
 
 A = """\
 # The platform team's roster: cluster a.
@@ -236,3 +243,68 @@ def test_cli_refuses_and_leaves_the_roster_alone(
     assert result.exit_code != 0
     assert says in result.stderr
     assert roster.read_text(encoding="utf-8") == A
+
+
+# --------------------------------------------------------------------------------------------
+# The property: any roster A, and a cluster B that shares some of it and differs in the rest
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def two_clusters(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Draw roster A and cluster B's roster: some of A's profiles, some changed, some new."""
+    first = draw(rosters())
+    second = copy.deepcopy(first)
+    names = [user["name"] for user in first["users"]]
+    for user in second["users"]:
+        role = draw(st.sampled_from([None, "keep", "keep", "admin", "view"]))
+        if role is None:
+            user.pop("clusterRole", None)
+        elif role != "keep":
+            user["clusterRole"] = role
+    kept = []
+    for profile in second["profiles"]:
+        fate = draw(st.sampled_from(["same", "same", "gone", "new owner", "renamed"]))
+        if fate == "gone":
+            continue
+        if fate == "new owner":
+            profile["owner"] = draw(st.sampled_from(names))
+            profile.pop("contributors", None)
+        if fate == "renamed":
+            profile["name"] = "n" + profile["name"]
+        kept.append(profile)
+    second["profiles"] = kept
+    if draw(st.booleans()):
+        second.setdefault("settings", {})["userIdPrefix"] = "b-prefix:"
+    return first, second
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(pair=two_clusters())
+def test_import_into_keeps_a_and_never_grants_in_b_what_b_did_not_hold(
+    pair: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
+    first, second = pair
+    a_roster = pipeline.check_text(json.dumps(first), "users.yaml").roster
+    b_roster = pipeline.check_text(json.dumps(second), "users.yaml").roster
+    assume(a_roster is not None and b_roster is not None)
+    assert a_roster is not None and b_roster is not None
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "users.yaml"
+        path.write_text(emitter.dumps(first), encoding="utf-8")
+        dumped = emitter.dumps(kubectl_list(cluster_of(b_roster)))
+        imported, merged = importer.import_into([("b.yaml", dumped)], path, "b", "a")
+    roster = load(merged.text)
+    assert objects(pipeline.cluster_roster(roster, "a")) == objects(a_roster)
+    in_b, held = objects(pipeline.cluster_roster(roster, "b")), objects(imported.roster)
+    event("everything imported" if not merged.not_imported else "some not imported")
+    if not merged.not_imported:
+        assert in_b == held
+    else:  # what is not imported is left out, never granted otherwise
+        assert set(in_b) <= set(held)
+        for key, manifest in in_b.items():
+            assert manifest == held[key], key
