@@ -125,7 +125,8 @@ def merge_cluster(
     _cluster_roles(merge)
     _write_clusters(merge, existing, settings, defaults)
     text = dump(yaml, merge.document, loaded.text, merge.comments)
-    checked = pipeline.check_text(text, loaded.name)
+    # Problems of the merged text are located in it, not in the file on disk: say so.
+    checked = pipeline.check_text(text, f"{loaded.name} (as merged)")
     if checked.roster is None:
         raise MergedInvalid(checked.problems)
     return Merged(
@@ -431,8 +432,20 @@ def _write_clusters(
         clusters.append(flow_map({"name": existing}, like=()))
         merge.written.append(f"clusters: the roster so far is cluster {existing}")
     entry: dict[str, Any] = {"name": merge.cluster}
+    settings = dict(settings)
+    deploy = merge.roster.settings.deploy
+    if deploy is not None and deploy.engine == "argocd":
+        # One Argo CD applies every cluster: the new one needs a destination of its own
+        # (two clusters on one is an error). A dump cannot say how Argo CD names the
+        # cluster; its roster name is the likeliest, and the report says to check it.
+        settings["deploy"] = {"argocd": {"destination": {"name": merge.cluster}}}
+        merge.written.append(
+            f"clusters: {merge.cluster} deploys to the Argo CD cluster named "
+            f"{merge.cluster!r} (settings.deploy.argocd.destination): change it if Argo CD "
+            "knows the cluster by another name"
+        )
     if settings:
-        entry["settings"] = dict(settings)
+        entry["settings"] = settings
     if defaults:
         entry["defaults"] = dict(defaults)
     node = block(entry) if len(entry) > 1 else flow_map(entry, like=())

@@ -308,3 +308,34 @@ def test_import_into_keeps_a_and_never_grants_in_b_what_b_did_not_hold(
         assert set(in_b) <= set(held)
         for key, manifest in in_b.items():
             assert manifest == held[key], key
+
+
+def test_with_argo_cd_the_new_cluster_gets_a_destination_of_its_own(tmp_path: Path) -> None:
+    """Two clusters on one Argo CD destination is an error: the new one is named, and said."""
+    deploy = "  deploy: {engine: argocd, argocd: {repoURL: 'https://git.example.com/u.git'}}\n"
+    roster_text = A.replace("settings:\n", f"settings:\n{deploy}", 1)
+    merged = merge(tmp_path, roster_text, B, "b", "a")
+    roster = load(merged.text)
+    b_deploy = roster.clusters[1].settings.deploy
+    assert b_deploy is not None and b_deploy.argocd is not None
+    assert b_deploy.argocd.destination is not None
+    assert b_deploy.argocd.destination.name == "b"
+    assert any("change it if Argo CD knows the cluster" in line for line in merged.written)
+
+
+def test_a_merged_roster_that_does_not_validate_is_not_written(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A's policy refuses B's people (another email domain): located in the merged text."""
+    strict = A.replace("version: 1\n", "version: 1\npolicy: {emailDomains: [example.org]}\n")
+    strict = strict.replace("@example.com", "@example.org")
+    roster = tmp_path / "users.yaml"
+    roster.write_text(strict, encoding="utf-8")
+    dumped = tmp_path / "b.yaml"
+    dumped.write_text(dump_of(B), encoding="utf-8")
+    args = ("import", dumped, "--into", roster, "--cluster", "b", "--existing-cluster", "a")
+    result = invoke(runner, *args)
+    assert result.exit_code == 1
+    assert f"{roster} (as merged):" in result.stderr
+    assert f"nothing written: {roster} is unchanged" in result.stderr
+    assert roster.read_text(encoding="utf-8") == strict
