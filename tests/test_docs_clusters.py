@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
 from compiler.yamlio.round_trip import dump, round_trip
 from tests.conftest import REPO, invoke
+from tests.fake_cluster import cluster_of, kubectl_list
 
 PAGE = REPO / "docs" / "clusters.md"
 EXAMPLE = REPO / "docs" / "examples" / "clusters" / "users.yaml"
@@ -116,3 +120,19 @@ def test_the_example_staging_tree_is_its_one_cluster_roster(
     alone = compiled(runner, tmp_path / "staging", STAGING)
     staging = {k.removeprefix("out/staging/"): v for k, v in files.items() if "/staging/" in k}
     assert staging == {k.removeprefix("out/"): v for k, v in alone.items()}
+
+
+def test_the_import_report_is_what_the_page_shows(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.importer.test_into import A, B, load  # noqa: PLC0415  (the page's rosters)
+
+    monkeypatch.chdir(tmp_path)
+    Path("users.yaml").write_text(A, encoding="utf-8")
+    listing = kubectl_list(cluster_of(load(B)))
+    Path("b.json").write_text(json.dumps(listing, indent=4), encoding="utf-8")
+    command, *report = shown_after("import --into's report").splitlines()
+    arguments = shlex.split(command.removeprefix("$ kfroster "))
+    result = invoke(runner, *arguments)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == report
