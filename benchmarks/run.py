@@ -28,7 +28,9 @@ naming 1, 5 and 20 clusters (`generate_roster.py --clusters K`: the same setting
 everywhere, some profiles and roles in one cluster only) against the same roster without
 clusters, and checks the targets of many clusters: at 5 clusters a compile at most 3 and a
 no-op compile at most 2 times the one-cluster time, peak memory at most 1 GB, and time
-linear in clusters (20 clusters at most 1.25 x 4 times 5 clusters).
+linear in clusters (20 clusters at most 1.25 x 4 times 5 clusters). Times are checked on
+CPU time (user + sys, from os.wait4), which other work on a shared machine does not
+inflate; the table shows wall time beside it.
 
     python benchmarks/run.py                       # N = 100, 1,000, 10,000, 100,000
     python benchmarks/run.py --users 100 1000 --repeat 3
@@ -72,10 +74,11 @@ class StepFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Sample:
-    """One measured run: wall seconds and peak resident memory in MiB."""
+    """One measured run: wall seconds, peak resident memory in MiB, CPU seconds (user + sys)."""
 
     seconds: float
     peak_mib: float
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -108,12 +111,17 @@ def run_once(argv: Sequence[str], cwd: Path, expect: int = 0) -> Sample:
             errors.seek(0)
             tail = errors.read().decode("utf-8", "replace")[-2000:]
             raise StepFailed(f"{' '.join(map(str, argv))} exited {process.returncode}:\n{tail}")
-    return Sample(seconds, usage.ru_maxrss / 1024)  # Linux reports kilobytes
+    # Linux reports ru_maxrss in kilobytes.
+    return Sample(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def summary(samples: Sequence[Sample]) -> Sample:
     """Return the median time and the largest peak memory of several runs."""
-    return Sample(statistics.median(s.seconds for s in samples), max(s.peak_mib for s in samples))
+    return Sample(
+        statistics.median(s.seconds for s in samples),
+        max(s.peak_mib for s in samples),
+        statistics.median(s.cpu_seconds for s in samples),
+    )
 
 
 def measure(
@@ -753,10 +761,24 @@ def bench_clusters(users: int, work: Path, repeat: int) -> list[ClusterRow]:
 
 
 def clusters_table(users: int, rows: list[ClusterRow]) -> str:
-    """Return the cluster measurements as a Markdown table, with ratios to no clusters."""
+    """Return the cluster measurements as a Markdown table, with ratios to no clusters.
+
+    Wall time and CPU time (user + sys) of each step: on a machine others share, CPU time
+    is what kfroster itself spends, so the targets are checked on it.
+    """
     base = rows[0]
     assert base.cold is not None and base.no_op is not None
-    header = ("clusters", "files", "compile", "x one", "no-op compile", "x one", "peak memory")
+    header = (
+        "clusters",
+        "files",
+        "compile",
+        "CPU",
+        "CPU x one",
+        "no-op compile",
+        "CPU",
+        "CPU x one",
+        "peak memory",
+    )
     cells = []
     for row in rows:
         assert row.cold is not None and row.no_op is not None
@@ -765,9 +787,11 @@ def clusters_table(users: int, rows: list[ClusterRow]) -> str:
                 f"{row.clusters}" if row.clusters else "none (one cluster)",
                 f"{row.files:,}",
                 _time(row.cold),
-                f"{row.cold.seconds / base.cold.seconds:.2f}",
+                f"{row.cold.cpu_seconds:.2f} s",
+                f"{row.cold.cpu_seconds / base.cold.cpu_seconds:.2f}",
                 _time(row.no_op),
-                f"{row.no_op.seconds / base.no_op.seconds:.2f}",
+                f"{row.no_op.cpu_seconds:.2f} s",
+                f"{row.no_op.cpu_seconds / base.no_op.cpu_seconds:.2f}",
                 f"{max(row.cold.peak_mib, row.no_op.peak_mib):,.0f} MiB",
             )
         )
@@ -781,24 +805,29 @@ def clusters_table(users: int, rows: list[ClusterRow]) -> str:
 
 
 def cluster_targets(rows: list[ClusterRow]) -> list[Target]:
-    """Check the targets of many clusters against the roster without clusters."""
+    """Check the targets of many clusters against the roster without clusters, on CPU time."""
     by_count = {row.clusters: row for row in rows}
     base, five, twenty = by_count[0], by_count[5], by_count[20]
     assert base.cold and base.no_op and five.cold and five.no_op and twenty.cold and twenty.no_op
-    cold = five.cold.seconds / base.cold.seconds
-    no_op = five.no_op.seconds / base.no_op.seconds
+    cold = five.cold.cpu_seconds / base.cold.cpu_seconds
+    no_op = five.no_op.cpu_seconds / base.no_op.cpu_seconds
     peak = max(five.cold.peak_mib, five.no_op.peak_mib)
-    growth = twenty.cold.seconds / five.cold.seconds
-    growth_no_op = twenty.no_op.seconds / five.no_op.seconds
+    growth = twenty.cold.cpu_seconds / five.cold.cpu_seconds
+    growth_no_op = twenty.no_op.cpu_seconds / five.no_op.cpu_seconds
     return [
-        Target("5 clusters: compile against one cluster", "3x", f"{cold:.2f}x", cold <= 3),
-        Target("5 clusters: no-op compile against one", "2x", f"{no_op:.2f}x", no_op <= 2),
+        Target("5 clusters: compile against one cluster (CPU)", "3x", f"{cold:.2f}x", cold <= 3),
+        Target("5 clusters: no-op compile against one (CPU)", "2x", f"{no_op:.2f}x", no_op <= 2),
         Target(
             "5 clusters: peak memory", "1 GB", f"{peak / _MB / 1000:.2f} GB", peak <= 1000 * _MB
         ),
-        Target("20 clusters against 5: compile (linear: 4x)", "5x", f"{growth:.2f}x", growth <= 5),
         Target(
-            "20 clusters against 5: no-op compile (linear: 4x)",
+            "20 clusters against 5: compile (CPU; linear: 4x)",
+            "5x",
+            f"{growth:.2f}x",
+            growth <= 5,
+        ),
+        Target(
+            "20 clusters against 5: no-op compile (CPU; linear: 4x)",
             "5x",
             f"{growth_no_op:.2f}x",
             growth_no_op <= 5,
