@@ -44,8 +44,13 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 
 
 def test_readme_names_every_policy_rule() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert [rule_id(rule) for rule in RULES if f"`{rule_id(rule)}`" not in readme] == []
+    """Every rule is named by a page a person wrote: the README or a reference under docs/.
+
+    Not docs/rules.md, which is generated from the rules and so names every one anyway.
+    """
+    pages = [REPO / "README.md", *(REPO / "docs").glob("*.md")]
+    text = "".join(page.read_text(encoding="utf-8") for page in pages if page.name != "rules.md")
+    assert [rule_id(rule) for rule in RULES if f"`{rule_id(rule)}`" not in text] == []
 
 
 def test_the_installed_kfroster_command_is_this_command_line() -> None:
