@@ -9,6 +9,11 @@ unit under 1,000. Deterministic for a given N and seed.
 `--change PERCENT` changes that share of the users, the same ones every time: a third
 get a cluster-wide view role, a third get their own quota, a third leave their team.
 
+`--clusters K` (K of at least 1) names K clusters, `cluster-01` ... : each overrides
+settings.applyUnits (the value every cluster gets, so the merged settings are equal
+and profiles render once for all), every 20th personal profile exists in the first
+cluster only, and the cluster-wide admins' role holds in the first cluster only.
+
     python benchmarks/generate_roster.py 1000 > /tmp/users-1000.yaml
     python benchmarks/generate_roster.py 1000 --change 1 > /tmp/users-1000-changed.yaml
 """
@@ -45,8 +50,16 @@ def changed_users(users: int, percent: float) -> dict[int, str]:
     return {index: kinds[n % len(kinds)] for n, index in enumerate(chosen)}
 
 
-def generate(users: int, seed: int = 0, change: float = 0.0) -> str:
-    """Return the text of a valid roster with `users` people, `change`% of them changed."""
+def cluster_names(clusters: int) -> list[str]:
+    """Return the names of a generated roster's clusters."""
+    return [f"cluster-{number:02d}" for number in range(1, clusters + 1)]
+
+
+def generate(users: int, seed: int = 0, change: float = 0.0, clusters: int = 0) -> str:
+    """Return the text of a valid roster with `users` people, `change`% of them changed.
+
+    With `clusters`, the roster names that many clusters (see the module's docstring).
+    """
     # A linear congruential generator rather than random.Random: the guests must not
     # depend on the Python version's sampling algorithm.
     state = seed * 2654435761 + 1
@@ -58,6 +71,8 @@ def generate(users: int, seed: int = 0, change: float = 0.0) -> str:
 
     changes = changed_users(users, change)
     names = [f"user{number:06d}" for number in range(users)]
+    first = cluster_names(clusters)[:1]
+    only_first = f" clusters: [{first[0]}]," if first else ""
     lines = [
         "# yaml-language-server: $schema=schemas/users.schema.json",
         "version: 1",
@@ -78,7 +93,7 @@ def generate(users: int, seed: int = 0, change: float = 0.0) -> str:
     for number, name in enumerate(names):
         role = ""
         if number % 100 == 0:
-            role = " clusterRole: admin,"
+            role = f" clusterRole: admin,{only_first}"
         elif changes.get(number) == "cluster-view":
             role = " clusterRole: view,"
         lines.append(f"  - {{name: {name},{role} email: {name}.{number % 7}@example.com}}")
@@ -101,6 +116,8 @@ def generate(users: int, seed: int = 0, change: float = 0.0) -> str:
                 "    resourceQuota:",
                 '      hard: {cpu: "16", memory: 64Gi, requests.nvidia.com/gpu: "1"}',
             ]
+        elif number % 20 == 3 and only_first:
+            lines.append(f"  - {{name: {name}, owner: {name},{only_first}}}")
         else:
             lines.append(f"  - {{name: {name}, owner: {name}}}")
     for number in range(len(teams)):
@@ -118,6 +135,12 @@ def generate(users: int, seed: int = 0, change: float = 0.0) -> str:
         ]
         viewers = [names[guest] for guest in guests if names[guest] != owner]
         lines += [f"      - {{user: {viewer}, role: view}}" for viewer in viewers]
+    if clusters:
+        lines.append("clusters:")
+        lines += [
+            f"  - {{name: {name}, settings: {{applyUnits: {apply_units_for(users)}}}}}"
+            for name in cluster_names(clusters)
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -143,8 +166,9 @@ def main() -> None:
     parser.add_argument(
         "--change", type=float, default=0.0, metavar="PERCENT", help="users to change, in %%"
     )
+    parser.add_argument("--clusters", type=int, default=0, metavar="K", help="clusters to name")
     args = parser.parse_args()
-    sys.stdout.write(generate(args.users, args.seed, args.change))
+    sys.stdout.write(generate(args.users, args.seed, args.change, args.clusters))
 
 
 if __name__ == "__main__":

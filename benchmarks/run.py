@@ -24,10 +24,20 @@ With --drift-users, it times `kfroster drift` on the cluster dump of each size
 the API server's fields, a little drift), from JSON and from YAML, and checks the drift
 targets.
 
+With --cluster-users, it times cold and no-op compiles of one roster of that many users
+naming 1, 5 and 20 clusters (`generate_roster.py --clusters K`: the same settings
+everywhere, some profiles and roles in one cluster only) against the same roster without
+clusters, and checks the targets of many clusters: at 5 clusters a compile at most 3 and a
+no-op compile at most 2 times the one-cluster time, peak memory at most 1 GB, and time
+linear in clusters (20 clusters at most 1.25 x 4 times 5 clusters). Times are checked on
+CPU time (user + sys, from os.wait4), which other work on a shared machine does not
+inflate; the table shows wall time beside it.
+
     python benchmarks/run.py                       # N = 100, 1,000, 10,000, 100,000
     python benchmarks/run.py --users 100 1000 --repeat 3
     python benchmarks/run.py --plot                # also writes docs/benchmark.png
     python benchmarks/run.py --users --drift-users 1000 10000 --kustomize-users 0
+    python benchmarks/run.py --users --no-bombs --kustomize-users 0 --cluster-users 10000
 
 --plot needs matplotlib: pip install --group bench
 """
@@ -65,7 +75,7 @@ class StepFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Sample:
-    """One measured run: wall seconds and peak resident memory in MiB."""
+    """One measured run: wall seconds, peak resident memory in MiB, CPU seconds (user + sys)."""
 
     seconds: float
     peak_mib: float
@@ -702,6 +712,121 @@ def drift_targets(rows: list[DriftRow]) -> list[Target]:
     return found
 
 
+# --------------------------------------------------------------------------------------------
+# Many clusters from one roster
+# --------------------------------------------------------------------------------------------
+
+CLUSTER_COUNTS = (0, 1, 5, 20)  # 0: the roster without clusters, the one-cluster time
+
+
+@dataclass
+class ClusterRow:
+    """Compiles of one roster naming `clusters` clusters (0: none)."""
+
+    clusters: int
+    files: int = 0
+    cold: Sample | None = None
+    no_op: Sample | None = None
+
+
+def bench_clusters(users: int, work: Path, repeat: int) -> list[ClusterRow]:
+    """Time cold and no-op compiles of a roster of `users` in each of CLUSTER_COUNTS clusters."""
+    shutil.rmtree(work, ignore_errors=True)
+    rows = []
+    for clusters in CLUSTER_COUNTS:
+        here = work / f"clusters-{clusters}"
+        here.mkdir(parents=True)
+        (here / ROSTER).write_text(generate(users, clusters=clusters), encoding="utf-8")
+        row = ClusterRow(clusters)
+        # Cold: a directory never used before each time (see measure_cold).
+        samples = []
+        for run in range(repeat):
+            (here / f"cold-{run}").mkdir()
+            argv = [*KFROSTER, "compile", ROSTER, "--out", f"cold-{run}/out"]
+            samples.append(run_once(argv, here))
+        row.cold = summary(samples)
+        compile_here = [*KFROSTER, "compile", ROSTER, "--out", "cold-0/out"]
+        row.no_op = measure(compile_here, here, repeat)
+        row.files = len(list((here / "cold-0" / "out").rglob("*.yaml")))
+        rows.append(row)
+    return rows
+
+
+def clusters_table(users: int, rows: list[ClusterRow]) -> str:
+    """Return the cluster measurements as a Markdown table, with ratios to no clusters.
+
+    Wall time and CPU time (user + sys) of each step: on a machine others share, CPU time
+    is what kfroster itself spends, so the targets are checked on it.
+    """
+    base = rows[0]
+    assert base.cold is not None and base.no_op is not None
+    header = (
+        "clusters",
+        "files",
+        "compile",
+        "CPU",
+        "CPU x one",
+        "no-op compile",
+        "CPU",
+        "CPU x one",
+        "peak memory",
+    )
+    cells = []
+    for row in rows:
+        assert row.cold is not None and row.no_op is not None
+        cells.append(
+            (
+                f"{row.clusters}" if row.clusters else "none (one cluster)",
+                f"{row.files:,}",
+                _time(row.cold),
+                f"{row.cold.cpu_seconds:.2f} s",
+                f"{row.cold.cpu_seconds / base.cold.cpu_seconds:.2f}",
+                _time(row.no_op),
+                f"{row.no_op.cpu_seconds:.2f} s",
+                f"{row.no_op.cpu_seconds / base.no_op.cpu_seconds:.2f}",
+                f"{max(row.cold.peak_mib, row.no_op.peak_mib):,.0f} MiB",
+            )
+        )
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
+    lines = [
+        "| " + " | ".join(c.rjust(w) for c, w in zip(line, widths, strict=True)) + " |"
+        for line in [header, *cells]
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+    return f"{users:,} users, one roster naming K clusters:\n\n" + "\n".join(lines) + "\n"
+
+
+def cluster_targets(rows: list[ClusterRow]) -> list[Target]:
+    """Check the targets of many clusters against the roster without clusters, on CPU time."""
+    by_count = {row.clusters: row for row in rows}
+    base, five, twenty = by_count[0], by_count[5], by_count[20]
+    assert base.cold and base.no_op and five.cold and five.no_op and twenty.cold and twenty.no_op
+    cold = five.cold.cpu_seconds / base.cold.cpu_seconds
+    no_op = five.no_op.cpu_seconds / base.no_op.cpu_seconds
+    peak = max(five.cold.peak_mib, five.no_op.peak_mib)
+    growth = twenty.cold.cpu_seconds / five.cold.cpu_seconds
+    growth_no_op = twenty.no_op.cpu_seconds / five.no_op.cpu_seconds
+    return [
+        Target("5 clusters: compile against one cluster (CPU)", "3x", f"{cold:.2f}x", cold <= 3),
+        Target("5 clusters: no-op compile against one (CPU)", "2x", f"{no_op:.2f}x", no_op <= 2),
+        Target(
+            "5 clusters: peak memory", "1 GB", f"{peak / _MB / 1000:.2f} GB", peak <= 1000 * _MB
+        ),
+        Target(
+            "20 clusters against 5: compile (CPU; linear: 4x)",
+            "5x",
+            f"{growth:.2f}x",
+            growth <= 5,
+        ),
+        Target(
+            "20 clusters against 5: no-op compile (CPU; linear: 4x)",
+            "5x",
+            f"{growth_no_op:.2f}x",
+            growth_no_op <= 5,
+        ),
+    ]
+
+
 def plot(rows: list[Row], path: Path) -> None:
     """Draw time against roster size, log-log, both paths, into a PNG."""
     import matplotlib  # noqa: PLC0415  (only --plot needs it; it is in the bench group)
@@ -736,6 +861,28 @@ def plot(rows: list[Row], path: Path) -> None:
     figure.savefig(path)
 
 
+def optional(args: argparse.Namespace, work: Path) -> list[Target]:
+    """Run the benchmarks asked for by option (drift, many clusters); print their tables."""
+    found: list[Target] = []
+    drift_rows = []
+    for users in args.drift_users:
+        print(f"measuring kfroster drift, {users:,} users ...", file=sys.stderr, flush=True)
+        drift_rows.append(bench_drift(users, work / f"drift-{users}", args.repeat))
+    if drift_rows:
+        print(drift_table(drift_rows))
+        drifted = drift_targets(drift_rows)
+        print(targets_table(drifted))
+        found += drifted
+    for users in args.cluster_users:
+        print(f"measuring many clusters, {users:,} users ...", file=sys.stderr, flush=True)
+        cluster_rows = bench_clusters(users, work / f"clusters-{users}", args.repeat)
+        print(clusters_table(users, cluster_rows))
+        clustered = cluster_targets(cluster_rows)
+        print(targets_table(clustered))
+        found += clustered
+    return found
+
+
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -761,6 +908,14 @@ def main() -> None:
         default=[],
         metavar="N",
         help="also time kfroster drift on the cluster dump of these roster sizes",
+    )
+    parser.add_argument(
+        "--cluster-users",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="also time compiles of a roster of N users naming 1, 5 and 20 clusters",
     )
     parser.add_argument("--plot", action="store_true", help="write docs/benchmark.png")
     parser.add_argument(
@@ -792,15 +947,7 @@ def main() -> None:
             args.kustomize_users, work / "kustomize", args.kustomize_timeout
         ):
             print(line)
-    drift_rows = []
-    for users in args.drift_users:
-        print(f"measuring kfroster drift, {users:,} users ...", file=sys.stderr, flush=True)
-        drift_rows.append(bench_drift(users, work / f"drift-{users}", args.repeat))
-    if drift_rows:
-        print(drift_table(drift_rows))
-        drifted = drift_targets(drift_rows)
-        print(targets_table(drifted))
-        found += drifted
+    found += optional(args, work)
     if args.plot:
         plot(rows, REPO / "docs" / "benchmark.png")
         print(f"\nwrote {REPO / 'docs' / 'benchmark.png'}", file=sys.stderr)

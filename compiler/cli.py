@@ -646,6 +646,7 @@ def import_(
             show_default=False,
         ),
     ],
+    *,
     output: Annotated[
         Path,
         typer.Option(
@@ -662,12 +663,56 @@ def import_(
             help="Also write the report to this file, as JSON.",
         ),
     ] = None,
+    into: Annotated[
+        Path | None,
+        typer.Option(
+            "--into",
+            metavar="ROSTER",
+            show_default=False,
+            help="Import the cluster into this roster, in place, as cluster --cluster NAME.",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            show_default=False,
+            help="With --into: the name of the cluster FILE is from.",
+        ),
+    ] = None,
+    existing_cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--existing-cluster",
+            metavar="NAME",
+            show_default=False,
+            help="With --into a roster without clusters: the name of the cluster it describes.",
+        ),
+    ] = None,
 ) -> None:
-    """Write the roster that grants what a running cluster grants; report what it cannot."""
+    """Write the roster that grants what a running cluster grants; report what it cannot.
+
+    With --into ROSTER --cluster NAME, write it into ROSTER as one more cluster instead:
+    what equals the roster is shared, what differs is restricted to its clusters or
+    becomes the cluster's settings and defaults; what no roster can say is reported.
+    """
     from compiler import importer
     from compiler.importer.report import REPORT_FORMATS, Report
     from compiler.output.files import write_atomically
 
+    if into is not None or cluster is not None or existing_cluster is not None:
+        if into is None or cluster is None:
+            raise typer.BadParameter(
+                "--into ROSTER and --cluster NAME go together: the roster to import into, "
+                "and the name of the cluster FILE is from"
+            )
+        if report is not None or force or str(output) != str(DEFAULT_ROSTER):
+            raise typer.BadParameter(
+                "--into writes ROSTER in place: --output, --force and --report do not apply"
+            )
+        _import_into(files, into, cluster, existing_cluster)
+        return
     to_stdout = str(output) == "-"
     if not to_stdout and output.exists() and not force:
         _say(f"error: {output} exists; pass --force to replace it, or choose another --output")
@@ -685,6 +730,35 @@ def import_(
             write_atomically(report, REPORT_FORMATS.write(Format.JSON, found))
     for line in REPORT_FORMATS.write(Format.TEXT, found).splitlines():
         _say(line)
+
+
+def _import_into(files: list[str], into: Path, cluster: str, existing: str | None) -> None:
+    """Import a cluster into a roster as one more cluster; say what was written and what not."""
+    from compiler import importer
+    from compiler.output.files import write_atomically
+    from compiler.problems import format_text
+
+    invalid = f"nothing written: {into} is unchanged"
+    with _reported(Format.TEXT, invalid=invalid):
+        imported, merged = importer.import_into(
+            importer.read_inputs(files, sys.stdin.buffer), into, cluster, existing
+        )
+        for finding in imported.findings:
+            _say(format_text(finding))
+        write_atomically(into, merged.text)
+    _say(f"imported cluster {cluster} into {into}: {counted(len(merged.written), 'change')}")
+    for line in merged.written:
+        _say(f"  + {line}")
+    if merged.not_imported:
+        _say("not imported (no roster can say it; the cluster keeps it as it is):")
+        for line in merged.not_imported:
+            _say(f"  - {line}")
+    if merged.reformatted:
+        _say(
+            f"note: ruamel.yaml could not keep every untouched line of {into} as it was "
+            "(its indentation is uneven); review the whole diff"
+        )
+    _say(f"next: kfroster compile {into}, then review the plan (kfroster diff) and commit")
 
 
 Deprecated = Annotated[
@@ -858,6 +932,15 @@ def drift(
         Path,
         typer.Option("--roster", "-r", metavar="ROSTER", help="The roster the cluster is held to."),
     ] = DEFAULT_ROSTER,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            show_default=False,
+            help="The roster's cluster the dump is from (required when the roster names clusters).",
+        ),
+    ] = None,
     output_format: Annotated[str, _format_option(DRIFT_FORMATS)] = Format.TEXT,
     output: OutputFile = None,
     fail_on: Annotated[
@@ -881,9 +964,10 @@ def drift(
 ) -> None:
     """Hold the cluster to the roster: access granted outside it, objects missing or changed.
 
-    Reads FILE as `import` does and compares it with what ROSTER compiles to (nothing is
-    written). Kinds: granted (access not through out/), missing and changed (objects of
-    out/), unmanaged (Profiles the roster does not hold), info (never drift). Exit codes:
+    Reads FILE as `import` does and compares it with what ROSTER compiles to (for a roster
+    with clusters, what it compiles to for --cluster NAME: out/NAME/); nothing is written.
+    Kinds: granted (access not through out/), missing and changed (objects of out/),
+    unmanaged (Profiles the roster does not hold), info (never drift). Exit codes:
     0 nothing but info; 1 drift (with --fail-on, only what it selects); 2 a usage error,
     input that is not kubectl output, or a roster with errors.
     """
@@ -898,9 +982,17 @@ def drift(
     thresholds = _thresholds(fail_on, FAILING_KINDS) if fail_on is not None else None
     if adopt and revoke:
         raise typer.BadParameter("choose --adopt or --revoke, not both")
+    if adopt and cluster is not None:
+        # A grant adopted from one cluster's dump would hold in every cluster its profile
+        # or user is in: more than the dump shows, in clusters nobody looked at.
+        raise typer.BadParameter(
+            "--adopt does not take --cluster: what it would write into the roster holds in "
+            "every cluster the record is in, not only this one; write it in by hand, "
+            "restricted with clusters, or use --revoke"
+        )
     chosen = Format(output_format)
     with _reported(Format.TEXT, code=2, invalid_code=2):
-        compared = drifting.compare(read_inputs(files, sys.stdin.buffer), roster)
+        compared = drifting.compare(read_inputs(files, sys.stdin.buffer), roster, cluster=cluster)
         _report(compared.drift.problems, Format.TEXT)
         if adopt:
             adopted = adopting(compared)
@@ -908,7 +1000,8 @@ def drift(
                 write_atomically(roster, adopted.text)
             for line in drifting.adoption_report(adopted, str(roster)):
                 _say(line)
-        command = shlex.join(["kfroster", "drift", *files, "--roster", str(roster)])
+        where = [] if cluster is None else ["--cluster", cluster]
+        command = shlex.join(["kfroster", "drift", *files, "--roster", str(roster), *where])
         style = _style(output, max_chars=max_chars, command=command)
         if revoke:
             text = drifting.revoke_script(compared)

@@ -9,9 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from compiler.model.clusters import Split
+from compiler.model.keys import Manifest
 from compiler.model.roster import Roster
-from compiler.problems import Problem, RosterInvalid, has_errors, promote_warnings
-from compiler.render import render_all
+from compiler.problems import (
+    CompilerError,
+    Problem,
+    RosterInvalid,
+    did_you_mean,
+    has_errors,
+    promote_warnings,
+)
+from compiler.render import Shared, render_all, render_groups
 from compiler.roster import model_check, rules, source
 
 
@@ -163,11 +172,64 @@ def render_deploy(roster: Roster, path: Path) -> DeployFiles | None:
 
 @cycle_collection_paused()
 def render_files(roster: Roster, roster_name: str) -> dict[str, str]:
-    """Render a valid roster into the text of every file of out/ (relative path -> text)."""
+    """Render a valid roster into the text of every file of out/ (relative path -> text).
+
+    With clusters, each cluster's tree goes under its name (`prod-eu/profiles/alice.yaml`)
+    and is what its one-cluster roster compiles to; nothing else is under out/.
+    """
     # Imported here, like schema above: `validate` needs no emitter.
     from compiler.yamlio import emitter  # noqa: PLC0415
 
-    return {
-        relative: emitter.dumps_file(manifests, roster_name)
-        for relative, manifests in render_all(roster).items()
-    }
+    if not roster.clusters:
+        return {
+            relative: emitter.dumps_file(manifests, roster_name)
+            for relative, manifests in render_all(roster).items()
+        }
+    split = Split(roster)
+    rosters = {name: split.roster_of(name) for name in split.names}
+    groups = render_groups(rosters)
+    shared = Shared()
+    # Text by manifests: a file shared by clusters is emitted once. The tuple is kept with
+    # its text, so its id cannot be taken by another while this runs.
+    texts: dict[int, tuple[tuple[Manifest, ...], str]] = {}
+    files: dict[str, str] = {}
+    for name, there in rosters.items():
+        for relative, manifests in render_all(there, shared, groups[name]).items():
+            known = texts.get(id(manifests))
+            if known is None:
+                known = texts[id(manifests)] = (
+                    manifests,
+                    emitter.dumps_file(manifests, roster_name),
+                )
+            files[f"{name}/{relative}"] = known[1]
+    return files
+
+
+class UnknownCluster(CompilerError):
+    """A cluster name the roster does not name, or none where the roster names several."""
+
+
+def cluster_roster(roster: Roster, cluster: str | None) -> Roster:
+    """Return the roster one cluster gets: itself without clusters, else that cluster's.
+
+    What `explain --cluster` and `drift --cluster` run on: one call, then everything
+    downstream is as for a roster of one cluster. Raise UnknownCluster for a name the
+    roster does not name (with the closest one), for a name given to a roster without
+    clusters, and for none given to a roster with clusters.
+    """
+    names = tuple(c.name for c in roster.clusters)
+    if cluster is None:
+        if names:
+            raise UnknownCluster(
+                f"the roster names clusters ({', '.join(names)}): choose one with --cluster"
+            )
+        return roster
+    if not names:
+        raise UnknownCluster(f"the roster names no clusters, so there is no cluster {cluster!r}")
+    if cluster not in names:
+        hint = did_you_mean(cluster, names)
+        raise UnknownCluster(
+            f"the roster names no cluster {cluster!r}; {hint + ' ' if hint else ''}"
+            f"(clusters: {', '.join(names)})"
+        )
+    return Split(roster).roster_of(cluster)

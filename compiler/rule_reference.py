@@ -32,6 +32,7 @@ _CONCERNS = {
     "release": "What the Kubeflow release in settings.kubeflowVersion can do",
     "scale": "Size: objects per apply unit, and in all",
     "deploy": "settings.deploy as a whole",
+    "clusters": "Clusters: names that resolve, restrictions that restrict, one tree each",
 }
 _HEADER = """\
 # Cross-record rules

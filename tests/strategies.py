@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -461,3 +462,72 @@ def full_rosters(draw: st.DrawFn) -> dict[str, Any]:
     roster["groups"] = groups
     roster["profiles"] = [draw(_profile(name, names, group_names, caps)) for name in profile_names]
     return roster
+
+
+# --------------------------------------------------------------------------------------------
+# Clusters on top of a roster: overrides, restrictions, per-cluster marks
+# --------------------------------------------------------------------------------------------
+
+_CLUSTER_NAME = st.from_regex(r"[a-z]([-a-z0-9]{0,8}[a-z0-9])?", fullmatch=True)
+_CLUSTER_SETTINGS = {key: value for key, value in _SETTINGS.items() if key != "deploy"}
+_FLUX_OVERRIDE = st.fixed_dictionaries(
+    {},
+    optional={
+        "interval": st.sampled_from(["2m", "30m"]),
+        "sourceRef": st.fixed_dictionaries(
+            {"name": st.sampled_from(["flux-system", "users-repo"])},
+            optional={"kind": st.sampled_from(["GitRepository", "OCIRepository"])},
+        ),
+    },
+)
+
+
+@st.composite
+def with_clusters(draw: st.DrawFn, roster: dict[str, Any]) -> dict[str, Any]:
+    """Add 1 to 4 clusters to a valid roster, with overrides and restrictions that keep it valid.
+
+    Each cluster may override settings and defaults; profiles, users' cluster-wide roles and
+    namespaceOwnedByProfile marks may name some clusters. With Argo CD, each cluster gets a
+    destination of its own (two clusters may not share one).
+    """
+    data: dict[str, Any] = json.loads(json.dumps(roster))
+    names = draw(st.lists(_CLUSTER_NAME, min_size=1, max_size=4, unique=True))
+    caps = {
+        resource: _LADDERS[resource].index(value)
+        for resource, value in data["policy"].get("maxQuota", {}).items()
+        if resource in _LADDERS
+    }
+    deploy = data.get("settings", {}).get("deploy")
+    clusters: list[dict[str, Any]] = []
+    for number, name in enumerate(names):
+        cluster: dict[str, Any] = {"name": name}
+        chosen = draw(st.sets(st.sampled_from(sorted(_CLUSTER_SETTINGS)), max_size=3))
+        settings = {key: draw(_CLUSTER_SETTINGS[key]) for key in sorted(chosen)}
+        if deploy is not None and deploy["engine"] == "argocd":
+            destination = {"server": f"https://cluster-{number}.example.com:6443"}
+            settings["deploy"] = {"argocd": {"destination": destination}}
+            if draw(st.booleans()):
+                settings["deploy"]["argocd"]["project"] = draw(st.sampled_from(["a", "b"]))
+        elif deploy is not None and draw(st.booleans()):
+            settings["deploy"] = {"flux": draw(_FLUX_OVERRIDE)}
+        if settings:
+            cluster["settings"] = settings
+        defaults: dict[str, Any] = {}
+        if draw(st.integers(0, 3)) == 0:
+            defaults["resourceQuota"] = draw(_quota(caps))
+        if draw(st.integers(0, 3)) == 0:
+            defaults["limitRange"] = draw(_limits())
+        if defaults:
+            cluster["defaults"] = defaults
+        clusters.append(cluster)
+    data["clusters"] = clusters
+    some = st.lists(st.sampled_from(names), min_size=1, unique=True)
+    for profile in data["profiles"]:
+        if draw(st.booleans()):
+            profile["clusters"] = draw(some)
+        if draw(st.integers(0, 3)) == 0:
+            profile["namespaceOwnedByProfile"] = draw(st.lists(st.sampled_from(names), unique=True))
+    for user in data["users"]:
+        if "clusterRole" in user and draw(st.booleans()):
+            user["clusters"] = draw(some)
+    return data

@@ -11,8 +11,9 @@ The data flows one way:
   adopt.adopt               the roster, edited to grant what the cluster grants and it can say
   revoke.commands           the kubectl commands that remove what it cannot
 
-The dump is compared with one compiled roster: the cluster it comes from, once a roster
-names several, is the caller's to choose (`Drift.cluster`).
+The dump is compared with one compiled roster: when the roster names clusters, the
+one-cluster roster of the cluster the dump comes from (`--cluster`, `Drift.cluster`),
+so a dump is held to exactly the tree out/<cluster>/ holds.
 """
 
 from __future__ import annotations
@@ -67,12 +68,12 @@ class Compared:
 def compare(
     inputs: Sequence[tuple[str, bytes | str]], roster_path: Path, *, cluster: str | None = None
 ) -> Compared:
-    """Read the dump, compile the roster, compare them.
+    """Read the dump, compile the roster (for `cluster`, when it names clusters), compare them.
 
     Raises ClusterInputInvalid for input that is not kubectl output, RosterUnusable for a
-    roster with errors.
+    roster with errors, pipeline.UnknownCluster when `cluster` is not one the roster names
+    (or is missing while it names some, or given while it names none).
     """
-    objects = read_cluster(inputs)
     try:
         loaded = roster_source.load(roster_path, str(roster_path))
     except RosterInvalid as err:
@@ -80,18 +81,22 @@ def compare(
     checked = pipeline.check_source(loaded)
     if checked.roster is None:
         raise RosterUnusable(checked.problems)
-    compiled = render_objects(checked.roster)
-    found = find(objects, compiled, checked.roster)
+    # Before reading the dump: a wrong cluster name must not cost a read of 100,000 objects.
+    there = pipeline.cluster_roster(checked.roster, cluster)
+    objects = read_cluster(inputs)
+    compiled = render_objects(there)
+    found = find(objects, compiled, there)
     drift = judge(
         found,
         compiled,
-        checked.roster,
+        there,
         loaded,
         inputs=[name for name, _content in inputs],
         read=kinds_read(objects),
         cluster=cluster,
+        written=checked.roster,
     )
-    return Compared(drift, tuple(objects), checked.roster, loaded)
+    return Compared(drift, tuple(objects), there, loaded)
 
 
 def revoke_script(compared: Compared) -> str:

@@ -12,12 +12,10 @@ and listed, like everything else no roster can hold.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Final
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from compiler import pipeline
@@ -27,13 +25,12 @@ from compiler.drift.present import shown
 from compiler.importer.interpret import Contribution, Interpretation, UserDraft, interpret
 from compiler.importer.roster_text import build_roster
 from compiler.problems import CompilerError, Problem, format_text
+from compiler.yamlio.round_trip import block, dump, flow_map, index_of, round_trip, values_of
 
 _COMMENT_MARK: Final = "# adopted by kfroster drift:"
 _MAX_ROUNDS: Final = 8  # each round drops at least one adoption the roster refuses
 _RANK: Final[Mapping[str, int]] = {"view": 1, "edit": 2, "admin": 3}
 _NAME_LIMIT: Final = 63
-# Indentations to try: (mapping, sequence, offset) as ruamel.yaml takes them.
-_INDENTS: Final = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 4, 0))
 
 
 class AdoptFailed(CompilerError):
@@ -168,7 +165,7 @@ class _Editor:
         self.source_text = compared.source.text
         self.roster = compared.roster
         self.interpretation = interpretation
-        self.yaml, self.reformatted = _round_trip(self.source_text)
+        self.yaml, self.reformatted = round_trip(self.source_text)
         self.document = self.yaml.load(self.source_text)
         self.text = self.source_text
         self.written: dict[tuple[str | int, ...], tuple[str, ...]] = {}
@@ -185,22 +182,8 @@ class _Editor:
         for (profile, email), (role, entry) in sorted(plan.contributors.items()):
             if profile not in plan.profiles:  # else written with its profile
                 added.append(self.contributor(profile, email, role, entry))
-        stream = io.StringIO()
-        self.yaml.dump(self.document, stream)
-        # ruamel.yaml leaves one space before some comments; a roster has two.
-        before = set(self.source_text.splitlines())
-        self.text = "".join(
-            line if line.rstrip("\n") in before else self._two_spaces(line)
-            for line in stream.getvalue().splitlines(keepends=True)
-        )
+        self.text = dump(self.yaml, self.document, self.source_text, self.comments)
         return added
-
-    def _two_spaces(self, line: str) -> str:
-        body = line.rstrip("\n")
-        for comment in self.comments:
-            if body.endswith(f" {comment}") and not body.endswith(f"  {comment}"):
-                return f"{body[: -len(comment) - 1]}  {comment}{line[len(body) :]}"
-        return line
 
     def comment(self, node: CommentedMap | CommentedSeq, key: object, text: str) -> None:
         """Add an end-of-line comment to a node's key or item, and remember its text."""
@@ -215,7 +198,7 @@ class _Editor:
         self.taken.add(name)
         self.names[email] = name
         users = self._section("users")
-        item = _flow_map({"name": name, "email": email}, like=users)
+        item = flow_map({"name": name, "email": email}, like=users)
         users.append(item)
         index = len(users) - 1
         self.comment(users, index, _comment(entry))
@@ -225,7 +208,7 @@ class _Editor:
     def cluster_role(self, email: str, role: str, entry: Entry) -> str:
         users = self._section("users")
         if email in self.names:
-            index = _index(users, "email", email)
+            index = index_of(users, "email", email)
             assert index is not None  # self.names holds the roster's users
             users[index]["clusterRole"] = role
             self.written[("users", index)] = ("cluster-role", email)
@@ -238,7 +221,7 @@ class _Editor:
 
     def contributor(self, profile: str, email: str, role: str, entry: Entry) -> str:
         profiles = self._section("profiles")
-        index = _index(profiles, "name", profile)
+        index = index_of(profiles, "name", profile)
         assert index is not None  # judge adopts contributors of the roster's profiles only
         name = self.user_name(email, entry)
         mapping = profiles[index]
@@ -252,13 +235,15 @@ class _Editor:
         elif contributors.fa.flow_style():
             contributors.fa.set_block_style()  # one entry per line, each with its comment
         existing = (
-            _index(contributors, "user", name) if name in _values(contributors, "user") else None
+            index_of(contributors, "user", name)
+            if name in values_of(contributors, "user")
+            else None
         )
         if existing is not None and _RANK[role] > _RANK.get(str(contributors[existing]["role"]), 0):
             contributors[existing]["role"] = role
             position = existing
         else:
-            contributors.append(_flow_map({"user": name, "role": role}, like=contributors))
+            contributors.append(flow_map({"user": name, "role": role}, like=contributors))
             position = len(contributors) - 1
         self.comment(contributors, position, _comment(entry))
         self.written[("profiles", index, "contributors", position)] = (
@@ -284,7 +269,7 @@ class _Editor:
         )
         data, comments = build_roster(only, with_defaults=False)
         profiles = self._section("profiles")
-        item = _block(data["profiles"][0])
+        item = block(data["profiles"][0])
         item.fa.set_block_style()  # a profile is always a block: it grows over time
         for path, note in comments.trailing.items():
             if path[:2] == ("profiles", 0) and len(path) == 3 and isinstance(path[2], str):
@@ -294,7 +279,7 @@ class _Editor:
         index = len(profiles) - 1
         self.written[("profiles", index)] = ("profile", name)
         for email in wanted:
-            position = _index(item["contributors"], "user", users[email].name)
+            position = index_of(item["contributors"], "user", users[email].name)
             assert position is not None  # build_roster wrote every wanted contributor
             _role, source = plan.contributors[(name, email)]
             self.comment(item["contributors"], position, _comment(source))
@@ -311,66 +296,6 @@ class _Editor:
             section = CommentedSeq()
             self.document[key] = section
         return section
-
-
-def _round_trip(text: str) -> tuple[YAML, bool]:
-    """Return a round-trip YAML set to the roster's own indentation; say if none fits exactly."""
-    best: tuple[int, YAML] | None = None
-    for mapping, sequence, offset in _INDENTS:
-        yaml = YAML()
-        yaml.preserve_quotes = True
-        yaml.width = 4096  # never fold a long line
-        yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-        stream = io.StringIO()
-        yaml.dump(yaml.load(text), stream)
-        if stream.getvalue() == text:
-            return yaml, False
-        lines = zip(text.splitlines(), stream.getvalue().splitlines(), strict=False)
-        differing = sum(1 for mine, theirs in lines if mine != theirs)
-        if best is None or differing < best[0]:
-            best = (differing, yaml)
-    assert best is not None
-    return best[1], True
-
-
-def _index(items: CommentedSeq, key: str, value: str) -> int:
-    """Return the position of the mapping in items whose key holds value."""
-    return next(
-        i for i, item in enumerate(items) if isinstance(item, dict) and item.get(key) == value
-    )
-
-
-def _values(items: CommentedSeq, key: str) -> set[Any]:
-    return {item.get(key) for item in items if isinstance(item, dict)}
-
-
-def _flow_map(values: Mapping[str, Any], *, like: Iterable[Any]) -> CommentedMap:
-    """Return a mapping written on one line, unless the list it joins writes its items as blocks."""
-    item = CommentedMap(values)
-    items = [existing for existing in like if isinstance(existing, CommentedMap)]
-    if not items or items[-1].fa.flow_style():
-        item.fa.set_flow_style()
-    return item
-
-
-def _block(value: Any) -> Any:
-    """Return plain data as a round-trip node: blocks, short leaf collections on one line."""
-    if isinstance(value, dict):
-        node = CommentedMap((key, _block(item)) for key, item in value.items())
-        if _is_leaf(value):
-            node.fa.set_flow_style()
-        return node
-    if isinstance(value, list):
-        seq = CommentedSeq(_block(item) for item in value)
-        if _is_leaf(value):
-            seq.fa.set_flow_style()
-        return seq
-    return value
-
-
-def _is_leaf(value: dict[str, Any] | list[Any]) -> bool:
-    items = value.values() if isinstance(value, dict) else value
-    return all(not isinstance(item, dict | list) or not item for item in items)
 
 
 def _comment(entry: Entry) -> str:

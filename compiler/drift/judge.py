@@ -64,20 +64,29 @@ class _Roster:
     """Where each roster record sits, to locate entries at the line they concern."""
 
     source: Source
-    roster: Roster
+    roster: Roster  # as written: its indexes are the source's
     users: Mapping[str, int]  # email -> index in users
-    profiles: Mapping[str, int]  # name -> index in profiles
+    profiles: Mapping[str, int]  # name -> index in profiles, of the profiles compared
     owners: Mapping[str, str]  # profile name -> its owner's email
+    name: str  # what the report calls what it compared: "the roster", "cluster 'x' of it"
 
     @classmethod
-    def of(cls, roster: Roster, source: Source) -> _Roster:
-        emails = {user.name: user.email for user in roster.users}
+    def of(cls, roster: Roster, source: Source, written: Roster, cluster: str | None) -> _Roster:
+        """Index `written` (the roster as its text says) for the profiles `roster` holds.
+
+        `roster` is what the dump is compared with: `written` itself, or one of its
+        clusters' one-cluster rosters, whose profiles are some of written's.
+        """
+        emails = {user.name: user.email for user in written.users}
+        there = {profile.name for profile in roster.profiles}
+        profiles = [(i, p) for i, p in enumerate(written.profiles) if p.name in there]
         return cls(
             source,
-            roster,
-            {user.email: index for index, user in reversed(list(enumerate(roster.users)))},
-            {profile.name: index for index, profile in reversed(list(enumerate(roster.profiles)))},
-            {profile.name: emails.get(profile.owner, "") for profile in roster.profiles},
+            written,
+            {user.email: index for index, user in reversed(list(enumerate(written.users)))},
+            {profile.name: index for index, profile in reversed(profiles)},
+            {profile.name: emails.get(profile.owner, "") for _index, profile in profiles},
+            "the roster" if cluster is None else f"the roster's cluster {cluster}",
         )
 
     def at(self, path: tuple[str | int, ...] | None) -> tuple[int, int] | None:
@@ -101,9 +110,14 @@ def judge(
     inputs: Sequence[str],
     read: Mapping[str, int],
     cluster: str | None = None,
+    written: Roster | None = None,
 ) -> Drift:
-    """Turn what find() saw into the report's entries, most severe first."""
-    where = _Roster.of(roster, source)
+    """Turn what find() saw into the report's entries, most severe first.
+
+    `roster` is what the dump was compared with; `written`, when that is one cluster's
+    roster, the roster as its text says (entries are located in it), else `roster`.
+    """
+    where = _Roster.of(roster, source, written or roster, cluster)
     adoptable_profiles = {
         obj.name for obj in found.unmanaged if _adoptable_profile(obj, found.owners) is not None
     }
@@ -319,7 +333,7 @@ def _adoption(
         strongest = min(levels, key=("admin", "edit", "view").index)
         return Adoption("cluster-role", subject.name, role=strongest), ""
     if scope not in where.profiles and scope not in adoptable:
-        return None, f"namespace {scope} is no profile the roster holds or can adopt"
+        return None, f"namespace {scope} is no profile {where.name} holds or can adopt"
     if where.owners.get(scope) == subject.name:
         return None, "the profile's owner has kubeflow-admin there already"
     granted = [_CONTRIBUTOR_ROLES[role] for role in roles if role in _CONTRIBUTOR_ROLES]
@@ -491,7 +505,7 @@ def _unmanaged(obj: ClusterObject, found: Findings, where: _Roster) -> Entry:
     owner = found.owners.get(obj.name, Subject("User", "?"))
     owned = found.owned_namespaces.get(obj.name)
     revoke_note: list[Part] = []
-    message: list[Part] = ["Profile ", Code(obj.name), " is not in the roster: "]
+    message: list[Part] = ["Profile ", Code(obj.name), f" is not in {where.name}: "]
     message += [*_subject_parts(owner), " has ", Code(names.cluster_role("admin")), " in it"]
     why_not = ""
     if is_managed(obj):

@@ -11,6 +11,8 @@ The data flows one way:
   text.build_roster        the most common quota and LimitRange as defaults; sorted data
   text.dumps_roster        that data as a commented users.yaml
   switch.switch_over       the roster compiled again, compared with the objects it replaces
+  into.merge_cluster       with --into: that roster written into an existing roster as one
+                           more cluster (import_into)
 
 `import_cluster` runs them and validates the roster it writes (dropping, and reporting,
 the records the roster cannot hold); reading files (`read_inputs`) stays at the edge, and
@@ -22,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Final
 
 from compiler import pipeline
@@ -33,6 +36,7 @@ from compiler.importer.interpret import (
     UserDraft,
     interpret,
 )
+from compiler.importer.into import Merged, MergedInvalid, MergeRefused, check_names, merge_cluster
 from compiler.importer.read import (
     INPUT_RULES,
     ClusterInputInvalid,
@@ -44,7 +48,8 @@ from compiler.importer.roster_text import Comments, build_roster, dumps_roster
 from compiler.importer.switch import SwitchOver, provenance, switch_over
 from compiler.model.keys import ResourceKey
 from compiler.model.roster import Roster
-from compiler.problems import CompilerError, Problem
+from compiler.problems import CompilerError, Problem, RosterInvalid
+from compiler.roster import source as roster_source
 
 __all__ = [
     "INPUT_RULES",
@@ -54,8 +59,12 @@ __all__ = [
     "Comments",
     "ImportFailed",
     "Imported",
+    "MergeRefused",
+    "Merged",
+    "MergedInvalid",
     "dumps_roster",
     "import_cluster",
+    "import_into",
     "read_cluster",
     "read_inputs",
     "read_objects",
@@ -117,6 +126,27 @@ def import_cluster(inputs: Sequence[tuple[str, bytes | str]], output_name: str) 
         partly_expressed=interpretation.partly_expressed,
         derived=_derived(interpretation, checked.roster),
     )
+
+
+def import_into(
+    inputs: Sequence[tuple[str, bytes | str]],
+    roster_path: Path,
+    cluster: str,
+    existing: str | None,
+) -> tuple[Imported, Merged]:
+    """Import a cluster as one more cluster of the roster at roster_path (see into.py).
+
+    Raises RosterInvalid for a roster with errors, MergeRefused for cluster names that do
+    not fit it (before the dump is read), ClusterInputInvalid for input that is not
+    kubectl output, MergedInvalid when the merged roster does not validate.
+    """
+    loaded = roster_source.load(roster_path, str(roster_path))
+    checked = pipeline.check_source(loaded)
+    if checked.roster is None:
+        raise RosterInvalid(checked.problems)
+    check_names(checked.roster, cluster, existing)
+    imported = import_cluster(inputs, str(roster_path))
+    return imported, merge_cluster(loaded, checked.roster, imported.roster, cluster, existing)
 
 
 def _derived(interpretation: Interpretation, roster: Roster) -> dict[str, str]:

@@ -42,3 +42,13 @@ def cluster_role_binding_name(user: str, role: RoleName) -> str:
 def cluster_role(role: RoleName) -> str:
     """Return the Kubeflow ClusterRole that a roster role stands for."""
     return f"kubeflow-{role}"
+
+
+def applier_name(deploy_name: str, unit: str = "", cluster: str = "") -> str:
+    """Return the name of the Flux Kustomization or Argo CD Application of one apply unit.
+
+    `<settings.deploy.name>[-<cluster>][-unit-NNN]`: a Flux Kustomization lives in its own
+    cluster and leaves the cluster out; Argo CD's Applications of every cluster live side by
+    side in one namespace, so theirs name it.
+    """
+    return "-".join(part for part in (deploy_name, cluster, unit) if part)

@@ -198,6 +198,8 @@ CONTRIBUTOR_SUBJECT: list[JsonValue] = [{"required": ["user"]}, {"required": ["g
 # refuses both (util/argo/argo.go L1102 at argo-cd 37ee0097).
 DESTINATION_CLUSTER: list[JsonValue] = [{"required": ["name"]}, {"required": ["server"]}]
 
+# Names of clusters of the roster (`clusters[].name`); unique within one list.
+ClusterNames = tuple[DnsLabel, ...]
 Engine = Literal["flux", "argocd"]
 # Istio serves both for AuthorizationPolicy from 1.17 on; KFAM itself writes v1beta1.
 AuthorizationPolicyApiVersion = Literal["security.istio.io/v1beta1", "security.istio.io/v1"]
@@ -222,6 +224,24 @@ class Model(BaseModel):
         validate_by_name=False,
         use_attribute_docstrings=True,
     )
+
+
+UserIdHeader = Annotated[StrictStr, Field(pattern=HEADER_PATTERN, max_length=128), Trimmed]
+UserIdPrefix = Annotated[StrictStr, Field(pattern=PREFIX_PATTERN, max_length=128), Trimmed]
+Principal = Annotated[StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253), Trimmed]
+NamespaceLabels = dict[LabelKey, LabelValue]
+ApplyUnits = Annotated[
+    StrictInt, Field(ge=1, le=MAX_APPLY_UNITS), _whole("a whole number such as 2")
+]
+KubeflowVersion = Annotated[
+    StrictStr, Field(pattern=KUBEFLOW_VERSION_PATTERN, max_length=16), Trimmed
+]
+Interval = Annotated[
+    StrictStr,
+    Field(pattern=DURATION_PATTERN, max_length=32),
+    AfterValidator(_at_least_a_minute),
+    Trimmed,
+]
 
 
 class FluxSourceRef(Model):
@@ -255,12 +275,7 @@ class FluxGitRepository(Model):
 class FluxDeploy(Model):
     """What only Flux reads: how often it reconciles, and where from."""
 
-    interval: Annotated[
-        StrictStr,
-        Field(pattern=DURATION_PATTERN, max_length=32),
-        AfterValidator(_at_least_a_minute),
-        Trimmed,
-    ] = "10m"
+    interval: Interval = "10m"
     """Every Kustomization's spec.interval: how often Flux applies its unit again to undo
     drift (a new revision of the source is applied at once). At least 1m."""
     source_ref: FluxSourceRef = Field(default_factory=FluxSourceRef)
@@ -341,40 +356,30 @@ class Deploy(Model):
 class Settings(Model):
     """Installation details that every profile shares."""
 
-    user_id_header: Annotated[StrictStr, Field(pattern=HEADER_PATTERN, max_length=128), Trimmed] = (
-        "kubeflow-userid"
-    )
+    user_id_header: UserIdHeader = "kubeflow-userid"
     """HTTP header carrying the authenticated user's id, as the Istio ingress sets it."""
-    user_id_prefix: Annotated[StrictStr, Field(pattern=PREFIX_PATTERN, max_length=128), Trimmed] = (
-        ""
-    )
+    user_id_prefix: UserIdPrefix = ""
     """Prefix in front of the email in that header (for example `accounts.google.com:`)."""
-    ingress_gateway_principal: Annotated[
-        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253), Trimmed
-    ] = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+    ingress_gateway_principal: Principal = (
+        "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"
+    )
     """Istio principal of the ingress gateway that forwards users' requests."""
-    pipelines_ui_principal: Annotated[
-        StrictStr, Field(pattern=PRINCIPAL_PATTERN, max_length=253), Trimmed
-    ] = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"
+    pipelines_ui_principal: Principal = "cluster.local/ns/kubeflow/sa/ml-pipeline-ui"
     """Istio principal of the Kubeflow Pipelines UI, which calls into namespaces for users."""
     manage_namespaces: StrictBool = True
     """Emit each profile's Namespace, so GitOps tools create it before what lives in it."""
-    namespace_labels: dict[LabelKey, LabelValue] = Field(
+    namespace_labels: NamespaceLabels = Field(
         default_factory=lambda: dict(DEFAULT_NAMESPACE_LABELS)
     )
     """Labels of managed namespaces; the default is the set the profile controller applies."""
-    apply_units: Annotated[
-        StrictInt, Field(ge=1, le=MAX_APPLY_UNITS), _whole("a whole number such as 2")
-    ] = 1
+    apply_units: ApplyUnits = 1
     """How many directories out/ is split into, each applied by one Flux Kustomization or
     Argo CD Application; 1 writes everything straight under out/."""
     default_workload_identity: GcpServiceAccount | None = None
     """The profile controller's `-workload-identity` (its default WorkloadIdentity): written
     into every Profile that has no WorkloadIdentity plugin of its own, as the controller
     would append it, so GitOps and the controller agree on `spec.plugins`."""
-    kubeflow_version: (
-        Annotated[StrictStr, Field(pattern=KUBEFLOW_VERSION_PATTERN, max_length=16), Trimmed] | None
-    ) = None
+    kubeflow_version: KubeflowVersion | None = None
     """The cluster's Kubeflow release, "1.7" to "1.11" (a patch level such as "1.10.2" too):
     it decides the shape of contributor AuthorizationPolicies (1.7: no `from` clause) and
     which emails the dashboard can add or remove. Unset: 1.8 or later."""
@@ -477,6 +482,76 @@ class Defaults(Model):
     limit_range: LimitRange = Field(default_factory=LimitRange)
 
 
+class ClusterFluxDeploy(Model):
+    """A cluster's overrides of settings.deploy.flux: each key given replaces the top-level one."""
+
+    interval: Interval | None = None
+    """This cluster's Kustomizations' spec.interval."""
+    source_ref: FluxSourceRef | None = None
+    """The Flux source in this cluster that holds the repository."""
+
+
+class ClusterArgoCDDeploy(Model):
+    """A cluster's overrides of settings.deploy.argocd: where its Applications apply."""
+
+    project: DnsSubdomain | None = None
+    """The AppProject of this cluster's Applications."""
+    destination: ArgoCDDestination | None = None
+    """The cluster, as Argo CD knows it: by name or by API server."""
+
+
+class ClusterDeploy(Model):
+    """A cluster's overrides of settings.deploy, merged into it one level deep.
+
+    The engine, the directories and the names are the roster's: one review, one layout.
+    """
+
+    flux: ClusterFluxDeploy | None = None
+    """Flux only: what differs in this cluster (its own Flux applies deploy/<cluster>/)."""
+    argocd: ClusterArgoCDDeploy | None = None
+    """Argo CD only: where this cluster's Applications apply."""
+
+
+class ClusterSettings(Model):
+    """A cluster's settings: each key given replaces the top-level one, whole.
+
+    `namespaceLabels` given is the whole set of labels; `deploy` merges one level deep.
+    """
+
+    user_id_header: UserIdHeader | None = None
+    user_id_prefix: UserIdPrefix | None = None
+    ingress_gateway_principal: Principal | None = None
+    pipelines_ui_principal: Principal | None = None
+    manage_namespaces: StrictBool | None = None
+    namespace_labels: NamespaceLabels | None = None
+    """The whole set of labels of this cluster's managed namespaces."""
+    apply_units: ApplyUnits | None = None
+    default_workload_identity: GcpServiceAccount | None = None
+    kubeflow_version: KubeflowVersion | None = None
+    """This cluster's Kubeflow release."""
+    authorization_policy_api_version: AuthorizationPolicyApiVersion | None = None
+    deploy: ClusterDeploy | None = None
+    """Overrides of settings.deploy: this cluster's Flux options or Argo CD destination."""
+
+
+class ClusterDefaults(Model):
+    """A cluster's defaults: each key given replaces the top-level one, whole."""
+
+    resource_quota: ResourceQuota | None = None
+    limit_range: LimitRange | None = None
+
+
+class Cluster(Model):
+    """A Kubernetes cluster the roster compiles a tree of its own for: out/<name>/."""
+
+    name: DnsLabel
+    """The cluster's name in the roster and its directory under out/: a DNS-1123 label."""
+    settings: ClusterSettings = Field(default_factory=ClusterSettings)
+    """What differs from the top-level settings in this cluster."""
+    defaults: ClusterDefaults = Field(default_factory=ClusterDefaults)
+    """What differs from the top-level defaults in this cluster."""
+
+
 class User(Model):
     """A person who signs in to Kubeflow."""
 
@@ -486,6 +561,9 @@ class User(Model):
     """The email the identity provider sends; unique, compared case-insensitively."""
     cluster_role: RoleName | None = None
     """A role in every namespace of the cluster, through a ClusterRoleBinding."""
+    clusters: ClusterNames | None = None
+    """The clusters where the cluster-wide role holds (default: every cluster). Only the role:
+    what the user holds in profiles follows the profiles."""
 
 
 class Group(Model):
@@ -554,12 +632,13 @@ class Profile(Model):
     """Replaces `defaults.limitRange`; `{}` means no LimitRange."""
     contributors: tuple[Contributor, ...] = ()
     plugins: tuple[Plugin, ...] = ()
-    namespace_owned_by_profile: StrictBool = False
+    namespace_owned_by_profile: StrictBool | ClusterNames = False
     """The namespace has an ownerReference to its Profile (the profile controller created it,
     before kfroster): deleting the Profile deletes the namespace and its data, so the Profile
-    and its LimitRange are never pruned. `kfroster import` writes it; remove it only once
-    that ownerReference is gone. (Once a roster can name several clusters, this will also
-    take the list of clusters where it holds; `true` will keep meaning all of them.)"""
+    and its LimitRange are never pruned. `true` in every cluster, or the clusters where it
+    holds. `kfroster import` writes it; remove it only once that ownerReference is gone."""
+    clusters: ClusterNames | None = None
+    """The clusters the profile exists in (default: every cluster)."""
 
 
 class Roster(Model):
@@ -573,3 +652,6 @@ class Roster(Model):
     users: tuple[User, ...] = ()
     groups: tuple[Group, ...] = ()
     profiles: tuple[Profile, ...] = ()
+    clusters: Annotated[tuple[Cluster, ...], Field(min_length=1)] = ()
+    """The clusters compiled from this roster, each into out/<name>/; without it, one
+    cluster, into out/."""

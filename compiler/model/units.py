@@ -15,6 +15,7 @@ unit: Flux creates Namespaces before namespaced objects only within one Kustomiz
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Iterable
@@ -49,6 +50,8 @@ def jump(key: int, units: int) -> int:
     return unit
 
 
+# Clusters of one roster place the same names, mostly with the same count: hash each once.
+@functools.lru_cache(maxsize=1 << 17)
 def unit_of(name: str, units: int) -> int:
     """Return the unit a profile or user name belongs to when out/ has `units` units."""
     if units < 1:

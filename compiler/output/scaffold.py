@@ -92,6 +92,11 @@ version: 1
 #~  maxQuota: {cpu: "64", memory: 256Gi}
 #~  reservedNamespaces: [ml-platform]
 
+#~clusters:                          # several clusters from this roster: out/<name>/ each
+#~  - name: prod
+#~  - name: staging
+#~    settings: {kubeflowVersion: "1.10"}   # what differs there (settings, defaults)
+
 defaults:                            # every profile gets these unless it says otherwise
   resourceQuota:
     hard: {cpu: "8", memory: 32Gi, persistentvolumeclaims: "10"}
@@ -112,6 +117,7 @@ users:
   #~- name: bob
   #~  email: bob@example.com
   #~  clusterRole: view              # reads every namespace, other tenants' too: auditors
+  #~  clusters: [prod]               # the clusters where clusterRole holds (default: all)
 
 #~groups:                            # teams: contributing a group grants each member
 #~  - name: vision
@@ -134,6 +140,7 @@ profiles:
     #~  - kind: AwsIamForServiceAccount
     #~    spec: {awsIamRole: "arn:aws:iam::123456789012:role/alice-kubeflow"}
     #~namespaceOwnedByProfile: true  # the controller made this namespace: keep its Profile
+    #~clusters: [prod, staging]      # the clusters it exists in (default: all)
 """
 
 # The first line of the settings section, and its deploy block, for each engine. With an

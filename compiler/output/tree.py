@@ -89,14 +89,20 @@ def _is_produced_path(rel: str) -> bool:
 def _encode(files: Mapping[str, str]) -> dict[str, bytes]:
     """Check every produced path and text (a bad one is a bug) and encode the texts."""
     encoded: dict[str, bytes] = {}
+    # Clusters that render a file alike share its text: encode it once (`files` keeps
+    # every text alive meanwhile, so no id is reused).
+    by_text: dict[int, bytes] = {}
     dirs: set[str] = set()
     for rel, text in files.items():
         if not _is_produced_path(rel):
             raise ValueError(f"not a valid path under out/: {rel!r}")
-        if not text.startswith(GENERATED_MARK):
-            # The next run would take such a file for foreign and refuse to go on.
-            raise ValueError(f"{rel}: text must start with {GENERATED_MARK!r} (use dumps_file)")
-        encoded[rel] = text.encode("utf-8")
+        data = by_text.get(id(text))
+        if data is None:
+            if not text.startswith(GENERATED_MARK):
+                # The next run would take such a file for foreign and refuse to go on.
+                raise ValueError(f"{rel}: text must start with {GENERATED_MARK!r} (use dumps_file)")
+            data = by_text[id(text)] = text.encode("utf-8")
+        encoded[rel] = data
         segments = rel.split("/")
         dirs.update("/".join(segments[:i]) for i in range(1, len(segments)))
     clashes = sorted(dirs.intersection(encoded))
@@ -168,13 +174,23 @@ def _read_generated(path: str) -> bytes | None:
     """Return the bytes of a file kfroster wrote, or None for anything else."""
     # O_NOFOLLOW and O_NONBLOCK: a file swapped for a symlink or fifo meanwhile is not read.
     fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC)
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             return None
-        head = file.read(len(_MARK))
-        if head != _MARK:
-            return None
-        return head + file.read()
+        # One read of the size fstat says, plus a byte: a no-op compile of many clusters
+        # reads every file of out/, and a file object and a second read per file cost more
+        # than reading. A regular file reads short only at its end, so a full read means
+        # it grew meanwhile: read on to the end.
+        data = os.read(fd, info.st_size + 1)
+        if len(data) > info.st_size:
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    return data if data.startswith(_MARK) else None
 
 
 def _scan(out_dir: Path) -> _Tree:

@@ -2,9 +2,15 @@
 
 Pure: no I/O, no clock, no environment. Every list is sorted explicitly, so the
 same roster gives the same manifests whatever the order of its lists.
+
+The one-cluster rosters of a roster with clusters share their records (model/clusters.py),
+so a profile file is rendered once for all the clusters whose settings and defaults render
+it the same (`Shared`), and only placed in each.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from compiler.model.keys import Manifest, ResourceKey, key_of
 from compiler.model.resolve import RosterIndex, effective_limit_range, effective_quota, grants
@@ -21,17 +27,60 @@ PROFILES_DIR = "profiles"
 CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"
 
 
-def render_all(roster: Roster) -> dict[str, tuple[Manifest, ...]]:
+class Shared:
+    """Profile files already rendered, by profile record and render group.
+
+    Two clusters are in one render group when their settings (but where out/ is split
+    and how it is deployed) and their defaults are equal: a profile record renders the
+    same there. Keys are record ids: the records stay alive in the roster meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[int, int], tuple[Manifest, ...]] = {}
+
+    def profile_file(
+        self, profile: Profile, index: RosterIndex, group: int
+    ) -> tuple[Manifest, ...]:
+        """Return a profile's objects, rendered once per render group."""
+        key = (id(profile), group)
+        found = self._files.get(key)
+        if found is None:
+            found = self._files[key] = render_profile_file(profile, index)
+        return found
+
+
+def render_groups(rosters: Mapping[str, Roster]) -> dict[str, int]:
+    """Number the clusters' render groups: equal settings and defaults render profiles alike."""
+    seen: list[tuple[object, object]] = []
+    groups: dict[str, int] = {}
+    for name, roster in rosters.items():
+        renders = roster.settings.model_copy(update={"apply_units": 1, "deploy": None})
+        key = (renders, roster.defaults)
+        if key not in seen:
+            seen.append(key)
+        groups[name] = seen.index(key)
+    return groups
+
+
+def render_all(
+    roster: Roster, shared: Shared | None = None, group: int = 0
+) -> dict[str, tuple[Manifest, ...]]:
     """Return every file of out/ (a relative path) with its manifests, in file order.
 
     With settings.applyUnits above 1 every path starts with its unit's directory
-    (`unit-007/profiles/alice.yaml`); see units.py.
+    (`unit-007/profiles/alice.yaml`); see units.py. `shared` and `group` let the clusters
+    of one roster share the profile files they render alike (see Shared).
     """
     index = RosterIndex.build(roster)
     count = roster.settings.apply_units
     files: dict[str, tuple[Manifest, ...]] = {}
     for profile in sorted(roster.profiles, key=lambda p: p.name):
-        files[place(PROFILES_DIR, profile.name, count)] = render_profile_file(profile, index)
+        rendered = (
+            shared.profile_file(profile, index, group)
+            if shared is not None
+            else render_profile_file(profile, index)
+        )
+        files[place(PROFILES_DIR, profile.name, count)] = rendered
     for user in sorted(roster.users, key=lambda u: u.name):
         if user.cluster_role is not None:
             files[place(CLUSTER_ROLE_BINDINGS_DIR, user.name, count)] = (

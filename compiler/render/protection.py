@@ -64,7 +64,17 @@ def protects_profile(profile: Profile, settings: Settings) -> bool:
     True where deleting the Profile deletes its namespace: the controller creates
     namespaces (manageNamespaces: false), or created this one before kfroster did.
     """
-    return not settings.manage_namespaces or profile.namespace_owned_by_profile
+    return not settings.manage_namespaces or owns_its_namespace(profile)
+
+
+def owns_its_namespace(profile: Profile) -> bool:
+    """Tell whether a profile of a one-cluster roster is marked namespaceOwnedByProfile.
+
+    A list of clusters belongs to a roster of several clusters, whose one-cluster rosters
+    hold true or false (model/clusters.py); should one reach here, it counts as marked:
+    when in doubt, protect.
+    """
+    return bool(profile.namespace_owned_by_profile)
 
 
 def is_protected(manifest: Manifest) -> bool:
@@ -127,4 +137,4 @@ def offboarding(profile: Profile, settings: Settings) -> Offboarding:
         delete_profile_command(name),
         delete_namespace_command(name),
     )
-    return Offboarding(name, True, profile.namespace_owned_by_profile, commands)
+    return Offboarding(name, True, owns_its_namespace(profile), commands)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from compiler.model.roster import Defaults, Group, Policy, Profile, Roster, Settings, User
+from compiler.model.roster import Cluster, Defaults, Group, Policy, Profile, Roster, Settings, User
 from compiler.problems import NodePath, Problem, path_text
 from compiler.roster.source import Source
 
@@ -22,7 +22,12 @@ _SECTIONS: Mapping[str, type[BaseModel]] = {
     "policy": Policy,
     "defaults": Defaults,
 }
-_LISTS: Mapping[str, type[BaseModel]] = {"users": User, "groups": Group, "profiles": Profile}
+_LISTS: Mapping[str, type[BaseModel]] = {
+    "users": User,
+    "groups": Group,
+    "profiles": Profile,
+    "clusters": Cluster,
+}
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,7 @@ def parse(source: Source, schema_problems: Iterable[Problem] = ()) -> Parsed:
         users=lists["users"],
         groups=lists["groups"],
         profiles=lists["profiles"],
+        clusters=lists["clusters"],
     )
     return Parsed(
         roster,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -506,6 +507,129 @@ def test_deploy_refuses_an_invalid_roster(
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == f"{roster}: invalid, nothing written (2 errors)"
     assert not (tmp_path / "deploy").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Clusters: deploy/<cluster>/ for Flux, one list-generated ApplicationSet for Argo CD
+# --------------------------------------------------------------------------------------------
+
+CLUSTERS = """\
+version: 1
+settings:
+  deploy: {SETTING}
+clusters:
+  - name: prod-eu
+    settings: {PROD}
+  - name: staging
+    settings: {STAGING}
+users:
+  - {name: alice, email: alice@example.com, clusterRole: admin, clusters: [staging]}
+  - {name: bob, email: bob@example.com}
+profiles:
+  - {name: alice, owner: alice, clusters: [prod-eu]}
+  - {name: bob, owner: bob}
+"""
+
+
+def clusters_roster(setting: str, prod: str = "{}", staging: str = "{}") -> Roster:
+    text = CLUSTERS.replace("{SETTING}", setting).replace("{PROD}", prod)
+    checked = pipeline.check_text(text.replace("{STAGING}", staging), "users.yaml")
+    assert checked.roster is not None, checked.problems
+    return checked.roster
+
+
+def test_flux_gets_a_directory_per_cluster_pointing_at_its_tree() -> None:
+    roster = clusters_roster(
+        "{engine: flux, flux: {interval: 10m}}",
+        prod="{applyUnits: 3, deploy: {flux: {sourceRef: {name: prod-repo}}}}",
+        staging="{deploy: {flux: {interval: 1h}}}",
+    )
+    files = documents(deploy.render(roster, "users.yaml"))
+    occupied = units.occupied(pipeline.cluster_roster(roster, "prod-eu"))
+    assert sorted(files) == [
+        *(f"prod-eu/kubeflow-users-{unit}.yaml" for unit in occupied),
+        "staging/kubeflow-users.yaml",
+    ]
+    staging = files["staging/kubeflow-users.yaml"]
+    assert staging["spec"]["path"] == "./out/staging"
+    assert staging["spec"]["interval"] == "1h"  # the cluster's
+    assert staging["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "flux-system"}
+    for unit in occupied:
+        prod = files[f"prod-eu/kubeflow-users-{unit}.yaml"]
+        assert prod["metadata"]["name"] == f"kubeflow-users-{unit}"  # as without clusters
+        assert prod["spec"]["path"] == f"./out/prod-eu/{unit}"
+        assert prod["spec"]["interval"] == "10m"  # the roster's
+        assert prod["spec"]["sourceRef"] == {"kind": "GitRepository", "name": "prod-repo"}
+    manifests = list(files.values())
+    assert all(schema_errors("flux-kustomization.schema.json", m) == [] for m in manifests)
+    assert gitops_schemas.errors(manifests) == [""] * len(manifests)
+
+
+def test_argocd_gets_one_application_set_with_an_element_per_cluster_and_unit() -> None:
+    roster = clusters_roster(
+        f"{{engine: argocd, argocd: {{repoURL: '{REPO_URL}', project: kubeflow}}}}",
+        prod="{applyUnits: 3, deploy: {argocd: {destination: {name: prod-eu}}}}",
+        staging="{deploy: {argocd: {project: staging, destination: {server: 'https://10.0.0.2:6443'}}}}",
+    )
+    (manifest,) = documents(deploy.render(roster, "users.yaml")).values()
+    assert schema_errors("argocd-applicationset.schema.json", manifest) == []
+    assert gitops_schemas.errors([manifest]) == [""]
+    (generator,) = manifest["spec"]["generators"]
+    elements = generator["list"]["elements"]
+    occupied = units.occupied(pipeline.cluster_roster(roster, "prod-eu"))
+    assert elements == [
+        *(
+            {
+                "application": f"kubeflow-users-prod-eu-{unit}",
+                "cluster": "prod-eu",
+                "path": f"out/prod-eu/{unit}",
+                "project": "kubeflow",
+                "destinationName": "prod-eu",
+                "destinationServer": "",
+            }
+            for unit in occupied
+        ),
+        {
+            "application": "kubeflow-users-staging",
+            "cluster": "staging",
+            "path": "out/staging",
+            "project": "staging",
+            "destinationName": "",
+            "destinationServer": "https://10.0.0.2:6443",
+        },
+    ]
+    # Every element's path is a directory the compile writes, holding that cluster's files.
+    written = {path.rsplit("/", 2)[0] for path in pipeline.render_files(roster, "users.yaml")}
+    for element in elements:
+        inside = element["path"].removeprefix("out/")
+        assert any(
+            directory == inside or directory.startswith(inside + "/") for directory in written
+        )
+    template = manifest["spec"]["template"]
+    assert template["metadata"]["name"] == "{{.application}}"
+    spec = template["spec"]
+    assert spec["destination"] == {
+        "name": "{{.destinationName}}",
+        "server": "{{.destinationServer}}",
+    }
+    assert spec["source"]["path"] == "{{.path}}"
+    assert spec["project"] == "{{.project}}"
+    # Dropping an element deletes its Application and, through the resources finalizer,
+    # what it applied; only what carries Delete=false stays: grants go, data stays.
+    assert "syncPolicy" not in manifest["spec"]
+    assert "finalizers" not in template["metadata"]
+
+
+def test_every_key_the_template_reads_is_in_every_element() -> None:
+    roster = clusters_roster(
+        f"{{engine: argocd, argocd: {{repoURL: '{REPO_URL}'}}}}",
+        prod="{deploy: {argocd: {destination: {name: prod-eu}}}}",
+    )
+    (manifest,) = documents(deploy.render(roster, "users.yaml")).values()
+    text = json.dumps(manifest["spec"]["template"])
+    read = set(re.findall(r"\{\{\.([A-Za-z]+)\}\}", text))
+    for element in manifest["spec"]["generators"][0]["list"]["elements"]:
+        assert read <= element.keys()  # missingkey=error would fail the whole ApplicationSet
 
 
 @pytest.mark.parametrize("spelling", ["--out", "-o"])

@@ -167,6 +167,7 @@ def test_every_commented_example_is_valid_when_uncommented() -> None:
         "users",
         "groups",
         "profiles",
+        "clusters",
     }
     (profile,) = document["profiles"]
     # Every key a profile and the settings can have is shown.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from compiler.model.clusters import Split
 from compiler.model.resolve import RosterIndex
 from compiler.problems import Level, NodePath
 from compiler.roster.model_check import Parsed
@@ -26,8 +27,11 @@ class Facts:
 
     parsed: Parsed
     index: RosterIndex
-    # The objects the roster compiles to, counted up to one past policy.maxObjects.
+    # The objects the roster compiles to (in every cluster), counted up to one past
+    # policy.maxObjects.
     objects: int = 0
+    # The roster's one-cluster rosters, when it names clusters.
+    clusters: Split | None = None
 
     @property
     def too_many_objects(self) -> bool:

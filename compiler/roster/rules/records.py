@@ -18,7 +18,7 @@ def duplicate_user_name(facts: Facts) -> Iterator[Finding]:
     users:
       - {name: alice, email: alice.smith@example.com}  # the base has an alice already
     """
-    yield from _duplicates(facts, facts.parsed.roster.users, lambda u: u.name, "user name", "name")
+    yield from duplicates(facts, facts.parsed.roster.users, lambda u: u.name, "user name", "name")
 
 
 def duplicate_email(facts: Facts) -> Iterator[Finding]:
@@ -54,7 +54,7 @@ def duplicate_group(facts: Facts) -> Iterator[Finding]:
         owner: alice
         contributors: [{group: vision, role: view}]
     """
-    yield from _duplicates(facts, facts.parsed.roster.groups, lambda g: g.name, "group", "name")
+    yield from duplicates(facts, facts.parsed.roster.groups, lambda g: g.name, "group", "name")
 
 
 def duplicate_profile(facts: Facts) -> Iterator[Finding]:
@@ -64,7 +64,7 @@ def duplicate_profile(facts: Facts) -> Iterator[Finding]:
       - {name: vision, owner: alice}
       - {name: vision, owner: bob}
     """
-    yield from _duplicates(facts, facts.parsed.roster.profiles, lambda p: p.name, "profile", "name")
+    yield from duplicates(facts, facts.parsed.roster.profiles, lambda p: p.name, "profile", "name")
 
 
 def unknown_user(facts: Facts) -> Iterator[Finding]:
@@ -209,7 +209,7 @@ def _fix(name: str, known: Iterable[str], add: str) -> str:
 _Record = TypeVar("_Record", bound=BaseModel)
 
 
-def _duplicates(
+def duplicates(
     facts: Facts,
     records: Iterable[_Record],
     key: Callable[[_Record], str],
