@@ -55,7 +55,7 @@ profiles:
 def shown_after(marker: str) -> str:
     """Return the code block that follows a marker comment on the page."""
     text = PAGE.read_text(encoding="utf-8")
-    pattern = "<!-- " + re.escape(marker) + r"[^>]*-->\n```[a-z]*\n(.*?)```"
+    pattern = "<!-- " + re.escape(marker) + r"[^>]*-->\n```[a-z ]*\n(.*?)```"
     found = re.search(pattern, text, flags=re.DOTALL)
     assert found is not None, marker
     return found.group(1)

@@ -659,7 +659,34 @@ def test_the_docs_document_every_input_and_hook() -> None:
     documented = set(re.findall(r"^\| `([\w-]+)` \|", section, flags=re.MULTILINE))
     assert documented == set(load(ACTION)["inputs"])
     assert all(f"`{hook_id}`" in section for hook_id in HOOK_IDS)
-    assert "uses: OWNER/kfroster@v" in section
+    # Pinned to a commit the reader fills in: kfroster has no release tag to name.
+    assert "uses: OWNER/kfroster@<full commit id>" in section
+
+
+def test_no_page_names_a_kfroster_release_that_does_not_exist() -> None:
+    """kfroster has no release tag and no package on an index: a page, the action's help or the
+    published hooks' example that named `v0.1.0` or `kfroster==0.1.0` sent readers to a tag
+    that does not exist, or to an index name anyone could register (issue 15)."""
+    stale = re.compile(r"kfroster==\d|kfroster@v\d|rev: v\d|KFROSTER_PACKAGE")
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    found = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in pages
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if stale.search(line)
+    ]
+    # action.yml's script passes its `kfroster` input as KFROSTER_PACKAGE: only its help counts.
+    found += [
+        f"action.yml: input {name}: {spec['description']}"
+        for name, spec in load(ACTION)["inputs"].items()
+        if stale.search(spec["description"])
+    ]
+    found += [
+        f".pre-commit-hooks.yaml:{number}: {line.strip()}"
+        for number, line in enumerate(HOOKS.read_text(encoding="utf-8").splitlines(), start=1)
+        if stale.search(line)
+    ]
+    assert found == []
 
 
 @pytest.fixture

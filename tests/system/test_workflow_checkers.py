@@ -163,6 +163,29 @@ def test_this_repository_pins_its_actions_and_runs_its_own_action() -> None:
     ] == "./"
 
 
+def test_the_docs_show_every_action_at_its_pin() -> None:
+    """Readers copy the workflows the pages show: those pin the same commits as the real ones,
+    and kfroster's own action to a commit the reader fills in (it has no release tag)."""
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    shown = 0
+    wrong = []
+    for page in pages:
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+            if not re.match(r"\s*(?:-\s+)?uses:", line):
+                continue
+            shown += 1
+            if line.split("uses:", 1)[1].strip() == "OWNER/kfroster@<full commit id>":
+                continue
+            found = _USES.match(line)
+            pinned = _PINNED.match(found["value"]) if found else None
+            tag = _TAG.match((found["comment"] if found else None) or "")
+            expected = PINS.get(pinned["action"]) if pinned else None
+            if not (pinned and tag and expected == (pinned["commit"], tag["tag"])):
+                wrong.append(f"{page.relative_to(REPO)}:{number}: {line.strip()}")
+    assert shown >= 2  # docs/ci.md's example workflow, docs/workflows.md's pin
+    assert wrong == []
+
+
 def test_a_tag_brought_back_into_a_template_is_caught(tmp_path: Path) -> None:
     """The attack: someone edits a template back to a tag the action's owner can move."""
     for template in TEMPLATE_WORKFLOWS:
