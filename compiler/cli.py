@@ -320,7 +320,12 @@ def init(
         f"overwritten, {len(done.merged)} merged, {len(done.skipped)} skipped, "
         f"{len(done.unchanged)} unchanged; edit users.yaml, run `kfroster compile`"
     )
-    _say(f"CI and the pre-commit hooks install {requirement}")
+    kept = root / (f"{prefix}/" if prefix else "") / scaffold.REQUIREMENTS
+    if any(root / path == kept for path, _ in done.skipped):
+        # --skip-existing left the team's pin alone: say what CI installs, not what init chose.
+        _say(f"CI and the pre-commit hooks install what {kept} names (left as it was)")
+    else:
+        _say(f"CI and the pre-commit hooks install {requirement}")
 
 
 @app.command(cls=_Command)

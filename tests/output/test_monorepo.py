@@ -328,3 +328,15 @@ def test_the_roster_names_the_source_it_writes() -> None:
         "sourceRef": {"kind": "GitRepository", "name": "kubeflow-users"},
         "gitRepository": {"url": "https://git.example.com/r.git", "branch": "main"},
     }
+
+
+def test_skip_existing_says_the_pin_it_kept_not_the_one_it_was_given(repository: Path) -> None:
+    assert kfroster(repository, "init", TEAM, "--flux", "--kfroster", PIN).returncode == 0
+    requirements = repository / TEAM / ".kfroster" / "requirements.txt"
+    before = requirements.read_text(encoding="utf-8")
+    other = "kfroster==9.9.9"
+    again = kfroster(repository, "init", TEAM, "--flux", "--kfroster", other, "--skip-existing")
+    assert again.returncode == 0, again.stderr
+    assert requirements.read_text(encoding="utf-8") == before
+    assert other not in again.stderr
+    assert f"install what {requirements} names (left as it was)" in again.stderr
