@@ -13,10 +13,12 @@ from compiler.review.plan.model import (
     Fact,
     FieldChange,
     Message,
+    Move,
     ObjectChange,
     Part,
     Status,
     SubjectChange,
+    listing,
     via_phrase,
 )
 from compiler.text import clip, visible
@@ -70,16 +72,64 @@ def object_line(change: ObjectChange, *, in_namespace: bool = False) -> str:
 
 
 def object_lines(
-    objects: Sequence[ObjectChange], *, in_namespace: bool = False
+    objects: Sequence[ObjectChange],
+    *,
+    in_namespace: bool = False,
+    clusters: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
-    """Return (sign, text) lines for objects, each changed object followed by its fields."""
+    """Return (sign, text) lines for objects, each changed object followed by its fields.
+
+    With clusters (the plan's), the objects are grouped under the clusters they change in,
+    so an object that changes alike in twenty clusters is listed once.
+    """
+    if not clusters:
+        return _object_lines(objects, in_namespace, "")
+    groups: dict[tuple[str, ...], list[ObjectChange]] = {}
+    for change in objects:
+        groups.setdefault(change.clusters, []).append(change)
+    order = {name: number for number, name in enumerate(clusters)}
+    lines: list[tuple[str, str]] = []
+    for where in sorted(groups, key=lambda names: [order.get(n, len(order)) for n in names]):
+        lines.append(("", plain_text(where_phrase(where, clusters)) + ":"))
+        lines += _object_lines(groups[where], in_namespace, "  ")
+    return lines
+
+
+def _object_lines(
+    objects: Sequence[ObjectChange], in_namespace: bool, indent: str
+) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     for change in objects:
-        lines.append((SIGNS[change.action], object_line(change, in_namespace=in_namespace)))
+        lines.append(
+            (SIGNS[change.action], indent + object_line(change, in_namespace=in_namespace))
+        )
         for field in change.fields:
             sign, text = field_line(field)
-            lines.append((sign, "    " + text))
+            lines.append((sign, indent + "    " + text))
     return lines
+
+
+def where_phrase(where: Sequence[str], clusters: Sequence[str]) -> Message:
+    """Say which clusters something holds in: `in prod-eu and staging`, `in every cluster`."""
+    if len(clusters) > 1 and set(where) == set(clusters):
+        return (f"in every cluster ({len(clusters)})",)
+    return ("in ", *listing(list(where), limit=len(where)))
+
+
+def plain_text(message: Message) -> str:
+    """Join a message of prose and roster values (no people) into text, values made visible."""
+    return "".join(visible(part.text) if isinstance(part, Code) else str(part) for part in message)
+
+
+def move_line(move: Move) -> str:
+    """Say where objects that stay the same are applied from now."""
+    old = f"out/{move.old}" if move.old else "out"
+    new = f"out/{move.new}" if move.new else "out"
+    noun = "object stays" if move.objects == 1 else "objects stay"
+    line = f"{visible(old)}/ → {visible(new)}/: {move.objects} {noun} the same"
+    if move.old_applier or move.new_applier:
+        line += f", applied by {visible(move.new_applier)} (was {visible(move.old_applier)})"
+    return line
 
 
 def subject_title(change: SubjectChange) -> Message:
@@ -95,7 +145,15 @@ def _value(text: str | None) -> Part:
     return "none" if text is None else Code(text)
 
 
-def fact_message(fact: Fact, status: Status) -> Message:
+def fact_message(fact: Fact, status: Status, clusters: Sequence[str] = ()) -> Message:
+    """Phrase one roster-level change, and where it holds when that is not every cluster."""
+    said = _fact_message(fact, status)
+    if clusters and fact.clusters and set(fact.clusters) != set(clusters):
+        return (*said, " (", *where_phrase(fact.clusters, clusters), ")")
+    return said
+
+
+def _fact_message(fact: Fact, status: Status) -> Message:
     """Phrase one roster-level change; added or removed subjects show their one value."""
     head, *rest = fact.path
     target = str(rest[0]) if rest else ""
@@ -150,4 +208,11 @@ ENGINE_TITLE = "Changes no roster change explains"
 ENGINE_WHY = (
     "what the engine applies now (out/ and deploy/ at the base revision) against this compile "
     "of the same roster: kfroster, its defaults or a committed file changed"
+)
+
+
+MOVES_TITLE = "Moves"
+MOVES_WHY = (
+    "objects that stay the same but are applied from another directory of out/ now, each "
+    "by the Flux Kustomization or Argo CD Application named"
 )

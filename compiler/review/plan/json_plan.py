@@ -14,7 +14,11 @@
      "notes": [what the engine comparison could not read],
      "problems": [{"file", "line", "col", "rule", "message", "level", "path"}]}
 
-A field that is absent on one side of a change has no "old" (or no "new") key.
+A field that is absent on one side of a change has no "old" (or no "new") key. When either
+roster names clusters, the plan also has "clusters" (the names compared) and "moves"
+({"cluster", "old", "new", "objects", "oldApplier", "newApplier"}: objects that stay the
+same in another directory), and every risk, fact and object a "clusters" list: where it
+holds.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ def _fact(fact: Fact) -> dict[str, Any]:
     }
     if fact.shown:  # only for an access granted: where the dashboard shows it
         found["shown"] = fact.shown
+    if fact.clusters:  # only when the roster names clusters
+        found["clusters"] = list(fact.clusters)
     return found
 
 
@@ -66,12 +72,29 @@ def _field(change: FieldChange) -> dict[str, Any]:
 
 
 def _object(change: ObjectChange) -> dict[str, Any]:
-    return {
+    found = {
         "action": change.action,
         "apiVersion": change.api_version,
         **_key(change.key),
         "fields": [_field(field) for field in change.fields],
     }
+    if change.clusters:  # only when the roster names clusters
+        found["clusters"] = list(change.clusters)
+    return found
+
+
+def _risk(risk: Risk) -> dict[str, Any]:
+    found = {
+        "kind": risk.kind,
+        "severity": risk.severity,
+        "subject": risk.subject,
+        "message": plain(risk.message),
+        "users": list(risk.users),
+        "people": _people(risk),
+    }
+    if risk.clusters:  # only when the roster names clusters
+        found["clusters"] = list(risk.clusters)
+    return found
 
 
 def _people(risk: Risk) -> list[dict[str, str]]:
@@ -98,7 +121,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         }
         for plural, singular in (("users", "user"), ("groups", "group"), ("profiles", "profile"))
     }
-    return {
+    found: dict[str, Any] = {
         "format": FORMAT,
         "base": plan.base,
         "head": plan.head,
@@ -110,24 +133,19 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             "changed": plan.has_changes,
             "risks": risks,
         },
-        "risks": [
-            {
-                "kind": risk.kind,
-                "severity": risk.severity,
-                "subject": risk.subject,
-                "message": plain(risk.message),
-                "users": list(risk.users),
-                "people": _people(risk),
-            }
-            for risk in plan.risks
-        ],
+        "risks": [_risk(risk) for risk in plan.risks],
         "changes": [
             {
                 "type": change.type,
                 "name": change.name,
                 "status": change.status,
                 "facts": [_fact(f) for f in change.facts],
-                "objects": [_key(obj.key) for obj in change.objects],
+                "objects": [
+                    {**_key(obj.key), "clusters": list(obj.clusters)}
+                    if obj.clusters
+                    else _key(obj.key)
+                    for obj in change.objects
+                ],
             }
             for change in plan.changes
         ],
@@ -136,6 +154,20 @@ def plan_data(plan: Plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "problems": [{**asdict(p), "path": list(p.path)} for p in plan.problems],
     }
+    if plan.clusters:  # only when either roster names clusters
+        found["clusters"] = list(plan.clusters)
+        found["moves"] = [
+            {
+                "cluster": move.cluster,
+                "old": move.old,
+                "new": move.new,
+                "objects": move.objects,
+                "oldApplier": move.old_applier,
+                "newApplier": move.new_applier,
+            }
+            for move in plan.moves
+        ]
+    return found
 
 
 def render_json(plan: Plan) -> str:

@@ -18,9 +18,13 @@ from compiler.problems import format_text
 from compiler.review.plan.common import (
     ENGINE_TITLE,
     ENGINE_WHY,
+    MOVES_TITLE,
+    MOVES_WHY,
     fact_message,
+    move_line,
     object_lines,
     subject_title,
+    where_phrase,
 )
 from compiler.review.plan.model import (
     Code,
@@ -144,13 +148,14 @@ class _Writer:
         return kept
 
 
-def _risk_line(risk: Risk, names: int | None, where: Message) -> str:
+def _risk_line(risk: Risk, names: int | None, where: Message, clusters: Sequence[str]) -> str:
     label: str = risk.kind
     if risk.severity == "critical":
         label += " · CRITICAL"
     elif risk.severity == "info":
         label += " (information)"
-    return f"> - **{label}** · {inline(risk.message, names, where)}\n"
+    place = inline([*where_phrase(risk.clusters, clusters), ": "]) if risk.clusters else ""
+    return f"> - **{label}** · {place}{inline(risk.message, names, where)}\n"
 
 
 def _cut_lines(count: int) -> str:
@@ -219,9 +224,10 @@ def render_markdown(
         if shown_risks == len(plan.risks):
             _add_warnings(plan, writer)
             _add_engine(plan, writer)
+            _add_moves(plan, writer)
             flags = _Flags(plan)
             for change in plan.changes:
-                if not _add_subject(flags, change, writer):
+                if not _add_subject(flags, change, writer, plan.clusters):
                     break
                 shown += 1
         if shown_risks < len(plan.risks) or shown < len(plan.changes) or writer.cut_short:
@@ -251,11 +257,11 @@ def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -
         risks = [risk for risk in plan.risks if risk.severity in severities]
         if not risks:
             continue
-        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0], names, where)):
+        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0], names, where, plan.clusters)):
             return shown
         shown += 1
         for risk in risks[1:]:
-            if not writer.add(_risk_line(risk, names, where)):
+            if not writer.add(_risk_line(risk, names, where, plan.clusters)):
                 writer.add("\n")
                 return shown
             shown += 1
@@ -278,8 +284,19 @@ def _add_engine(plan: Plan, writer: _Writer) -> None:
     count = len(plan.engine)
     summary = f"⚠️ <b>{ENGINE_TITLE}</b>: {count} object{'' if count == 1 else 's'}"
     body = [f"{prose(ENGINE_WHY)}."] + [f"- note: {code(note)}" for note in plan.notes]
-    lines = [f"{sign} {text}" for sign, text in object_lines(plan.engine)]
+    lines = [
+        f"{sign or ' '} {text}" for sign, text in object_lines(plan.engine, clusters=plan.clusters)
+    ]
     _section(writer, summary, body, lines, "diff")
+
+
+def _add_moves(plan: Plan, writer: _Writer) -> None:
+    if not plan.moves:
+        return
+    count = sum(move.objects for move in plan.moves)
+    summary = f"<b>{MOVES_TITLE}</b>: {count} object{'' if count == 1 else 's'} stay the same"
+    lines = [f"{move.cluster}: {move_line(move)}" for move in plan.moves]
+    _section(writer, summary, [f"{prose(MOVES_WHY)}."], [visible(line) for line in lines], "text")
 
 
 def _subject_name(change: SubjectChange) -> str:
@@ -313,19 +330,20 @@ class _Flags:
         return sorted(kinds)
 
 
-def _add_subject(flags: _Flags, change: SubjectChange, writer: _Writer) -> bool:
+def _add_subject(
+    flags: _Flags, change: SubjectChange, writer: _Writer, clusters: Sequence[str]
+) -> bool:
     details = [f"<b>{in_html(subject_title(change))}</b>: {change.status}"]
     if change.objects:
-        count = len(change.objects)
+        count = sum(obj.operations for obj in change.objects)
         details.append(f"{count} object{'' if count == 1 else 's'}")
     kinds = flags.of(change)
     if kinds:
         details.append("⚠️ " + ", ".join(kinds))
-    body = [f"- {inline(fact_message(fact, change.status))}" for fact in change.facts]
+    body = [f"- {inline(fact_message(fact, change.status, clusters))}" for fact in change.facts]
     in_namespace = change.type == "profile"
-    code_lines = [
-        f"{sign} {text}" for sign, text in object_lines(change.objects, in_namespace=in_namespace)
-    ]
+    objects = object_lines(change.objects, in_namespace=in_namespace, clusters=clusters)
+    code_lines = [f"{sign or ' '} {text}" for sign, text in objects]
     return _section(writer, " · ".join(details), body, code_lines, "diff")
 
 

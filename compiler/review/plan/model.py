@@ -170,19 +170,22 @@ class Risk:
     subject: str
     message: Message
     users: tuple[str, ...] = ()
+    # The clusters it holds in, in roster order, when the roster names clusters.
+    clusters: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> bool:
         """Tell whether --fail-on counts this risk (information never fails a check)."""
         return self.severity != "info"
 
-    def sort_key(self) -> tuple[int, int, str, str]:
+    def sort_key(self) -> tuple[int, int, str, str, tuple[str, ...]]:
         """Order risks by severity, then kind, then subject."""
         return (
             SEVERITIES.index(self.severity),
             RISK_KINDS.index(self.kind),
             self.subject,
             plain(self.message),
+            self.clusters,
         )
 
 
@@ -218,6 +221,12 @@ class ObjectChange:
     action: ObjectAction
     api_version: str
     fields: tuple[FieldChange, ...] = ()
+    clusters: tuple[str, ...] = ()  # where it changes alike, when the roster names clusters
+
+    @property
+    def operations(self) -> int:
+        """Count what the engines do: once per cluster the change is in."""
+        return max(1, len(self.clusters))
 
 
 SubjectType = Literal["settings", "policy", "defaults", "user", "group", "profile", "other"]
@@ -247,6 +256,7 @@ class Fact:
     new: str | None
     via: tuple[str, ...] = ()
     shown: str = ""
+    clusters: tuple[str, ...] = ()  # where it holds, when the roster names clusters
 
 
 @dataclass(frozen=True)
@@ -265,6 +275,23 @@ class SubjectChange:
 
 
 @dataclass(frozen=True)
+class Move:
+    """Objects that stay the same but are applied from another directory of out/.
+
+    When a roster gains clusters, out/ becomes out/<cluster>/: each directory of the old
+    tree goes to one of each cluster, applied by its Flux Kustomization or Argo CD
+    Application. `old` and `new` are directories under out/ ("" is out/ itself).
+    """
+
+    cluster: str
+    old: str
+    new: str
+    objects: int
+    old_applier: str  # the Kustomization or Application that applied it; "" without deploy
+    new_applier: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """The plan of going from the base roster to the head roster."""
 
@@ -280,6 +307,9 @@ class Plan:
     # changes no roster change explains (another kfroster, other defaults, a file edited).
     engine: tuple[ObjectChange, ...] = ()
     notes: tuple[str, ...] = ()  # what the comparison could not read
+    # The clusters compared, when either side names clusters (each side's tree per cluster).
+    clusters: tuple[str, ...] = ()
+    moves: tuple[Move, ...] = ()  # objects that stay the same but move to another directory
 
     @property
     def valid(self) -> bool:
@@ -296,8 +326,8 @@ class Plan:
         return sum(1 for c in self.changes if c.type == subject_type and c.status == status)
 
     def count_objects(self, action: ObjectAction) -> int:
-        """Count the objects to add, change or delete."""
-        return sum(1 for change in self.objects if change.action == action)
+        """Count the objects to add, change or delete (in each cluster they change in)."""
+        return sum(change.operations for change in self.objects if change.action == action)
 
     def blocking_kinds(self) -> tuple[RiskKind, ...]:
         """Return the kinds of the risks --fail-on may fail on, in RISK_KINDS order."""

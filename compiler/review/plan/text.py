@@ -12,17 +12,21 @@ from collections.abc import Iterable
 from compiler.review.plan.common import (
     ENGINE_TITLE,
     ENGINE_WHY,
+    MOVES_TITLE,
+    MOVES_WHY,
     STATUS_SIGNS,
     fact_message,
     fact_sign,
+    move_line,
     object_lines,
     subject_title,
+    where_phrase,
 )
 from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
 from compiler.text import visible
 
-_SIGN_STYLES = {"+": ("green",), "-": ("red",), "~": ("yellow",), "=": ("dim",)}
+_SIGN_STYLES = {"+": ("green",), "-": ("red",), "~": ("yellow",), "=": ("dim",), "": ("bold",)}
 _SEVERITY_STYLES: dict[Severity, tuple[str, ...]] = {
     "critical": ("bold", "red"),
     "high": ("red",),
@@ -58,20 +62,36 @@ def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
         noun = "warning" if warnings == 1 else "warnings"
         lines += [f"{visible(plan.head)} has {warnings} validation {noun} (printed on stderr).", ""]
     lines += _engine(plan, palette)
+    lines += _moves(plan, palette)
     for change in plan.changes:
         title = f"{STATUS_SIGNS[change.status]} {_plain(subject_title(change))}: {change.status}"
         lines.append(palette.bold(title))
         for fact in change.facts:
             sign = fact_sign(fact, change.status)
-            text = f"  {sign} {_plain(fact_message(fact, change.status))}"
+            text = f"  {sign} {_plain(fact_message(fact, change.status, plan.clusters))}"
             lines.append(palette.paint(text, *_SIGN_STYLES[sign]))
         in_namespace = change.type == "profile"
-        for sign, text in object_lines(change.objects, in_namespace=in_namespace):
-            lines.append(palette.paint(f"    {sign} {text}", *_SIGN_STYLES[sign]))
+        for sign, text in object_lines(
+            change.objects, in_namespace=in_namespace, clusters=plan.clusters
+        ):
+            lines.append(palette.paint(_object_text(sign, text), *_SIGN_STYLES[sign]))
         lines.append("")
     if not plan.has_changes:
         lines.append("No changes.")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _object_text(sign: str, text: str) -> str:
+    return f"    {sign} {text}" if sign else f"    {text}"
+
+
+def _moves(plan: Plan, palette: Palette) -> list[str]:
+    """List, per cluster, the objects that stay the same and who applies them now."""
+    if not plan.moves:
+        return []
+    lines = [palette.bold(f"{MOVES_TITLE}: {MOVES_WHY}")]
+    lines += [f"  {visible(move.cluster)}: {move_line(move)}" for move in plan.moves]
+    return [*lines, ""]
 
 
 def _engine(plan: Plan, palette: Palette) -> list[str]:
@@ -82,8 +102,8 @@ def _engine(plan: Plan, palette: Palette) -> list[str]:
     lines = [
         palette.bold(f"{ENGINE_TITLE} ({count} object{'' if count == 1 else 's'}): {ENGINE_WHY}")
     ]
-    for sign, text in object_lines(plan.engine):
-        lines.append(palette.paint(f"    {sign} {text}", *_SIGN_STYLES[sign]))
+    for sign, text in object_lines(plan.engine, clusters=plan.clusters):
+        lines.append(palette.paint(_object_text(sign, text), *_SIGN_STYLES[sign]))
     lines += [f"  note: {visible(note)}" for note in plan.notes]
     return [*lines, ""]
 
@@ -94,8 +114,9 @@ def _risks(plan: Plan, palette: Palette) -> list[str]:
     lines = [palette.bold(f"Risks ({len(plan.risks)}):")]
     for risk in plan.risks:
         label = f"{risk.severity.upper():<8} {risk.kind:<9} "
+        where = [*where_phrase(risk.clusters, plan.clusters), ": "] if risk.clusters else []
         body = textwrap.wrap(
-            _plain(risk.message),
+            _plain([*where, *risk.message]),
             width=WRAP_WIDTH - 2 - len(label),
             break_long_words=False,
             break_on_hyphens=False,
