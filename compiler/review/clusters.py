@@ -21,7 +21,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from compiler.model.clusters import Split, cluster_names
-from compiler.model.roster import Roster
+from compiler.model.roster import ArgoCDDeploy, FluxDeploy, Roster
 from compiler.review.plan.model import (
     Code,
     Fact,
@@ -34,6 +34,7 @@ from compiler.review.plan.model import (
     SubjectChange,
     SubjectType,
     listing,
+    where_phrase,
 )
 
 
@@ -92,11 +93,13 @@ def _canonical(risk: Risk) -> Risk:
     return replace(risk, message=message, users=tuple(sorted(risk.users)), clusters=())
 
 
-def merge_risks(found: Iterable[tuple[str, Iterable[Risk]]]) -> list[Risk]:
+def merge_risks(found: Iterable[tuple[str, Iterable[Risk]]], names: Sequence[str]) -> list[Risk]:
     """Merge the risks of every cluster: one risk per distinct risk, naming its clusters.
 
-    A cluster named "" stands for what is in no cluster (the roster's layout, a directory
-    of no cluster): its risks name no cluster.
+    The clusters a risk holds in open its message (`in prod-eu and staging: ...`) and are
+    listed in its `clusters`, so every format, and any format added later, says where.
+    `names` are the clusters compared. A cluster named "" stands for what is in no cluster
+    (a directory of no cluster): its risks name no cluster.
     """
     where: dict[Risk, list[str]] = {}
     for cluster, risks in found:
@@ -104,7 +107,14 @@ def merge_risks(found: Iterable[tuple[str, Iterable[Risk]]]) -> list[Risk]:
             named = where.setdefault(_canonical(risk), [])
             if cluster and cluster not in named:
                 named.append(cluster)
-    return [replace(risk, clusters=tuple(clusters)) for risk, clusters in where.items()]
+    return [_located(risk, tuple(clusters), names) for risk, clusters in where.items()]
+
+
+def _located(risk: Risk, where: tuple[str, ...], names: Sequence[str]) -> Risk:
+    if not where:
+        return risk
+    message = (*where_phrase(where, names), ": ", *risk.message)
+    return replace(risk, message=message, clusters=where)
 
 
 def merge_objects(found: Iterable[tuple[str, Iterable[ObjectChange]]]) -> tuple[ObjectChange, ...]:
@@ -112,14 +122,30 @@ def merge_objects(found: Iterable[tuple[str, Iterable[ObjectChange]]]) -> tuple[
 
     As for risks, a cluster named "" stands for no cluster.
     """
-    where: dict[ObjectChange, list[str]] = {}
+    where: dict[Hashable, tuple[ObjectChange, list[str]]] = {}
     for cluster, changes in found:
         for change in changes:
-            named = where.setdefault(replace(change, clusters=()), [])
+            _, named = where.setdefault(_object_identity(change), (change, []))
             if cluster:
                 named.append(cluster)
-    merged = [replace(change, clusters=tuple(clusters)) for change, clusters in where.items()]
+    merged = [replace(change, clusters=tuple(clusters)) for change, clusters in where.values()]
     return tuple(sorted(merged, key=lambda change: (change.key, change.clusters)))
+
+
+def _object_identity(change: ObjectChange) -> Hashable:
+    """Return what makes two clusters' object changes the same change (field values are data)."""
+    fields = tuple((f.path, _frozen(f.old), _frozen(f.new)) for f in change.fields)
+    return (change.key, change.action, change.api_version, fields)
+
+
+def _frozen(value: object) -> Hashable:
+    """Turn a manifest value (mappings and lists within) into one that can be compared as a key."""
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(item) for item in value))
+    assert isinstance(value, Hashable)
+    return value
 
 
 def merge_subjects(
@@ -201,6 +227,7 @@ def layout_risks(old: Roster, new: Roster) -> list[Risk]:
     risks: list[Risk] = []
     added = [name for name in new_names if name not in old_names]
     removed = [name for name in old_names if name not in new_names]
+    split = Split(new)
     for name in added:
         message: Message = (
             "cluster ",
@@ -208,6 +235,7 @@ def layout_risks(old: Roster, new: Roster) -> list[Risk]:
             " is added: compile writes its tree to ",
             Code(f"out/{name}/"),
             *_engine_reads(engine, name),
+            *_applied_to(split.roster_of(name)),
             "; everything in it is new in that cluster (the risks of ",
             Code(name),
             " say what it grants)",
@@ -224,6 +252,20 @@ def _engine_reads(engine: str | None, name: str) -> list[Part]:
     if engine == "argocd":
         return [", and the ApplicationSet gets an element for each of its apply units"]
     return []
+
+
+def _applied_to(roster: Roster) -> list[Part]:
+    """Name where a cluster's tree lands, as its deploy setting says: its name proves nothing."""
+    deploy = roster.settings.deploy
+    if deploy is None:
+        return []
+    if deploy.engine == "argocd":
+        destination = (deploy.argocd or ArgoCDDeploy()).destination
+        if destination.name is not None:
+            return [", which Argo CD applies to its cluster named ", Code(destination.name)]
+        return [", which Argo CD applies to the API server ", Code(str(destination.server))]
+    source = (deploy.flux or FluxDeploy()).source_ref
+    return [", read from the Flux source ", Code(f"{source.kind}/{source.name}")]
 
 
 def _introduced(names: Sequence[str], old: Roster, engine: str | None) -> Risk:

@@ -210,7 +210,7 @@ def _cluster_plan(base: Side, head: Side, old: Roster, new: Roster, history: Ros
         changes.append((pair.name, subjects(comparison)))
         objects.append((pair.name, comparison.objects))
         people.append((pair.name, signatures(comparison)))
-    merged = clusters.merge_risks(risks)
+    merged = clusters.merge_risks(risks, [pair.name for pair in pairs])
     merged += clusters.layout_risks(old, new)
     ordered = rarest_first(clusters.combined_signatures(people), merged)
     return Plan(

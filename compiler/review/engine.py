@@ -144,7 +144,7 @@ def _clusters_change(
         comparison = compare(View(there, old), View(there, new))
         objects.append((name, comparison.objects))
         risks.append((name, list(assess(comparison))))
-    merged = clusters.merge_risks(risks)
+    merged = clusters.merge_risks(risks, split.names)
     return clusters.merge_objects(objects), tuple(sorted(merged, key=Risk.sort_key))
 
 
@@ -192,7 +192,8 @@ def _deploy_change(
     if set(before) | set(after) <= {""}:
         only = found[0][1] if found else ()
         return only, tuple(risks[0][1]) if risks else ()
-    return clusters.merge_objects(found), tuple(clusters.merge_risks(risks))
+    names = [directory for directory, _ in found if directory]
+    return clusters.merge_objects(found), tuple(clusters.merge_risks(risks, names))
 
 
 def _directory(path: str) -> str:

@@ -18,8 +18,8 @@ from compiler.review.plan.model import (
     Part,
     Status,
     SubjectChange,
-    listing,
     via_phrase,
+    where_phrase,
 )
 from compiler.text import clip, visible
 
@@ -107,13 +107,6 @@ def _object_lines(
             sign, text = field_line(field)
             lines.append((sign, indent + "    " + text))
     return lines
-
-
-def where_phrase(where: Sequence[str], clusters: Sequence[str]) -> Message:
-    """Say which clusters something holds in: `in prod-eu and staging`, `in every cluster`."""
-    if len(clusters) > 1 and set(where) == set(clusters):
-        return (f"in every cluster ({len(clusters)})",)
-    return ("in ", *listing(list(where), limit=len(where)))
 
 
 def plain_text(message: Message) -> str:

@@ -24,7 +24,6 @@ from compiler.review.plan.common import (
     move_line,
     object_lines,
     subject_title,
-    where_phrase,
 )
 from compiler.review.plan.model import (
     Code,
@@ -148,14 +147,13 @@ class _Writer:
         return kept
 
 
-def _risk_line(risk: Risk, names: int | None, where: Message, clusters: Sequence[str]) -> str:
+def _risk_line(risk: Risk, names: int | None, where: Message) -> str:
     label: str = risk.kind
     if risk.severity == "critical":
         label += " · CRITICAL"
     elif risk.severity == "info":
         label += " (information)"
-    place = inline([*where_phrase(risk.clusters, clusters), ": "]) if risk.clusters else ""
-    return f"> - **{label}** · {place}{inline(risk.message, names, where)}\n"
+    return f"> - **{label}** · {inline(risk.message, names, where)}\n"
 
 
 def _cut_lines(count: int) -> str:
@@ -257,11 +255,11 @@ def _add_risks(plan: Plan, writer: _Writer, names: int | None, where: Message) -
         risks = [risk for risk in plan.risks if risk.severity in severities]
         if not risks:
             continue
-        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0], names, where, plan.clusters)):
+        if not writer.add(f"> [!{alert}]\n" + _risk_line(risks[0], names, where)):
             return shown
         shown += 1
         for risk in risks[1:]:
-            if not writer.add(_risk_line(risk, names, where, plan.clusters)):
+            if not writer.add(_risk_line(risk, names, where)):
                 writer.add("\n")
                 return shown
             shown += 1

@@ -99,6 +99,18 @@ def enumeration(items: Sequence[Sequence[Part]], limit: int = 8) -> list[Part]:
     return parts
 
 
+def where_phrase(where: Sequence[str], clusters: Sequence[str]) -> Message:
+    """Say which clusters something holds in: `in prod-eu and staging`.
+
+    Every name is given, however many: a reviewer must see each cluster a grant reaches.
+    When that is every cluster compared, the phrase says so first.
+    """
+    names = listing(list(where), limit=len(where))
+    if len(clusters) > 1 and set(where) == set(clusters):
+        return (f"in every cluster ({len(clusters)}: ", *names, ")")
+    return ("in ", *names)
+
+
 def via_phrase(via: Sequence[str]) -> list[Part]:
     """Say where an access comes from: `directly and through group x`."""
     phrases: list[list[Part]] = []

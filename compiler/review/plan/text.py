@@ -20,7 +20,6 @@ from compiler.review.plan.common import (
     move_line,
     object_lines,
     subject_title,
-    where_phrase,
 )
 from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
@@ -114,9 +113,8 @@ def _risks(plan: Plan, palette: Palette) -> list[str]:
     lines = [palette.bold(f"Risks ({len(plan.risks)}):")]
     for risk in plan.risks:
         label = f"{risk.severity.upper():<8} {risk.kind:<9} "
-        where = [*where_phrase(risk.clusters, plan.clusters), ": "] if risk.clusters else []
         body = textwrap.wrap(
-            _plain([*where, *risk.message]),
+            _plain(risk.message),
             width=WRAP_WIDTH - 2 - len(label),
             break_long_words=False,
             break_on_hyphens=False,
