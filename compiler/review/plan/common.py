@@ -206,6 +206,6 @@ ENGINE_WHY = (
 
 MOVES_TITLE = "Moves"
 MOVES_WHY = (
-    "objects that stay the same but are applied from another directory of out/ now, each "
-    "by the Flux Kustomization or Argo CD Application named"
+    "objects that stay the same but are applied from another directory of out/ now, and, "
+    "when settings.deploy says, by which Flux Kustomization or Argo CD Application"
 )
