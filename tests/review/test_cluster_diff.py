@@ -91,7 +91,7 @@ def test_the_engine_part_names_the_cluster_whose_committed_tree_differs(tmp_path
     commit_roster(repo, MANY, "roster")
     # A hand edit of one cluster's committed tree: the engine of prod-eu applies it.
     edited = repo / "out" / "prod-eu"
-    (path,) = [p for p in edited.rglob("team-a.yaml")]
+    (path,) = list(edited.rglob("team-a.yaml"))
     path.write_text(path.read_text().replace("bob@example.com", "mallory@example.com"))
     git(repo, "commit", "-qam", "edit")
     git(repo, "checkout", "-q", "-b", "feature")
