@@ -229,8 +229,20 @@ def explain(
             help="Also say what happens to WHO's access in profiles that left since git REF.",
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            help="With a roster that names clusters: only this cluster [default: each cluster].",
+        ),
+    ] = None,
 ) -> None:
-    """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
+    """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles.
+
+    A roster that names clusters is explained per cluster (clusters where WHO's access
+    reads the same are shown together), or in the one --cluster names.
+    """
     from compiler import pipeline
     from compiler.explain import access as explaining
     from compiler.problems import CompilerError
@@ -249,16 +261,16 @@ def explain(
             if before is None:
                 _say(f"error: {roster}@{base} is invalid; run kfroster diff --base {base}")
                 raise typer.Exit(1)
-        found = explaining.explain(checked.roster, who, before)
+        found = explaining.explain_clusters(checked.roster, who, before, cluster)
     except CompilerError as err:
         _say(f"error: {roster}: {err}")
         raise typer.Exit(1) from None
     palette = palette_for(sys.stdout)
     shown = _present(
         output_format,
-        text=lambda: explaining.format_text(found, palette),
-        markdown=lambda: explaining.format_markdown(found),
-        json=lambda: explaining.format_json(found),
+        text=lambda: explaining.format_text_clusters(found, palette),
+        markdown=lambda: explaining.format_markdown_clusters(found),
+        json=lambda: explaining.format_json_clusters(found),
     )
     _write(shown, colour=palette.enabled)
 

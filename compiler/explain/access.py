@@ -7,12 +7,13 @@ renderers use, so an explanation says what `compile` puts in the cluster.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from compiler.explain.roles.chart import CLUSTER_WIDE_EXPOSURE
 from compiler.model import names
+from compiler.model.clusters import Split, cluster_names
 from compiler.model.dashboard import (
     CLUSTER_WIDE_VISIBILITY,
     OWNER_VISIBILITY,
@@ -58,6 +59,23 @@ class UnknownPerson(CompilerError):
         if suggestions:
             hint = "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
         super().__init__(f"{who!r} is neither a user name nor an email in the roster{hint}")
+
+
+class UnknownCluster(CompilerError):
+    """--cluster names no cluster of the roster."""
+
+    def __init__(self, cluster: str, known: Sequence[str]) -> None:
+        self.cluster = cluster
+        if not known:
+            super().__init__(f"--cluster {cluster!r}: the roster names no clusters")
+            return
+        hint = ""
+        suggestions = suggest(cluster, known)
+        if suggestions:
+            hint = "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
+        super().__init__(
+            f"--cluster {cluster!r} is not a cluster of the roster ({', '.join(known)}){hint}"
+        )
 
 
 @dataclass(frozen=True)
@@ -248,6 +266,67 @@ def explain(roster: Roster, who: str, base: Roster | None = None) -> Explanation
         tuple(namespaces),
         tuple(owned),
         _notes(user, who, matched_by, cluster, namespaces, roster=roster, leaving=leaving),
+        leaving,
+    )
+
+
+def explain_clusters(
+    roster: Roster, who: str, base: Roster | None = None, cluster: str | None = None
+) -> tuple[tuple[str, Explanation], ...]:
+    """Explain what WHO can do in each cluster of the roster, or in the one named.
+
+    A roster without clusters gives one explanation, named "". With clusters, each is the
+    explanation of that cluster's one-cluster roster (model/clusters.py), exactly what its
+    tree grants. The base side is paired as the plan pairs it: by cluster name, and a base
+    without clusters is what every cluster was applied from; a cluster the base lacks has
+    nothing leaving it.
+    """
+    known = cluster_names(roster)
+    if cluster is not None and cluster not in known:
+        raise UnknownCluster(cluster, known)
+    if not known:
+        if base is not None and base.clusters:
+            # The base's clusters become this one tree: what left any of them leaves here.
+            return (("", _merged_leaving(roster, who, base)),)
+        return (("", explain(roster, who, base)),)
+    split = Split(roster)
+    base_split = Split(base) if base is not None and base.clusters else None
+    found: list[tuple[str, Explanation]] = []
+    for name in (cluster,) if cluster is not None else known:
+        there = base
+        if base_split is not None:
+            there = base_split.roster_of(name) if name in base_split.names else None
+        try:
+            found.append((name, explain(split.roster_of(name), who, there)))
+        except UnknownPerson:
+            if there is not None or base is None:
+                raise
+            # Gone from the roster, and this cluster is new: nothing of WHO's was ever in it.
+    if not found:
+        raise UnknownPerson(who, suggest(who, [c for u in roster.users for c in (u.name, u.email)]))
+    return tuple(found)
+
+
+def _merged_leaving(roster: Roster, who: str, base: Roster) -> Explanation:
+    split = Split(base)
+    explanations = [explain(roster, who, split.roster_of(name)) for name in split.names]
+    departures: dict[str, Departure] = {}
+    for explained in explanations:
+        for departure in explained.leaving:
+            departures.setdefault(departure.namespace, departure)
+    first = explanations[0]
+    if all(e.leaving == first.leaving for e in explanations):
+        return first
+    leaving = tuple(departures[name] for name in sorted(departures))
+    notes = tuple(dict.fromkeys(note for e in explanations for note in e.notes))
+    return Explanation(
+        first.user,
+        first.matched_by,
+        first.groups,
+        first.cluster,
+        first.namespaces,
+        first.owned,
+        notes,
         leaving,
     )
 
@@ -696,3 +775,51 @@ def _visibility_json(visibility: Visibility) -> dict[str, str]:
 def format_json(explanation: Explanation) -> str:
     """Format an explanation as indented JSON."""
     return json.dumps(to_json(explanation), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Many clusters ----------------------------------------------------------------------------
+
+
+def _alike(
+    found: Sequence[tuple[str, Explanation]], render: Callable[[Explanation], str]
+) -> list[tuple[list[str], str]]:
+    """Group clusters whose explanation reads the same, in roster order of their first one."""
+    groups: dict[str, list[str]] = {}
+    for name, explanation in found:
+        groups.setdefault(render(explanation), []).append(name)
+    return [(where, text) for text, where in groups.items()]
+
+
+def _cluster_list(where: Sequence[str], quote: str = "") -> str:
+    quoted = [f"{quote}{name}{quote}" for name in where]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def format_text_clusters(found: Sequence[tuple[str, Explanation]], palette: Palette = PLAIN) -> str:
+    """Format the explanations of clusters; a roster without clusters reads as it always has."""
+    if len(found) == 1 and not found[0][0]:
+        return format_text(found[0][1], palette)
+    parts: list[str] = []
+    for where, text in _alike(found, lambda e: format_text(e, palette)):
+        noun = "cluster" if len(where) == 1 else f"clusters ({len(where)})"
+        parts.append(palette.bold(f"== In {noun} {_cluster_list(where)}") + "\n" + text)
+    return "\n".join(parts)
+
+
+def format_markdown_clusters(found: Sequence[tuple[str, Explanation]]) -> str:
+    """Format the explanations of clusters as Markdown, clusters alike said once."""
+    if len(found) == 1 and not found[0][0]:
+        return format_markdown(found[0][1])
+    parts: list[str] = []
+    for where, text in _alike(found, format_markdown):
+        noun = "cluster" if len(where) == 1 else f"clusters ({len(where)})"
+        parts.append(f"## In {noun} {_cluster_list(where, '`')}\n\n{text}")
+    return "\n".join(parts)
+
+
+def format_json_clusters(found: Sequence[tuple[str, Explanation]]) -> str:
+    """Format the explanations of clusters as JSON: `{"clusters": [{"cluster": NAME, ...}]}`."""
+    if len(found) == 1 and not found[0][0]:
+        return format_json(found[0][1])
+    data = {"clusters": [{"cluster": name, **to_json(e)} for name, e in found]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
