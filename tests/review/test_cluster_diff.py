@@ -102,3 +102,22 @@ def test_the_engine_part_names_the_cluster_whose_committed_tree_differs(tmp_path
     assert all(change["clusters"] == ["prod-eu"] for change in data["engine"])
     engine_risks = [r for r in data["risks"] if "mallory" in r["message"]]
     assert engine_risks and all(r["clusters"] == ["prod-eu"] for r in engine_risks)
+
+
+def test_gaining_clusters_in_a_repository_labels_what_is_in_no_cluster(tmp_path: Path) -> None:
+    repo = tmp_path / "roster"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    runner = CliRunner()
+    for text, branch in ((ONE, "main"), (MANY, "feature")):
+        if branch != "main":
+            git(repo, "checkout", "-q", "-b", branch)
+        (repo / "users.yaml").write_text(text)
+        assert invoke(runner, "compile", repo / "users.yaml").exit_code == 0  # out/ and deploy/
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", branch)
+    result = invoke(CliRunner(), "diff", "--base", "main", repo / "users.yaml")
+    # deploy/ loses its Kustomizations at the top and gains them per cluster.
+    assert "    in no cluster's directory:\n    -   Kustomization" in result.stdout
+    assert "    in every cluster (2: prod-eu and staging):\n    +   Kustomization" in result.stdout
+    assert "in :" not in result.stdout

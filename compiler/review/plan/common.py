@@ -90,7 +90,10 @@ def object_lines(
     order = {name: number for number, name in enumerate(clusters)}
     lines: list[tuple[str, str]] = []
     for where in sorted(groups, key=lambda names: [order.get(n, len(order)) for n in names]):
-        lines.append(("", plain_text(where_phrase(where, clusters)) + ":"))
+        # No cluster: a file directly in out/ or deploy/, which every engine that reads
+        # the whole directory applies.
+        said = plain_text(where_phrase(where, clusters)) if where else "in no cluster's directory"
+        lines.append(("", said + ":"))
         lines += _object_lines(groups[where], in_namespace, "  ")
     return lines
 
