@@ -149,7 +149,10 @@ def _frozen(value: object) -> Hashable:
 
 
 def merge_subjects(
-    found: Iterable[tuple[str, Iterable[SubjectChange]]], old: Roster, new: Roster
+    found: Iterable[tuple[str, Iterable[SubjectChange]]],
+    old: Roster,
+    new: Roster,
+    layout: SubjectChange | None = None,
 ) -> tuple[SubjectChange, ...]:
     """Merge the sections of every cluster: facts and objects once each, naming clusters.
 
@@ -165,7 +168,7 @@ def merge_subjects(
         "group": ({g.name for g in old.groups}, {g.name for g in new.groups}),
         "profile": ({p.name for p in old.profiles}, {p.name for p in new.profiles}),
     }
-    merged: list[SubjectChange] = []
+    merged: list[SubjectChange] = [layout] if layout is not None else []
     for (subject_type, name), entries in grouped.items():
         facts: dict[Fact, list[str]] = {}
         objects: list[tuple[str, Sequence[ObjectChange]]] = []
@@ -213,6 +216,23 @@ def combined_signatures(found: Iterable[tuple[str, Mapping[str, Hashable]]]) -> 
 # --------------------------------------------------------------------------------------------
 # The layout itself: clusters named, added or removed
 # --------------------------------------------------------------------------------------------
+
+
+def layout_change(old: Roster, new: Roster) -> SubjectChange | None:
+    """Return the roster's `clusters` section as a change: each cluster added or removed.
+
+    Each is a tree of out/ that an engine applies, or stops getting; the order of the list
+    changes nothing.
+    """
+    old_names, new_names = cluster_names(old), cluster_names(new)
+    added = [name for name in new_names if name not in old_names]
+    removed = [name for name in old_names if name not in new_names]
+    if not added and not removed:
+        return None
+    facts = [Fact(("cluster", name), None, f"out/{name}/") for name in added]
+    facts += [Fact(("cluster", name), f"out/{name}/", None) for name in removed]
+    status: Status = "added" if not old_names else "removed" if not new_names else "changed"
+    return SubjectChange("clusters", "clusters", status, tuple(facts), ())
 
 
 def layout_risks(old: Roster, new: Roster) -> list[Risk]:

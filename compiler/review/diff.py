@@ -211,12 +211,13 @@ def _cluster_plan(base: Side, head: Side, old: Roster, new: Roster, history: Ros
         objects.append((pair.name, comparison.objects))
         people.append((pair.name, signatures(comparison)))
     merged = clusters.merge_risks(risks, [pair.name for pair in pairs])
+    layout = clusters.layout_change(old, new)
     merged += clusters.layout_risks(old, new)
     ordered = rarest_first(clusters.combined_signatures(people), merged)
     return Plan(
         base.name,
         head.name,
-        changes=clusters.merge_subjects(changes, old, new),
+        changes=clusters.merge_subjects(changes, old, new, layout),
         objects=clusters.merge_objects(objects),
         risks=tuple(sorted(ordered, key=Risk.sort_key)),
         problems=head.checked.problems,

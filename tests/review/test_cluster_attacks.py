@@ -113,6 +113,10 @@ def test_a_profile_moved_to_a_new_cluster_is_data_where_it_leaves_owner_where_it
     # alice's view arrives with it: a grant in the new cluster, named there.
     assert where(found, "privilege", "alice", "team-a") == [("shadow",)]
     assert where(found, "settings", "shadow", "is added") == [("shadow",)]
+    (layout,) = [c for c in found.changes if c.type == "clusters"]
+    assert [(f.path, f.old, f.new) for f in layout.facts] == [
+        (("cluster", "shadow"), None, "out/shadow/")
+    ]
 
 
 def test_a_cluster_renamed_is_everything_leaving_one_and_arriving_in_another() -> None:

@@ -30,11 +30,18 @@ profiles:
 MANY = ONE.replace("users:\n", "clusters:\n  - {name: prod-eu}\n  - {name: staging}\nusers:\n")
 
 
-def test_gaining_clusters_is_a_high_settings_risk_and_a_move_per_cluster_with_no_change() -> None:
+def test_gaining_clusters_is_a_high_settings_risk_and_a_move_per_cluster() -> None:
     found = plan_of(ONE, MANY)
     (risk,) = found.risks
     assert (risk.kind, risk.severity, risk.clusters) == ("settings", "high", ("prod-eu", "staging"))
-    assert not found.has_changes and not found.objects
+    # The roster's clusters section is the only change; no object changes, it moves.
+    (layout,) = found.changes
+    assert (layout.type, layout.status) == ("clusters", "added")
+    assert [(f.path, f.new) for f in layout.facts] == [
+        (("cluster", "prod-eu"), "out/prod-eu/"),
+        (("cluster", "staging"), "out/staging/"),
+    ]
+    assert not found.objects
     # Each cluster's tree is the old out/ under its name: every object stays, in its unit.
     assert {(m.cluster, m.old, m.new) for m in found.moves} == {
         (cluster, unit, f"{cluster}/{unit}")

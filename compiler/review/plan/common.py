@@ -130,7 +130,7 @@ def move_line(move: Move) -> str:
 
 def subject_title(change: SubjectChange) -> Message:
     """Name a section: `user alice`, `profile team`, `settings`."""
-    if change.type in ("settings", "policy", "defaults"):
+    if change.type in ("settings", "policy", "defaults", "clusters"):
         return (change.type,)
     if change.type == "other":
         return ("object ", Code(change.name))
@@ -162,6 +162,8 @@ def _fact_message(fact: Fact, status: Status) -> Message:
         label: list[Part] = ["profile ", Code(target)]
     elif head == "contributor" and rest:
         label = ["contributor ", Code(target)]
+    elif head == "cluster" and rest:
+        label = ["cluster ", Code(target)]
     elif head == "clusterRole":
         label = ["cluster-wide role"]
     elif head in ("email", "owner", "plugins"):

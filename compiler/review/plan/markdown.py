@@ -325,6 +325,11 @@ class _Flags:
         kinds |= self.by_subject.get(f"{change.type}.", set())
         if change.type == "user":
             kinds |= self.by_user.get(change.name, set())
+        if change.type == "clusters":  # the layout risks: `clusters`, `cluster NAME`
+            kinds |= self.by_subject.get("clusters", set())
+            kinds |= {
+                k for s, found in self.by_subject.items() if s.startswith("cluster ") for k in found
+            }
         return sorted(kinds)
 
 

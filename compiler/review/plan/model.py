@@ -241,11 +241,14 @@ class ObjectChange:
         return max(1, len(self.clusters))
 
 
-SubjectType = Literal["settings", "policy", "defaults", "user", "group", "profile", "other"]
+SubjectType = Literal[
+    "settings", "policy", "defaults", "clusters", "user", "group", "profile", "other"
+]
 SUBJECT_TYPES: tuple[SubjectType, ...] = (
     "settings",
     "policy",
     "defaults",
+    "clusters",
     "user",
     "group",
     "profile",
