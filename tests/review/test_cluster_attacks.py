@@ -242,3 +242,38 @@ def test_two_clusters_applied_to_one_argo_cd_destination_are_refused() -> None:
     checked = diff.load_text(head, "head.yaml").checked
     assert checked.roster is None
     assert {p.rule for p in checked.problems} == {"duplicate-destination"}
+
+
+def test_twenty_clusters_and_many_people_fit_the_comment_budget_with_the_rare_grant_first() -> None:
+    names = [f"c{n:02}" for n in range(20)]
+    people = [f"u{n:03}" for n in range(200)]
+    users = "".join(f"  - {{name: {p}, email: {p}@example.com}}\n" for p in people)
+    base = (
+        "version: 1\nclusters:\n"
+        + "".join(f"  - name: {n}\n" for n in names)
+        + "users:\n  - {name: bob, email: bob@example.com}\n"
+        + "  - {name: mallory, email: mallory@example.com}\n"
+        + users
+        + "profiles:\n  - {name: team-a, owner: bob}\n"
+    )
+    everyone = ", ".join(f"{{user: {p}, role: view}}" for p in people)
+    head = base.replace(
+        "{name: team-a, owner: bob}",
+        f"{{name: team-a, owner: bob, contributors: [{everyone}]}}",
+    ).replace(
+        "{name: mallory, email: mallory@example.com}",
+        "{name: mallory, email: mallory@example.com, clusterRole: edit, clusters: [c13]}",
+    )
+    found = plan_of(base, head)
+    # One risk per distinct change, however many clusters: not 20 of each.
+    assert len(found.risks) == 2
+    assert where(found, "privilege", "mallory") == [("c13",)]
+    assert where(found, "privilege", "u000") == [tuple(names)]
+    comment = render_markdown(found, max_chars=4000)
+    assert len(comment) <= 4000
+    mallory = next(line for line in comment.splitlines() if "mallory" in line)
+    assert "in `c13`: " in mallory
+    view = next(
+        line for line in comment.splitlines() if "u000" in line or "more" in line and "view" in line
+    )
+    assert "in every cluster (20: `c00`" in view and "`c19`" in view
