@@ -274,6 +274,8 @@ def test_twenty_clusters_and_many_people_fit_the_comment_budget_with_the_rare_gr
     mallory = next(line for line in comment.splitlines() if "mallory" in line)
     assert "in `c13`: " in mallory
     view = next(
-        line for line in comment.splitlines() if "u000" in line or "more" in line and "view" in line
+        line
+        for line in comment.splitlines()
+        if "u000" in line or ("more" in line and "view" in line)
     )
     assert "in every cluster (20: `c00`" in view and "`c19`" in view

@@ -120,7 +120,8 @@ def test_gaining_clusters_in_a_repository_labels_what_is_in_no_cluster(tmp_path:
         if branch != "main":
             git(repo, "checkout", "-q", "-b", branch)
         (repo / "users.yaml").write_text(text)
-        assert invoke(runner, "compile", repo / "users.yaml").exit_code == 0  # out/ and deploy/
+        compiled = invoke(runner, "compile", repo / "users.yaml", "--out", repo / "out")
+        assert compiled.exit_code == 0  # out/ and deploy/
         git(repo, "add", "-A")
         git(repo, "commit", "-qm", branch)
     result = invoke(CliRunner(), "diff", "--base", "main", repo / "users.yaml")
