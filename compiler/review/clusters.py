@@ -289,6 +289,14 @@ def _applied_to(roster: Roster) -> list[Part]:
 
 
 def _introduced(names: Sequence[str], old: Roster, engine: str | None) -> Risk:
+    # Flux: without a kustomization.yaml, kustomize-controller generates one listing every
+    # YAML file under the path, subdirectories included (fluxcd/pkg kustomize/
+    # kustomize_generator.go L575-601 at e2cfd1a2), and kustomize refuses two objects with
+    # one id (api/resmap/reswrangler.go L80 at kustomize 12f9e639): the build fails, nothing
+    # is applied or pruned. Argo CD: an Application the ApplicationSet no longer generates
+    # is deleted with the resources finalizer (applicationset/utils/utils.go L294-302 at
+    # argo-cd 37ee0097), which spares objects marked Delete=false (controller/
+    # appcontroller.go L1255-1264).
     how: list[Part]
     if engine == "flux":
         how = [
