@@ -1,5 +1,10 @@
 """Plans of rosters with clusters: naming clusters changes where a risk holds, never what it says.
 
+Every access a cluster's compiled tree gains is a blocking risk that names that cluster: the
+interpreter of tests/property/test_differential.py reads each cluster's objects on both
+sides, for random pull requests that also move profiles and cluster-wide roles between
+clusters and override settings per cluster.
+
 Two clusters that hold the same roster (no overrides, no restrictions) each get exactly the
 plan of the roster without clusters: the plan with clusters must therefore say every risk,
 fact and object change of the one-cluster plan once, naming both clusters, and nothing else.
@@ -13,12 +18,25 @@ import copy
 from dataclasses import replace
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from compiler.model.clusters import Split
+from compiler.model.keys import Manifest
+from compiler.model.roster import Roster
+from compiler.render import render_all
 from compiler.review import diff
 from compiler.review.plan.model import Plan, plain
-from tests.property.test_differential import edited, rosters, side
+from tests.property.test_differential import (
+    SETTINGS,
+    edited,
+    expected,
+    grants,
+    named,
+    rosters,
+    side,
+    widenings,
+)
 from tests.strategies import examples
 
 CLUSTERS = ("east", "west")
@@ -67,3 +85,73 @@ def test_two_alike_clusters_plan_what_one_does_once_naming_both(
         (c.type, c.name, c.status, [replace(f, clusters=()) for f in c.facts]) for c in many.changes
     ] == [(c.type, c.name, c.status, list(c.facts)) for c in one.changes]
     assert many.moves == ()
+
+
+# --------------------------------------------------------------------------------------------
+# Every widening in any cluster is a blocking risk naming that cluster
+# --------------------------------------------------------------------------------------------
+
+
+def _some_clusters(draw: st.DrawFn) -> list[str] | None:
+    """Draw a restriction: none (every cluster), or one or both clusters."""
+    return draw(st.sampled_from([None, ["east"], ["west"], ["east", "west"]]))
+
+
+@st.composite
+def clustered(draw: st.DrawFn, roster: dict[str, Any]) -> dict[str, Any]:
+    """Spread a roster over two clusters: per-cluster settings, restricted profiles and roles."""
+    data = copy.deepcopy(roster)
+    data["clusters"] = []
+    for name in CLUSTERS:
+        cluster: dict[str, Any] = {"name": name}
+        overrides = draw(SETTINGS)
+        if overrides:
+            cluster["settings"] = overrides
+        data["clusters"].append(cluster)
+    for record in data["profiles"]:
+        if (where := _some_clusters(draw)) is not None:
+            record["clusters"] = where
+    for user in data["users"]:
+        if "clusterRole" in user and (where := _some_clusters(draw)) is not None:
+            user["clusters"] = where
+    return data
+
+
+def _objects(roster: Roster, cluster: str) -> list[Manifest]:
+    there = Split(roster).roster_of(cluster)
+    return [m for ms in render_all(there).values() for m in ms]
+
+
+@settings(
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(data=st.data(), roster=rosters())
+def test_every_widening_in_a_cluster_is_a_blocking_risk_naming_that_cluster(
+    data: st.DataObject, roster: dict[str, Any]
+) -> None:
+    base = data.draw(clustered(roster))
+    head = data.draw(clustered(data.draw(edited(roster))))
+    old, new = side(base, "base"), side(head, "head")
+    assume(old.checked.roster is not None and new.checked.roster is not None)
+    plan = diff.make_plan(old, new)
+    assert plan.valid
+    blocking = [risk for risk in plan.risks if risk.blocking]
+    texts = {id(risk): plain(risk.message) for risk in blocking}
+    for cluster in CLUSTERS:
+        before = grants(_objects(old.checked.roster, cluster))
+        after = grants(_objects(new.checked.roster, cluster))
+        found = list(widenings(before, after))
+        event(f"widenings in {cluster}: {min(len(found), 3)}")
+        here = [r for r in blocking if cluster in r.clusters]
+        for grant in found:
+            if grant[0] == "unenforced":
+                assert any(r.kind == "settings" and "not enforced" in texts[id(r)] for r in here)
+                continue
+            who, profile = expected(grant, head)
+            assert any(named(r, texts[id(r)], who, profile) for r in here), (
+                cluster,
+                grant,
+                plan.risks,
+            )
