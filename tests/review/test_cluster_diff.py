@@ -129,3 +129,22 @@ def test_gaining_clusters_in_a_repository_labels_what_is_in_no_cluster(tmp_path:
     assert "    in no cluster's directory:\n    -   Kustomization" in result.stdout
     assert "    in every cluster (2: prod-eu and staging):\n    +   Kustomization" in result.stdout
     assert "in :" not in result.stdout
+
+
+def test_the_summary_says_what_each_cluster_does_clusters_alike_together() -> None:
+    head = MANY.replace("{name: staging}", "{name: staging}\n  - {name: dev}").replace(
+        "contributors: [{user: alice, role: edit}]",
+        "clusters: [prod-eu, dev], contributors: [{user: alice, role: edit}]",
+    )
+    base = MANY.replace("{name: staging}", "{name: staging}\n  - {name: dev}")
+    found = plan_of(base, head)
+    line = (
+        "Per cluster: prod-eu and dev: no object changes · "
+        "staging: 0 to add, 0 to change, 3 to delete, 1 to leave in place."
+    )
+    assert line in render_text(found)
+    assert line in render_markdown(found)
+    counts = json.loads(render_json(found))["summary"]["clusters"]
+    assert counts["staging"] == {"add": 0, "change": 0, "delete": 3, "orphan": 1}
+    assert counts["dev"] == dict.fromkeys(("add", "change", "delete", "orphan"), 0)
+    assert "Per cluster" not in render_text(plan_of(ONE, ONE.replace("edit", "view")))

@@ -17,8 +17,8 @@
 A field that is absent on one side of a change has no "old" (or no "new") key. When either
 roster names clusters, the plan also has "clusters" (the names compared) and "moves"
 ({"cluster", "old", "new", "objects", "oldApplier", "newApplier"}: objects that stay the
-same in another directory), and every risk, fact and object a "clusters" list: where it
-holds.
+same in another directory), "summary" has "clusters" ({cluster: {action: count}}), and
+every risk, fact and object a "clusters" list: where it holds.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from compiler.review.plan.model import (
     People,
     Plan,
     Risk,
+    cluster_counts,
     plain,
 )
 
@@ -156,6 +157,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     }
     if plan.clusters:  # only when either roster names clusters
         found["clusters"] = list(plan.clusters)
+        found["summary"]["clusters"] = cluster_counts(plan)
         found["moves"] = [
             {
                 "cluster": move.cluster,

@@ -33,6 +33,7 @@ from compiler.review.plan.model import (
     Risk,
     RiskKind,
     SubjectChange,
+    cluster_summary_line,
     people_parts,
     plain,
     summary_line,
@@ -214,6 +215,8 @@ def render_markdown(
         _add_invalid(plan, writer, command)
     else:
         writer.add(f"**{summary_line(plan)}**\n\n")
+        if (per_cluster := cluster_summary_line(plan)) is not None:
+            writer.add(f"{prose(per_cluster)}\n\n")
         # A comment names a few people per risk (the rarest changes first); a job summary, all.
         names = PEOPLE_PER_RISK if max_chars <= DEFAULT_MAX_CHARS else None
         where: Message = ("the job summary of the check and ", Code(command), " name everyone")

@@ -372,5 +372,37 @@ def summary_line(plan: Plan) -> str:
     )
 
 
+def cluster_counts(plan: Plan) -> dict[str, dict[ObjectAction, int]]:
+    """Count, per cluster compared, the objects its engine adds, changes, deletes or leaves."""
+    counts = {name: dict.fromkeys(OBJECT_ACTIONS, 0) for name in plan.clusters}
+    for change in plan.objects:
+        for name in change.clusters:
+            if name in counts:
+                counts[name][change.action] += 1
+    return counts
+
+
+def cluster_summary_line(plan: Plan) -> str | None:
+    """Say what each cluster's engine does, clusters alike together; None without clusters.
+
+    `Per cluster: prod-eu: 4 to add, 0 to change, 2 to delete · staging and dev: no object
+    changes.`
+    """
+    if not plan.clusters:
+        return None
+    alike: dict[tuple[int, ...], list[str]] = {}
+    for name, counts in cluster_counts(plan).items():
+        alike.setdefault(tuple(counts.values()), []).append(name)
+    parts: list[str] = []
+    for (add, change, delete, orphan), names in alike.items():
+        where = plain(listing(names, limit=len(names)))
+        if not (add or change or delete or orphan):
+            parts.append(f"{where}: no object changes")
+            continue
+        said = f"{where}: {add} to add, {change} to change, {delete} to delete"
+        parts.append(said + (f", {orphan} to leave in place" if orphan else ""))
+    return "Per cluster: " + " · ".join(parts) + "."
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -21,7 +21,15 @@ from compiler.review.plan.common import (
     object_lines,
     subject_title,
 )
-from compiler.review.plan.model import Code, Part, Plan, Severity, people_parts, summary_line
+from compiler.review.plan.model import (
+    Code,
+    Part,
+    Plan,
+    Severity,
+    cluster_summary_line,
+    people_parts,
+    summary_line,
+)
 from compiler.terminal import PLAIN, WRAP_WIDTH, Palette
 from compiler.text import visible
 
@@ -54,7 +62,10 @@ def render_text(plan: Plan, *, palette: Palette = PLAIN) -> str:
         noun = "error" if errors == 1 else "errors"
         failed = f"No plan: {names} failed validation ({errors} {noun}, printed on stderr)."
         return "\n".join([*lines, palette.paint(failed, "bold", "red")]) + "\n"
-    lines += [palette.bold(summary_line(plan)), ""]
+    lines += [palette.bold(summary_line(plan))]
+    if (per_cluster := cluster_summary_line(plan)) is not None:
+        lines.append(visible(per_cluster))
+    lines.append("")
     lines += _risks(plan, palette)
     warnings = sum(1 for problem in plan.problems if problem.level == "warning")
     if warnings:
