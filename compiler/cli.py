@@ -592,6 +592,7 @@ def explain(
         ),
     ],
     roster: RosterArgument = DEFAULT_ROSTER,
+    *,
     output_format: Annotated[str, _format_option(EXPLANATION_FORMATS)] = Format.TEXT,
     output: OutputFile = None,
     base: Annotated[
@@ -603,12 +604,25 @@ def explain(
             help="Also say what happens to WHO's access in profiles that left since git REF.",
         ),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            metavar="NAME",
+            show_default=False,
+            help="With a roster that names clusters: only this cluster [default: each cluster].",
+        ),
+    ] = None,
 ) -> None:
-    """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles."""
+    """Show everything WHO can do: cluster-wide role, namespaces and why, owned profiles.
+
+    A roster that names clusters is explained per cluster (clusters where WHO's access
+    reads the same are shown together), or in the one --cluster names.
+    """
     from compiler.explain.person import explain_person
 
     with _reported(invalid=f"{roster}: invalid ({{errors}})"):
-        found = explain_person(roster, who, base)
+        found = explain_person(roster, who, base, cluster)
         style = _style(output)
         text = EXPLANATION_FORMATS.write(Format(output_format), found, style)
         _emit(text, output, "the explanation", colour=style.palette.enabled)

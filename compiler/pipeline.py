@@ -20,7 +20,7 @@ from compiler.problems import (
     has_errors,
     promote_warnings,
 )
-from compiler.render import Shared, render_all, render_groups
+from compiler.render import render_tree
 from compiler.roster import model_check, rules, source
 
 
@@ -180,28 +180,15 @@ def render_files(roster: Roster, roster_name: str) -> dict[str, str]:
     # Imported here, like schema above: `validate` needs no emitter.
     from compiler.yamlio import emitter  # noqa: PLC0415
 
-    if not roster.clusters:
-        return {
-            relative: emitter.dumps_file(manifests, roster_name)
-            for relative, manifests in render_all(roster).items()
-        }
-    split = Split(roster)
-    rosters = {name: split.roster_of(name) for name in split.names}
-    groups = render_groups(rosters)
-    shared = Shared()
-    # Text by manifests: a file shared by clusters is emitted once. The tuple is kept with
-    # its text, so its id cannot be taken by another while this runs.
+    # Text by manifests: a file that clusters render alike is emitted once. Each tuple is
+    # kept with its text, so no other object can take its id meanwhile.
     texts: dict[int, tuple[tuple[Manifest, ...], str]] = {}
     files: dict[str, str] = {}
-    for name, there in rosters.items():
-        for relative, manifests in render_all(there, shared, groups[name]).items():
-            known = texts.get(id(manifests))
-            if known is None:
-                known = texts[id(manifests)] = (
-                    manifests,
-                    emitter.dumps_file(manifests, roster_name),
-                )
-            files[f"{name}/{relative}"] = known[1]
+    for relative, manifests in render_tree(roster).items():
+        known = texts.get(id(manifests))
+        if known is None:
+            known = texts[id(manifests)] = (manifests, emitter.dumps_file(manifests, roster_name))
+        files[relative] = known[1]
     return files
 
 

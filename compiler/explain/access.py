@@ -13,6 +13,7 @@ from typing import Literal
 
 from compiler.explain.roles.chart import CLUSTER_WIDE_EXPOSURE
 from compiler.model import names
+from compiler.model.clusters import Split, cluster_names
 from compiler.model.dashboard import (
     CLUSTER_WIDE_VISIBILITY,
     OWNER_VISIBILITY,
@@ -245,6 +246,73 @@ def explain(roster: Roster, who: str, base: Roster | None = None) -> Explanation
         tuple(namespaces),
         tuple(owned),
         _notes(user, who, matched_by, cluster, namespaces, roster=roster, leaving=leaving),
+        leaving,
+    )
+
+
+# Each cluster's explanation by its name, in roster order; one named "" without clusters.
+ByCluster = tuple[tuple[str, Explanation], ...]
+
+
+def explain_clusters(
+    roster: Roster, who: str, base: Roster | None = None, cluster: str | None = None
+) -> ByCluster:
+    """Explain what WHO can do in each cluster of the roster, or in the one named.
+
+    A roster without clusters gives one explanation, named "". With clusters, each is the
+    explanation of that cluster's one-cluster roster (model/clusters.py), exactly what its
+    tree grants. The base side is paired as the plan pairs it: by cluster name, and a base
+    without clusters is what every cluster was applied from; a cluster the base lacks has
+    nothing leaving it. `cluster` must be one the roster names: a name from the command
+    line is checked first by pipeline.cluster_roster, which says what is wrong with it.
+    """
+    known = cluster_names(roster)
+    if cluster is not None and cluster not in known:
+        raise ValueError(f"{cluster!r} is not a cluster of the roster")
+    if not known:
+        if base is not None and base.clusters:
+            # The base's clusters become this one tree: what left any of them leaves here.
+            return (("", _merged_leaving(roster, who, base)),)
+        return (("", explain(roster, who, base)),)
+    split = Split(roster)
+    base_split = Split(base) if base is not None and base.clusters else None
+    found: list[tuple[str, Explanation]] = []
+    for name in (cluster,) if cluster is not None else known:
+        there = base
+        if base_split is not None:
+            there = base_split.roster_of(name) if name in base_split.names else None
+        try:
+            found.append((name, explain(split.roster_of(name), who, there)))
+        except UnknownPerson:
+            if there is not None or base is None:
+                raise
+            # Gone from the roster, and this cluster is new: nothing of WHO's was ever in it.
+    if not found:
+        raise UnknownPerson(who, suggest(who, [c for u in roster.users for c in (u.name, u.email)]))
+    return tuple(found)
+
+
+def _merged_leaving(roster: Roster, who: str, base: Roster) -> Explanation:
+    """Explain WHO under a roster without clusters whose base had some: what left any."""
+    split = Split(base)
+    explanations = [explain(roster, who, split.roster_of(name)) for name in split.names]
+    departures: dict[str, Departure] = {}
+    for explained in explanations:
+        for departure in explained.leaving:
+            departures.setdefault(departure.namespace, departure)
+    first = explanations[0]
+    if all(e.leaving == first.leaving for e in explanations):
+        return first
+    leaving = tuple(departures[name] for name in sorted(departures))
+    notes = tuple(dict.fromkeys(note for e in explanations for note in e.notes))
+    return Explanation(
+        first.user,
+        first.matched_by,
+        first.groups,
+        first.cluster,
+        first.namespaces,
+        first.owned,
+        notes,
         leaving,
     )
 

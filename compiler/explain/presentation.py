@@ -1,16 +1,20 @@
-"""Write an explanation of what one person can do as text, Markdown or JSON (`explain`)."""
+"""Write an explanation of what one person can do as text, Markdown or JSON (`explain`).
+
+With clusters, one explanation per cluster: clusters where it reads the same are said once.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from compiler.formats import Format, Formats
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table, wrap
+from compiler.text import noun
 
 if TYPE_CHECKING:  # types only: the command line imports this module to list its formats
-    from compiler.explain.access import Explanation, OwnedProfile
+    from compiler.explain.access import ByCluster, Explanation, OwnedProfile
     from compiler.model.dashboard import Visibility
     from compiler.model.roster import LimitRange, ResourceQuota
 
@@ -287,11 +291,62 @@ def format_json(explanation: Explanation) -> str:
     return json.dumps(as_data(explanation), indent=2, ensure_ascii=False) + "\n"
 
 
-EXPLANATION_FORMATS: Formats[Explanation] = Formats(
+def _alike(found: ByCluster, write: Callable[[Explanation], str]) -> list[tuple[list[str], str]]:
+    """Group clusters whose explanation reads the same, in roster order of their first one."""
+    groups: dict[str, list[str]] = {}
+    for name, explanation in found:
+        groups.setdefault(write(explanation), []).append(name)
+    return [(where, text) for text, where in groups.items()]
+
+
+def _cluster_list(where: Sequence[str], quote: str = "") -> str:
+    quoted = [f"{quote}{name}{quote}" for name in where]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _in_clusters(where: Sequence[str], quote: str = "") -> str:
+    """`In cluster prod-eu`, `In clusters (2) prod-eu and dev`."""
+    count = len(where)
+    return f"In {noun(count, 'cluster', f'clusters ({count})')} {_cluster_list(where, quote)}"
+
+
+def _one(found: ByCluster) -> Explanation | None:
+    """Return the explanation of a roster without clusters; None for one with clusters."""
+    return found[0][1] if len(found) == 1 and not found[0][0] else None
+
+
+def format_text_clusters(found: ByCluster, palette: Palette = PLAIN) -> str:
+    """Format the explanations of clusters; a roster without clusters reads as it always has."""
+    if (one := _one(found)) is not None:
+        return format_text(one, palette)
+    return "\n".join(
+        palette.bold(f"== {_in_clusters(where)}") + "\n" + text
+        for where, text in _alike(found, lambda e: format_text(e, palette))
+    )
+
+
+def format_markdown_clusters(found: ByCluster) -> str:
+    """Format the explanations of clusters as Markdown, clusters alike said once."""
+    if (one := _one(found)) is not None:
+        return format_markdown(one)
+    return "\n".join(
+        f"## {_in_clusters(where, '`')}\n\n{text}" for where, text in _alike(found, format_markdown)
+    )
+
+
+def format_json_clusters(found: ByCluster) -> str:
+    """Format the explanations of clusters as JSON: `{"clusters": [{"cluster": NAME, ...}]}`."""
+    if (one := _one(found)) is not None:
+        return format_json(one)
+    data = {"clusters": [{"cluster": name, **as_data(e)} for name, e in found]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+EXPLANATION_FORMATS: Formats[ByCluster] = Formats(
     "an explanation",
     {
-        Format.TEXT: lambda explanation, style: format_text(explanation, style.palette),
-        Format.MARKDOWN: lambda explanation, _style: format_markdown(explanation),
-        Format.JSON: lambda explanation, _style: format_json(explanation),
+        Format.TEXT: lambda found, style: format_text_clusters(found, style.palette),
+        Format.MARKDOWN: lambda found, _style: format_markdown_clusters(found),
+        Format.JSON: lambda found, _style: format_json_clusters(found),
     },
 )

@@ -24,6 +24,10 @@ from dataclasses import dataclass
 from compiler.model.resolve import RosterIndex, effective_limit_range
 from compiler.model.roster import MAX_APPLY_UNITS, Profile, Roster
 
+# The directories of a tree (out/, or an apply unit of it): a file per profile, and one per
+# user with a cluster-wide role.
+PROFILES_DIR = "profiles"
+CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"
 UNIT_PREFIX = "unit-"
 # Three digits whatever applyUnits is (at most 999), so a unit keeps its directory name
 # when the count changes and the directories sort in numeric order.

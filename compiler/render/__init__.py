@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from compiler.model.clusters import Split
 from compiler.model.keys import Manifest, ResourceKey, key_of
 from compiler.model.resolve import RosterIndex, effective_limit_range, effective_quota, grants
 from compiler.model.roster import Profile, Roster
-from compiler.model.units import place
+from compiler.model.units import CLUSTER_ROLE_BINDINGS_DIR, PROFILES_DIR, place
 from compiler.render.cluster_role_binding import render_cluster_role_binding
 from compiler.render.contributor import render_contributor
 from compiler.render.limit_range import render_limit_range
 from compiler.render.namespace import render_namespace
 from compiler.render.profile import render_profile
 from compiler.render.protection import protects_profile
-
-PROFILES_DIR = "profiles"
-CLUSTER_ROLE_BINDINGS_DIR = "cluster-role-bindings"
 
 
 class Shared:
@@ -69,8 +67,11 @@ def render_all(
 
     With settings.applyUnits above 1 every path starts with its unit's directory
     (`unit-007/profiles/alice.yaml`); see units.py. `shared` and `group` let the clusters
-    of one roster share the profile files they render alike (see Shared).
+    of one roster share the profile files they render alike (see Shared). A roster that
+    names clusters is refused: its trees are render_tree's.
     """
+    if roster.clusters:
+        raise ValueError("a roster with clusters renders one tree per cluster: use render_tree")
     index = RosterIndex.build(roster)
     count = roster.settings.apply_units
     files: dict[str, tuple[Manifest, ...]] = {}
@@ -95,6 +96,26 @@ def render_objects(roster: Roster) -> dict[ResourceKey, Manifest]:
         key_of(manifest): manifest
         for manifests in render_all(roster).values()
         for manifest in manifests
+    }
+
+
+def render_tree(roster: Roster) -> dict[str, tuple[Manifest, ...]]:
+    """Return every file of out/ with its manifests, whether or not the roster names clusters.
+
+    With clusters, each cluster's tree is its one-cluster roster's, under its name
+    (`prod-eu/profiles/alice.yaml`), and nothing else is under out/. A file that clusters
+    render alike is the same tuple of manifests in each.
+    """
+    if not roster.clusters:
+        return render_all(roster)
+    split = Split(roster)
+    rosters = {name: split.roster_of(name) for name in split.names}
+    groups = render_groups(rosters)
+    shared = Shared()
+    return {
+        f"{name}/{relative}": manifests
+        for name, there in rosters.items()
+        for relative, manifests in render_all(there, shared, groups[name]).items()
     }
 
 

@@ -33,7 +33,12 @@ def added_profiles(comparison: Comparison, history: RosterHistory) -> Iterator[R
         owner = head.users.get(delta.new.owner)
         email = owner.email if owner else delta.new.owner
         who = People((Person(delta.new.owner, email),))
-        message: list[Part] = ["profile ", Code(name), " is added for ", who, ": "]
+        added: Part = (
+            " arrives in this cluster (the roster has it in other clusters) for "
+            if name in comparison.base.elsewhere
+            else " is added for "
+        )
+        message: list[Part] = ["profile ", Code(name), added, who, ": "]
         exists: list[Part] = (
             [" already exists in the cluster, the apply sets its owner annotation and"]
             if manage

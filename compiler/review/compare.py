@@ -53,9 +53,16 @@ class Access:
 class View:
     """One side of the comparison: a valid roster, its objects, and lazy reverse indexes."""
 
-    def __init__(self, roster: Roster, objects: Mapping[ResourceKey, Manifest]) -> None:
+    def __init__(
+        self,
+        roster: Roster,
+        objects: Mapping[ResourceKey, Manifest],
+        elsewhere: frozenset[str] = frozenset(),
+    ) -> None:
         self.roster = roster
         self.objects = objects
+        # With clusters: the profiles this side's roster holds in its other clusters.
+        self.elsewhere = elsewhere
         self.index = RosterIndex.build(roster)
         self.profiles: dict[str, Profile] = {}
         for profile in roster.profiles:

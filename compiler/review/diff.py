@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from compiler import pipeline
-from compiler.model.keys import Manifest, ResourceKey
+from compiler.model.keys import Manifest, ResourceKey, key_of
+from compiler.model.names import applier_name
 from compiler.model.roster import Group, Profile, Roster, User
+from compiler.model.units import UNIT_PREFIX
 from compiler.pipeline import Checked
 from compiler.problems import CompilerError
-from compiler.render import render_objects
-from compiler.review import gitrev
+from compiler.render import render_all, render_objects
+from compiler.review import clusters, gitrev
 from compiler.review.compare import (
     Comparison,
     View,
@@ -31,6 +33,7 @@ from compiler.review.engine import engine_change
 from compiler.review.history import NO_HISTORY, RosterHistory, past_profiles
 from compiler.review.locate import locate_risks
 from compiler.review.plan.model import (
+    Move,
     ObjectChange,
     Plan,
     Risk,
@@ -38,7 +41,7 @@ from compiler.review.plan.model import (
     SubjectChange,
     SubjectType,
 )
-from compiler.review.risks import assess
+from compiler.review.risks import assess, judge, rarest_first, signatures
 
 # The problems source.load reports for a file it cannot or will not open: usage errors,
 # not a roster's.
@@ -165,6 +168,8 @@ def make_plan(base: Side, head: Side, history: RosterHistory = NO_HISTORY) -> Pl
         return Plan(base.name, head.name, problems=tuple(problems), invalid=invalid)
     old, new = base.checked.roster, head.checked.roster
     assert old is not None and new is not None
+    if old.clusters or new.clusters:
+        return _cluster_plan(base, head, old, new, history)
     old_objects, new_objects = render_pair(old, new)
     comparison = compare(View(old, old_objects), View(new, new_objects))
     return Plan(
@@ -177,6 +182,101 @@ def make_plan(base: Side, head: Side, history: RosterHistory = NO_HISTORY) -> Pl
         ),
         problems=head.checked.problems,
     )
+
+
+def _cluster_plan(base: Side, head: Side, old: Roster, new: Roster, history: RosterHistory) -> Plan:
+    """Plan a change where either side names clusters: each cluster compared on its own."""
+    pairs = clusters.pairs(old, new)
+    risks: list[tuple[str, list[Risk]]] = []
+    changes: list[tuple[str, tuple[SubjectChange, ...]]] = []
+    objects: list[tuple[str, tuple[ObjectChange, ...]]] = []
+    people: list[tuple[str, dict[str, object]]] = []
+    old_names, new_names = {p.name for p in old.profiles}, {p.name for p in new.profiles}
+    for pair in pairs:
+        old_objects, new_objects = render_pair(pair.base, pair.head)
+        old_here = old_names - {p.name for p in pair.base.profiles}
+        new_here = new_names - {p.name for p in pair.head.profiles}
+        comparison = compare(
+            View(pair.base, old_objects, frozenset(old_here) if old.clusters else frozenset()),
+            View(pair.head, new_objects, frozenset(new_here) if new.clusters else frozenset()),
+        )
+        risks.append((pair.name, judge(comparison, history)))
+        changes.append((pair.name, subjects(comparison)))
+        objects.append((pair.name, comparison.objects))
+        people.append((pair.name, signatures(comparison)))
+    merged = clusters.merge_risks(risks, [pair.name for pair in pairs])
+    layout = clusters.layout_change(old, new)
+    merged += clusters.layout_risks(old, new)
+    ordered = rarest_first(clusters.combined_signatures(people), merged)
+    return Plan(
+        base.name,
+        head.name,
+        changes=clusters.merge_subjects(changes, old, new, layout),
+        objects=clusters.merge_objects(objects),
+        risks=locate_risks(
+            sorted(ordered, key=Risk.sort_key), (base.name, base.checked), (head.name, head.checked)
+        ),
+        problems=head.checked.problems,
+        clusters=tuple(pair.name for pair in pairs),
+        moves=_moves(old, new, pairs) if bool(old.clusters) != bool(new.clusters) else (),
+    )
+
+
+def _unit_of(path: str) -> str:
+    """Return the apply unit directory a path of one tree is in; "" for out/ itself."""
+    first = path.split("/", 1)[0]
+    return first if first.startswith(UNIT_PREFIX) else ""
+
+
+def _moves(old: Roster, new: Roster, pairs: list[clusters.Pair]) -> tuple[Move, ...]:
+    """Count, per cluster, the objects that stay the same but move to another directory.
+
+    Only when a roster gains or drops clusters: out/ becomes out/<cluster>/, or back.
+    """
+    found: list[Move] = []
+    for pair in pairs:
+        before = _placed(pair.base)
+        after = _placed(pair.head)
+        counts: dict[tuple[str, str], int] = {}
+        for key, (directory, manifest) in after.items():
+            was = before.get(key)
+            if was is not None and was[1] == manifest:
+                counts[(was[0], directory)] = counts.get((was[0], directory), 0) + 1
+        gaining = not old.clusters
+        for (old_unit, new_unit), number in sorted(counts.items()):
+            old_dir = old_unit if gaining else "/".join(p for p in (pair.name, old_unit) if p)
+            new_dir = "/".join(p for p in (pair.name, new_unit) if p) if gaining else new_unit
+            found.append(
+                Move(
+                    pair.name,
+                    old_dir,
+                    new_dir,
+                    number,
+                    _applier(old, old_unit, "" if gaining else pair.name),
+                    _applier(new, new_unit, pair.name if gaining else ""),
+                )
+            )
+    return tuple(found)
+
+
+def _placed(roster: Roster) -> dict[ResourceKey, tuple[str, Manifest]]:
+    """Index a one-cluster roster's objects with the apply unit directory they are in."""
+    return {
+        key_of(manifest): (_unit_of(path), manifest)
+        for path, manifests in render_all(roster).items()
+        for manifest in manifests
+    }
+
+
+def _applier(roster: Roster, unit: str, cluster: str) -> str:
+    """Name the Kustomization or Application that applies a unit; "" without settings.deploy."""
+    deploy = roster.settings.deploy
+    if deploy is None:
+        return ""
+    if deploy.engine == "flux":
+        where = f"{deploy.directory}/{cluster}/" if cluster else f"{deploy.directory}/"
+        return f"Kustomization {applier_name(deploy.name, unit)} in {where}"
+    return f"Application {applier_name(deploy.name, unit, cluster)}"
 
 
 def _status(old: object, new: object) -> Status:

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from compiler import pipeline
 from compiler.importer.read import ClusterInputInvalid, read_objects
+from compiler.model.clusters import Split
 from compiler.model.keys import Manifest, ResourceKey, key_of
 from compiler.model.roster import Roster
-from compiler.render import render_all
-from compiler.review import gitrev
+from compiler.render import render_tree
+from compiler.review import clusters, gitrev
 from compiler.review.compare import View, compare, diff_objects
 from compiler.review.plan.common import format_path
 from compiler.review.plan.model import Code, Message, ObjectChange, Part, Risk
@@ -66,22 +67,32 @@ def engine_change(
     )
 
 
-def _read(
+def _read_files(
     tree: gitrev.Tree, paths: list[str], where: str, notes: list[str]
-) -> dict[ResourceKey, Manifest]:
-    """Parse committed manifest files into objects; note what cannot be read as manifests."""
-    found: dict[ResourceKey, Manifest] = {}
+) -> dict[str, dict[ResourceKey, Manifest]]:
+    """Parse committed manifest files into objects, per file; note what cannot be read."""
+    found: dict[str, dict[ResourceKey, Manifest]] = {}
     for path, content in tree.read(paths).items():
         entry = tree.entries[path]
         if content is None or entry.mode not in ("100644", "100755"):
             notes.append(f"{where}/{path} at the base is no file (mode {entry.mode}): not compared")
             continue
         try:
-            for obj in read_objects(content, f"{where}/{path}"):
-                found[obj.key] = obj.body
+            found[path] = {obj.key: obj.body for obj in read_objects(content, f"{where}/{path}")}
         except ClusterInputInvalid as err:
             notes.append(f"{where}/{path} at the base is no manifest ({err.problems[0].message})")
     return found
+
+
+def _read(
+    tree: gitrev.Tree, paths: list[str], where: str, notes: list[str]
+) -> dict[ResourceKey, Manifest]:
+    """Parse committed manifest files into objects; note what cannot be read as manifests."""
+    return {
+        key: body
+        for objects in _read_files(tree, paths, where, notes).values()
+        for key, body in objects.items()
+    }
 
 
 def _out_change(
@@ -92,7 +103,7 @@ def _out_change(
         if out.is_dir():
             notes.append(f"{out}/ does not exist at {ref}: the engine applies nothing of it yet")
         return (), ()
-    manifests = render_all(roster)
+    manifests = render_tree(roster)
     texts = {
         path: emitter.dumps_file(found, roster_name).encode() for path, found in manifests.items()
     }
@@ -104,10 +115,38 @@ def _out_change(
     )
     if not paths:
         return (), ()
-    before = _read(committed, [p for p in paths if p in committed.entries], out.name, notes)
-    after = {key_of(m): m for path in paths for m in manifests.get(path, ())}
-    comparison = compare(View(roster, before), View(roster, after))
-    return comparison.objects, assess(comparison)
+    read = _read_files(committed, [p for p in paths if p in committed.entries], out.name, notes)
+    if not roster.clusters:
+        before = {key: body for objects in read.values() for key, body in objects.items()}
+        after = {key_of(m): m for path in paths for m in manifests.get(path, ())}
+        comparison = compare(View(roster, before), View(roster, after))
+        return comparison.objects, assess(comparison)
+    return _clusters_change(roster, paths, read, manifests)
+
+
+def _clusters_change(
+    roster: Roster,
+    paths: list[str],
+    before: Mapping[str, dict[ResourceKey, Manifest]],
+    manifests: Mapping[str, tuple[Manifest, ...]],
+) -> tuple[tuple[ObjectChange, ...], tuple[Risk, ...]]:
+    """Compare each cluster's directory of out/ on its own; a file in none is compared alone."""
+    split = Split(roster)
+    grouped: dict[str, list[str]] = {}
+    for path in paths:
+        first = path.split("/", 1)[0]
+        grouped.setdefault(first if first in split.names and "/" in path else "", []).append(path)
+    objects: list[tuple[str, tuple[ObjectChange, ...]]] = []
+    risks: list[tuple[str, list[Risk]]] = []
+    for name, group in grouped.items():
+        there = split.roster_of(name) if name else Roster(version=1)
+        old = {key: m for path in group for key, m in before.get(path, {}).items()}
+        new = {key_of(m): m for path in group for m in manifests.get(path, ())}
+        comparison = compare(View(there, old), View(there, new))
+        objects.append((name, comparison.objects))
+        risks.append((name, list(assess(comparison))))
+    merged = clusters.merge_risks(risks, split.names)
+    return clusters.merge_objects(objects), tuple(sorted(merged, key=Risk.sort_key))
 
 
 def _manifest_files(directory: Path) -> Iterator[Path]:
@@ -119,21 +158,48 @@ def _manifest_files(directory: Path) -> Iterator[Path]:
 def _deploy_change(
     ref: str, deploy: Path, out: Path, notes: list[str]
 ) -> tuple[tuple[ObjectChange, ...], tuple[Risk, ...]]:
+    """Compare deploy/ at the base with the working tree, each directory of it on its own.
+
+    With clusters each cluster's Flux reads its own deploy/<cluster>/, whose Kustomizations
+    have the names of every other cluster's: objects are paired within a directory only,
+    and a change names the directory (the cluster) it is in.
+    """
     committed = gitrev.tree_at(deploy, ref)
     if committed is None and not deploy.is_dir():
         return (), ()
-    before: dict[ResourceKey, Manifest] = {}
+    before: dict[str, dict[ResourceKey, Manifest]] = {}
     if committed is not None:
         paths = [p for p in committed.entries if p.endswith(_MANIFEST_SUFFIXES)]
-        before = _read(committed, paths, deploy.name, notes)
-    after: dict[ResourceKey, Manifest] = {}
-    for path in _manifest_files(deploy) if deploy.is_dir() else ():
+        for relative, objects in _read_files(committed, paths, deploy.name, notes).items():
+            before.setdefault(_directory(relative), {}).update(objects)
+    after: dict[str, dict[ResourceKey, Manifest]] = {}
+    for file in _manifest_files(deploy) if deploy.is_dir() else ():
         try:
-            after.update((obj.key, obj.body) for obj in read_objects(path.read_bytes(), str(path)))
+            read = read_objects(file.read_bytes(), str(file))
         except ClusterInputInvalid as err:
-            notes.append(f"{path} is no manifest ({err.problems[0].message})")
-    changes = diff_objects(before, after)
-    return changes, tuple(_deploy_risk(change, before, after, out) for change in changes)
+            notes.append(f"{file} is no manifest ({err.problems[0].message})")
+            continue
+        where = after.setdefault(_directory(file.relative_to(deploy).as_posix()), {})
+        where.update((obj.key, obj.body) for obj in read)
+    found: list[tuple[str, tuple[ObjectChange, ...]]] = []
+    risks: list[tuple[str, list[Risk]]] = []
+    # A new unit's Kustomization is like one anywhere in deploy/ at the base, a cluster's too.
+    anywhere = {key: body for objects in before.values() for key, body in objects.items()}
+    for directory in sorted(before.keys() | after.keys()):
+        old, new = before.get(directory, {}), after.get(directory, {})
+        changes = diff_objects(old, new)
+        found.append((directory, changes))
+        risks.append((directory, [_deploy_risk(c, anywhere, new, out) for c in changes]))
+    if set(before) | set(after) <= {""}:
+        only = found[0][1] if found else ()
+        return only, tuple(risks[0][1]) if risks else ()
+    names = [directory for directory, _ in found if directory]
+    return clusters.merge_objects(found), tuple(clusters.merge_risks(risks, names))
+
+
+def _directory(path: str) -> str:
+    """Return the directory of deploy/ a file is in ("" for deploy/ itself)."""
+    return path.rpartition("/")[0]
 
 
 def _unit_shape(manifest: Manifest) -> Manifest:

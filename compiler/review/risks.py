@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -272,7 +272,7 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
     name, owner = profile.name, profile.owner
     contributors = sorted(comparison.base.grants(name))
     leaving = offboarding(profile, comparison.base.roster.settings)
-    message: list[Part] = ["profile ", Code(name), " leaves the roster: "]
+    message: list[Part] = ["profile ", Code(name), *_leaves(comparison, name), ": "]
     if not leaving.protected:
         message += [
             "the access of its owner ",
@@ -328,6 +328,13 @@ def _removed_profile(comparison: Comparison, profile: Profile, renamed: str | No
         (owner, *contributors),
         ("profiles", name),
     )
+
+
+def _leaves(comparison: Comparison, name: str) -> list[Part]:
+    """Say what a profile leaves: the roster, or only this cluster (a move between clusters)."""
+    if name in comparison.head.elsewhere:
+        return [" leaves this cluster (the roster keeps it in other clusters)"]
+    return [" leaves the roster"]
 
 
 def _and_contributors(comparison: Comparison, contributors: Sequence[str]) -> list[Part]:
@@ -521,7 +528,8 @@ def _owner_stays(comparison: Comparison, profile: Profile) -> Iterator[Risk]:
         *enumeration(held),
         " after profile ",
         Code(name),
-        " leaves the roster: its Profile is kept, and the profile controller recreates these "
+        *_leaves(comparison, name),
+        ": its Profile is kept, and the profile controller recreates these "
         "for the owner for as long as it exists. ",
         Code(leaving.commands[1]),
         " revokes them (first keep the data: see the data risk)",
@@ -1174,15 +1182,21 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def assess(comparison: Comparison, history: RosterHistory = NO_HISTORY) -> tuple[Risk, ...]:
-    """Run every risk rule; return the risks sorted by severity, kind and subject.
+def judge(comparison: Comparison, history: RosterHistory = NO_HISTORY) -> list[Risk]:
+    """Run every risk rule; return the risks as found, unordered.
 
     `history` says which added profiles were in the roster before.
     """
     found = [risk for rule in RULES for risk in rule(comparison)]
     found += added_profiles(comparison, history)
     found += unexplained(comparison, found)  # last: it reports what no risk above names
-    return tuple(sorted(rarest_first(comparison, found), key=Risk.sort_key))
+    return found
+
+
+def assess(comparison: Comparison, history: RosterHistory = NO_HISTORY) -> tuple[Risk, ...]:
+    """Run every risk rule; return the risks sorted by severity, kind and subject."""
+    ordered = rarest_first(signatures(comparison), judge(comparison, history))
+    return tuple(sorted(ordered, key=Risk.sort_key))
 
 
 def _signature(delta: UserDelta, head: View) -> Hashable:
@@ -1197,15 +1211,17 @@ def _signature(delta: UserDelta, head: View) -> Hashable:
     return (status, tuple(facts))
 
 
-def rarest_first(comparison: Comparison, risks: Iterable[Risk]) -> list[Risk]:
+def signatures(comparison: Comparison) -> dict[str, Hashable]:
+    """Describe what changes for each user the comparison touches."""
+    return {name: _signature(delta, comparison.head) for name, delta in comparison.users.items()}
+
+
+def rarest_first(signatures: Mapping[str, Hashable], risks: Iterable[Risk]) -> list[Risk]:
     """Name first, in every risk, the people whose exact change the fewest others share.
 
     One person made an administrator beside 1,500 who join a group is named first, so a
     list cut to fit a comment never hides them.
     """
-    signatures = {
-        name: _signature(delta, comparison.head) for name, delta in comparison.users.items()
-    }
     shared = Counter(signatures.values())
 
     def rank(name: str) -> tuple[int, str]:

@@ -13,13 +13,15 @@ from compiler.review.plan.model import (
     Fact,
     FieldChange,
     Message,
+    Move,
     ObjectChange,
     Part,
     Status,
     SubjectChange,
     via_phrase,
+    where_phrase,
 )
-from compiler.text import clip, visible
+from compiler.text import clip, counted, visible
 
 # Values longer than this (a whole added subtree) are cut in human-readable plans.
 MAX_VALUE_CHARS = 300
@@ -70,21 +72,65 @@ def object_line(change: ObjectChange, *, in_namespace: bool = False) -> str:
 
 
 def object_lines(
-    objects: Sequence[ObjectChange], *, in_namespace: bool = False
+    objects: Sequence[ObjectChange],
+    *,
+    in_namespace: bool = False,
+    clusters: Sequence[str] = (),
 ) -> list[tuple[str, str]]:
-    """Return (sign, text) lines for objects, each changed object followed by its fields."""
+    """Return (sign, text) lines for objects, each changed object followed by its fields.
+
+    With clusters (the plan's), the objects are grouped under the clusters they change in,
+    so an object that changes alike in twenty clusters is listed once.
+    """
+    if not clusters:
+        return _object_lines(objects, in_namespace, "")
+    groups: dict[tuple[str, ...], list[ObjectChange]] = {}
+    for change in objects:
+        groups.setdefault(change.clusters, []).append(change)
+    order = {name: number for number, name in enumerate(clusters)}
+    lines: list[tuple[str, str]] = []
+    for where in sorted(groups, key=lambda names: [order.get(n, len(order)) for n in names]):
+        # No cluster: a file directly in out/ or deploy/, which every engine that reads
+        # the whole directory applies.
+        said = plain_text(where_phrase(where, clusters)) if where else "in no cluster's directory"
+        lines.append(("", said + ":"))
+        lines += _object_lines(groups[where], in_namespace, "  ")
+    return lines
+
+
+def _object_lines(
+    objects: Sequence[ObjectChange], in_namespace: bool, indent: str
+) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     for change in objects:
-        lines.append((SIGNS[change.action], object_line(change, in_namespace=in_namespace)))
+        lines.append(
+            (SIGNS[change.action], indent + object_line(change, in_namespace=in_namespace))
+        )
         for field in change.fields:
             sign, text = field_line(field)
-            lines.append((sign, "    " + text))
+            lines.append((sign, indent + "    " + text))
     return lines
+
+
+def plain_text(message: Message) -> str:
+    """Join a message of prose and roster values (no people) into text, values made visible."""
+    return "".join(visible(part.text) if isinstance(part, Code) else str(part) for part in message)
+
+
+def move_line(move: Move) -> str:
+    """Say where objects that stay the same are applied from now."""
+    old = f"out/{move.old}" if move.old else "out"
+    new = f"out/{move.new}" if move.new else "out"
+    stay = counted(move.objects, "object stays", "objects stay")
+    line = f"{visible(old)}/ → {visible(new)}/: {stay} the same"
+    if move.old_applier or move.new_applier:
+        line += f", applied by {visible(move.new_applier)} (was {visible(move.old_applier)})"
+    return line
 
 
 def subject_title(change: SubjectChange) -> Message:
     """Name a section: `user alice`, `profile team`, `settings`."""
-    if change.type in ("settings", "policy", "defaults"):
+    if change.type in ("settings", "policy", "defaults", "clusters"):
         return (change.type,)
     if change.type == "other":
         return ("object ", Code(change.name))
@@ -95,7 +141,15 @@ def _value(text: str | None) -> Part:
     return "none" if text is None else Code(text)
 
 
-def fact_message(fact: Fact, status: Status) -> Message:
+def fact_message(fact: Fact, status: Status, clusters: Sequence[str] = ()) -> Message:
+    """Phrase one roster-level change, and where it holds when that is not every cluster."""
+    said = _fact_message(fact, status)
+    if clusters and fact.clusters and set(fact.clusters) != set(clusters):
+        return (*said, " (", *where_phrase(fact.clusters, clusters), ")")
+    return said
+
+
+def _fact_message(fact: Fact, status: Status) -> Message:
     """Phrase one roster-level change; added or removed subjects show their one value."""
     head, *rest = fact.path
     target = str(rest[0]) if rest else ""
@@ -108,6 +162,8 @@ def fact_message(fact: Fact, status: Status) -> Message:
         label: list[Part] = ["profile ", Code(target)]
     elif head == "contributor" and rest:
         label = ["contributor ", Code(target)]
+    elif head == "cluster" and rest:
+        label = ["cluster ", Code(target)]
     elif head == "clusterRole":
         label = ["cluster-wide role"]
     elif head in ("email", "owner", "plugins"):
@@ -150,4 +206,11 @@ ENGINE_TITLE = "Changes no roster change explains"
 ENGINE_WHY = (
     "what the engine applies now (out/ and deploy/ at the base revision) against this compile "
     "of the same roster: kfroster, its defaults or a committed file changed"
+)
+
+
+MOVES_TITLE = "Moves"
+MOVES_WHY = (
+    "objects that stay the same but are applied from another directory of out/ now, and, "
+    "when settings.deploy says, by which Flux Kustomization or Argo CD Application"
 )

@@ -15,7 +15,11 @@
      "notes": [what the engine comparison could not read],
      "problems": [{"file", "line", "col", "rule", "message", "level", "path"}]}
 
-A field that is absent on one side of a change has no "old" (or no "new") key.
+A field that is absent on one side of a change has no "old" (or no "new") key. When either
+roster names clusters, the plan also has "clusters" (the names compared) and "moves"
+({"cluster", "old", "new", "objects", "oldApplier", "newApplier"}: objects that stay the
+same in another directory), "summary" has "clusters" ({cluster: {action: count}}), and
+every risk, fact and object a "clusters" list: where it holds.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from compiler.review.plan.model import (
     People,
     Plan,
     Risk,
+    cluster_counts,
     plain,
 )
 
@@ -50,6 +55,8 @@ def _fact(fact: Fact) -> dict[str, Any]:
     }
     if fact.shown:  # only for an access granted: where the dashboard shows it
         found["shown"] = fact.shown
+    if fact.clusters:  # only when the roster names clusters
+        found["clusters"] = list(fact.clusters)
     return found
 
 
@@ -67,12 +74,30 @@ def _field(change: FieldChange) -> dict[str, Any]:
 
 
 def _object(change: ObjectChange) -> dict[str, Any]:
-    return {
+    found = {
         "action": change.action,
         "apiVersion": change.api_version,
         **_key(change.key),
         "fields": [_field(field) for field in change.fields],
     }
+    if change.clusters:  # only when the roster names clusters
+        found["clusters"] = list(change.clusters)
+    return found
+
+
+def _risk(risk: Risk) -> dict[str, Any]:
+    found = {
+        "kind": risk.kind,
+        "severity": risk.severity,
+        "subject": risk.subject,
+        "message": plain(risk.message),
+        "users": list(risk.users),
+        "people": _people(risk),
+        **_where(risk),
+    }
+    if risk.clusters:  # only when the roster names clusters
+        found["clusters"] = list(risk.clusters)
+    return found
 
 
 def _people(risk: Risk) -> list[dict[str, str]]:
@@ -107,7 +132,7 @@ def as_data(plan: Plan) -> dict[str, Any]:
         }
         for plural, singular in (("users", "user"), ("groups", "group"), ("profiles", "profile"))
     }
-    return {
+    found: dict[str, Any] = {
         "format": FORMAT,
         "base": plan.base,
         "head": plan.head,
@@ -119,25 +144,19 @@ def as_data(plan: Plan) -> dict[str, Any]:
             "changed": plan.has_changes,
             "risks": risks,
         },
-        "risks": [
-            {
-                "kind": risk.kind,
-                "severity": risk.severity,
-                "subject": risk.subject,
-                "message": plain(risk.message),
-                "users": list(risk.users),
-                "people": _people(risk),
-                **_where(risk),
-            }
-            for risk in plan.risks
-        ],
+        "risks": [_risk(risk) for risk in plan.risks],
         "changes": [
             {
                 "type": change.type,
                 "name": change.name,
                 "status": change.status,
                 "facts": [_fact(f) for f in change.facts],
-                "objects": [_key(obj.key) for obj in change.objects],
+                "objects": [
+                    {**_key(obj.key), "clusters": list(obj.clusters)}
+                    if obj.clusters
+                    else _key(obj.key)
+                    for obj in change.objects
+                ],
             }
             for change in plan.changes
         ],
@@ -146,6 +165,21 @@ def as_data(plan: Plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "problems": [{**asdict(p), "path": list(p.path)} for p in plan.problems],
     }
+    if plan.clusters:  # only when either roster names clusters
+        found["clusters"] = list(plan.clusters)
+        found["summary"]["clusters"] = cluster_counts(plan)
+        found["moves"] = [
+            {
+                "cluster": move.cluster,
+                "old": move.old,
+                "new": move.new,
+                "objects": move.objects,
+                "oldApplier": move.old_applier,
+                "newApplier": move.new_applier,
+            }
+            for move in plan.moves
+        ]
+    return found
 
 
 def format_json(plan: Plan) -> str:

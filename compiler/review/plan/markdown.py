@@ -18,7 +18,10 @@ from compiler.problems import format_text
 from compiler.review.plan.common import (
     ENGINE_TITLE,
     ENGINE_WHY,
+    MOVES_TITLE,
+    MOVES_WHY,
     fact_message,
+    move_line,
     object_lines,
     subject_title,
 )
@@ -30,6 +33,7 @@ from compiler.review.plan.model import (
     Risk,
     RiskKind,
     SubjectChange,
+    cluster_summary_line,
     people_parts,
     plain,
     summary_line,
@@ -212,6 +216,8 @@ def format_markdown(
         _add_invalid(plan, writer, command)
     else:
         writer.add(f"**{summary_line(plan)}**\n\n")
+        if (per_cluster := cluster_summary_line(plan)) is not None:
+            writer.add(f"{prose(per_cluster)}\n\n")
         # A comment names a few people per risk (the rarest changes first); a job summary, all.
         names = PEOPLE_PER_RISK if max_chars <= DEFAULT_MAX_CHARS else None
         where: Message = ("the job summary of the check and ", Code(command), " name everyone")
@@ -220,9 +226,10 @@ def format_markdown(
         if shown_risks == len(plan.risks):
             _add_warnings(plan, writer)
             _add_engine(plan, writer)
+            _add_moves(plan, writer)
             flags = _Flags(plan)
             for change in plan.changes:
-                if not _add_subject(flags, change, writer):
+                if not _add_subject(flags, change, writer, plan.clusters):
                     break
                 shown += 1
         if shown_risks < len(plan.risks) or shown < len(plan.changes) or writer.cut_short:
@@ -278,8 +285,20 @@ def _add_engine(plan: Plan, writer: Budget) -> None:
     count = len(plan.engine)
     summary = f"⚠️ <b>{ENGINE_TITLE}</b>: {counted(count, 'object')}"
     body = [f"{prose(ENGINE_WHY)}."] + [f"- note: {code(note)}" for note in plan.notes]
-    lines = [f"{sign} {text}" for sign, text in object_lines(plan.engine)]
+    lines = [
+        f"{sign or ' '} {text}" for sign, text in object_lines(plan.engine, clusters=plan.clusters)
+    ]
     _section(writer, summary, body, lines, "diff")
+
+
+def _add_moves(plan: Plan, writer: Budget) -> None:
+    if not plan.moves:
+        return
+    count = sum(move.objects for move in plan.moves)
+    stay = counted(count, "object stays", "objects stay")
+    summary = f"<b>{MOVES_TITLE}</b>: {stay} the same"
+    lines = [f"{move.cluster}: {move_line(move)}" for move in plan.moves]
+    _section(writer, summary, [f"{prose(MOVES_WHY)}."], [visible(line) for line in lines], "text")
 
 
 def _subject_name(change: SubjectChange) -> str:
@@ -310,22 +329,28 @@ class _Flags:
         kinds |= self.by_subject.get(f"{change.type}.", set())
         if change.type == "user":
             kinds |= self.by_user.get(change.name, set())
+        if change.type == "clusters":  # the layout risks: `clusters`, `cluster NAME`
+            kinds |= self.by_subject.get("clusters", set())
+            kinds |= {
+                k for s, found in self.by_subject.items() if s.startswith("cluster ") for k in found
+            }
         return sorted(kinds)
 
 
-def _add_subject(flags: _Flags, change: SubjectChange, writer: Budget) -> bool:
+def _add_subject(
+    flags: _Flags, change: SubjectChange, writer: Budget, clusters: Sequence[str]
+) -> bool:
     details = [f"<b>{in_html(subject_title(change))}</b>: {change.status}"]
     if change.objects:
-        count = len(change.objects)
-        details.append(f"{counted(count, 'object')}")
+        count = sum(obj.operations for obj in change.objects)
+        details.append(counted(count, "object"))
     kinds = flags.of(change)
     if kinds:
         details.append("⚠️ " + ", ".join(kinds))
-    body = [f"- {inline(fact_message(fact, change.status))}" for fact in change.facts]
+    body = [f"- {inline(fact_message(fact, change.status, clusters))}" for fact in change.facts]
     in_namespace = change.type == "profile"
-    code_lines = [
-        f"{sign} {text}" for sign, text in object_lines(change.objects, in_namespace=in_namespace)
-    ]
+    objects = object_lines(change.objects, in_namespace=in_namespace, clusters=clusters)
+    code_lines = [f"{sign or ' '} {text}" for sign, text in objects]
     return _section(writer, " · ".join(details), body, code_lines, "diff")
 
 

@@ -101,6 +101,18 @@ def enumeration(items: Sequence[Sequence[Part]], limit: int = 8) -> list[Part]:
     return parts
 
 
+def where_phrase(where: Sequence[str], clusters: Sequence[str]) -> Message:
+    """Say which clusters something holds in: `in prod-eu and staging`.
+
+    Every name is given, however many: a reviewer must see each cluster a grant reaches.
+    When that is every cluster compared, the phrase says so first.
+    """
+    names = listing(list(where), limit=len(where))
+    if len(clusters) > 1 and set(where) == set(clusters):
+        return (f"in every cluster ({len(clusters)}: ", *names, ")")
+    return ("in ", *names)
+
+
 def via_phrase(via: Sequence[str]) -> list[Part]:
     """Say where an access comes from: `directly and through group x`."""
     phrases: list[list[Part]] = []
@@ -155,19 +167,22 @@ class Risk:
     users: tuple[str, ...] = ()
     record: Record = ()
     location: Location | None = None
+    # The clusters it holds in, in roster order, when the roster names clusters.
+    clusters: tuple[str, ...] = ()
 
     @property
     def blocking(self) -> bool:
         """Tell whether --fail-on counts this risk (information never fails a check)."""
         return self.severity != "info"
 
-    def sort_key(self) -> tuple[int, int, str, str]:
+    def sort_key(self) -> tuple[int, int, str, str, tuple[str, ...]]:
         """Order risks by severity, then kind, then subject."""
         return (
             SEVERITIES.index(self.severity),
             RISK_KINDS.index(self.kind),
             self.subject,
             plain(self.message),
+            self.clusters,
         )
 
 
@@ -203,13 +218,22 @@ class ObjectChange:
     action: ObjectAction
     api_version: str
     fields: tuple[FieldChange, ...] = ()
+    clusters: tuple[str, ...] = ()  # where it changes alike, when the roster names clusters
+
+    @property
+    def operations(self) -> int:
+        """Count what the engines do: once per cluster the change is in."""
+        return max(1, len(self.clusters))
 
 
-SubjectType = Literal["settings", "policy", "defaults", "user", "group", "profile", "other"]
+SubjectType = Literal[
+    "settings", "policy", "defaults", "clusters", "user", "group", "profile", "other"
+]
 SUBJECT_TYPES: tuple[SubjectType, ...] = (
     "settings",
     "policy",
     "defaults",
+    "clusters",
     "user",
     "group",
     "profile",
@@ -232,6 +256,7 @@ class Fact:
     new: str | None
     via: tuple[str, ...] = ()
     shown: str = ""
+    clusters: tuple[str, ...] = ()  # where it holds, when the roster names clusters
 
 
 @dataclass(frozen=True)
@@ -250,6 +275,23 @@ class SubjectChange:
 
 
 @dataclass(frozen=True)
+class Move:
+    """Objects that stay the same but are applied from another directory of out/.
+
+    When a roster gains clusters, out/ becomes out/<cluster>/: each directory of the old
+    tree goes to one of each cluster, applied by its Flux Kustomization or Argo CD
+    Application. `old` and `new` are directories under out/ ("" is out/ itself).
+    """
+
+    cluster: str
+    old: str
+    new: str
+    objects: int
+    old_applier: str  # the Kustomization or Application that applied it; "" without deploy
+    new_applier: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """The plan of going from the base roster to the head roster."""
 
@@ -265,6 +307,9 @@ class Plan:
     # changes no roster change explains (another kfroster, other defaults, a file edited).
     engine: tuple[ObjectChange, ...] = ()
     notes: tuple[str, ...] = ()  # what the comparison could not read
+    # The clusters compared, when either side names clusters (each side's tree per cluster).
+    clusters: tuple[str, ...] = ()
+    moves: tuple[Move, ...] = ()  # objects that stay the same but move to another directory
 
     @property
     def valid(self) -> bool:
@@ -281,8 +326,8 @@ class Plan:
         return sum(1 for c in self.changes if c.type == subject_type and c.status == status)
 
     def count_objects(self, action: ObjectAction) -> int:
-        """Count the objects to add, change or delete."""
-        return sum(1 for change in self.objects if change.action == action)
+        """Count the objects to add, change or delete (in each cluster they change in)."""
+        return sum(change.operations for change in self.objects if change.action == action)
 
     def blocking_kinds(self) -> tuple[RiskKind, ...]:
         """Return the kinds of the risks --fail-on may fail on, in RISK_KINDS order."""
@@ -310,3 +355,35 @@ def summary_line(plan: Plan) -> str:
             else "."
         )
     )
+
+
+def cluster_counts(plan: Plan) -> dict[str, dict[ObjectAction, int]]:
+    """Count, per cluster compared, the objects its engine adds, changes, deletes or leaves."""
+    counts = {name: dict.fromkeys(OBJECT_ACTIONS, 0) for name in plan.clusters}
+    for change in plan.objects:
+        for name in change.clusters:
+            if name in counts:
+                counts[name][change.action] += 1
+    return counts
+
+
+def cluster_summary_line(plan: Plan) -> str | None:
+    """Say what each cluster's engine does, clusters alike together; None without clusters.
+
+    `Per cluster: prod-eu: 4 to add, 0 to change, 2 to delete · staging and dev: no object
+    changes.`
+    """
+    if not plan.clusters:
+        return None
+    alike: dict[tuple[int, ...], list[str]] = {}
+    for name, counts in cluster_counts(plan).items():
+        alike.setdefault(tuple(counts.values()), []).append(name)
+    parts: list[str] = []
+    for (add, change, delete, orphan), names in alike.items():
+        where = plain(listing(names, limit=len(names)))
+        if not (add or change or delete or orphan):
+            parts.append(f"{where}: no object changes")
+            continue
+        said = f"{where}: {add} to add, {change} to change, {delete} to delete"
+        parts.append(said + (f", {orphan} to leave in place" if orphan else ""))
+    return "Per cluster: " + " · ".join(parts) + "."

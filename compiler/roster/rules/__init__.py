@@ -37,6 +37,7 @@ from compiler.roster.rules.clusters import (
     duplicate_cluster,
     duplicate_destination,
     profile_without_cluster,
+    reserved_cluster_name,
     unknown_cluster,
 )
 from compiler.roster.rules.deploy import argocd_without_repo_url, deploy_other_engine
@@ -92,6 +93,7 @@ RULES: tuple[Rule, ...] = (
     unknown_group,
     owner_is_contributor,
     duplicate_cluster,
+    reserved_cluster_name,
     unknown_cluster,
     profile_without_cluster,
     clusters_without_role,

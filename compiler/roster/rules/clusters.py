@@ -7,6 +7,7 @@ rules/__init__.py); these check what only the whole roster can tell.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from compiler.model import names, units
@@ -16,6 +17,16 @@ from compiler.problems import NodePath, did_you_mean, path_text
 from compiler.roster.rules.facts import Facts, Finding
 from compiler.roster.rules.records import duplicates
 
+# The directories of a tree without clusters (model/units.py).
+_TREE_DIRECTORY = re.compile(
+    "|".join(
+        (
+            f"{re.escape(units.UNIT_PREFIX)}[0-9]+",
+            re.escape(units.PROFILES_DIR),
+            re.escape(units.CLUSTER_ROLE_BINDINGS_DIR),
+        )
+    )
+)
 # With label tracking (the default before Argo CD 3.0), Argo CD writes an Application's
 # name as is into the label `app.kubernetes.io/instance` of every object it applies, and
 # Kubernetes refuses a label value over 63 characters (util/argo/resource_tracking.go
@@ -31,6 +42,27 @@ def duplicate_cluster(facts: Facts) -> Iterator[Finding]:
       - {name: prod}
     """
     yield from duplicates(facts, facts.parsed.roster.clusters, lambda c: c.name, "cluster", "name")
+
+
+def reserved_cluster_name(facts: Facts) -> Iterator[Finding]:
+    """A cluster is named like a directory of a tree without clusters (an apply unit, profiles).
+
+    An engine that still reads out/ as it was before the roster named clusters would apply
+    that cluster's whole tree as if it were its own: `out/unit-003/` was an apply unit.
+
+    clusters:
+      - {name: unit-003}
+    """
+    parsed = facts.parsed
+    for cluster in parsed.roster.clusters:
+        if _TREE_DIRECTORY.fullmatch(cluster.name):
+            yield Finding(
+                parsed.path_of(cluster, "name"),
+                f"cluster name {cluster.name!r} is the name of a directory of out/ without "
+                "clusters (an apply unit, profiles, cluster-role-bindings): an engine that "
+                f"still reads out/{cluster.name}/ from before would apply this cluster's tree "
+                "in its own cluster; choose another name",
+            )
 
 
 def unknown_cluster(facts: Facts) -> Iterator[Finding]:
