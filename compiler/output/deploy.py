@@ -192,7 +192,36 @@ def _git_repository(deploy: Deploy, flux: FluxDeploy, git: FluxGitRepository) ->
 def _application_set(deploy: Deploy, argocd: ArgoCDDeploy, *, split: bool) -> Manifest:
     if argocd.repo_url is None:
         raise ValueError("settings.deploy.argocd.repoURL is required with engine argocd")
-    destination = argocd.destination
+    generator = {
+        "git": {
+            "repoURL": argocd.repo_url,
+            "revision": argocd.target_revision,
+            # Only directories that exist in Git match: an empty unit has none.
+            "directories": [{"path": f"{deploy.path}/unit-*" if split else deploy.path}],
+        }
+    }
+    return _application_set_of(
+        deploy,
+        argocd,
+        generator,
+        application=f"{deploy.name}-{{{{.path.basename}}}}" if split else deploy.name,
+        project=argocd.project,
+        path="{{.path.path}}",
+        destination=_destination(argocd.destination),
+    )
+
+
+def _application_set_of(
+    deploy: Deploy,
+    argocd: ArgoCDDeploy,
+    generator: Manifest,
+    *,
+    application: str,
+    project: str,
+    path: str,
+    destination: Manifest,
+) -> Manifest:
+    """The ApplicationSet every engine setting shares; the generator says what varies."""
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",
@@ -204,33 +233,19 @@ def _application_set(deploy: Deploy, argocd: ArgoCDDeploy, *, split: bool) -> Ma
         "spec": {
             "goTemplate": True,
             "goTemplateOptions": ["missingkey=error"],
-            "generators": [
-                {
-                    "git": {
-                        "repoURL": argocd.repo_url,
-                        "revision": argocd.target_revision,
-                        # Only directories that exist in Git match: an empty unit has none.
-                        "directories": [
-                            {"path": f"{deploy.path}/unit-*" if split else deploy.path}
-                        ],
-                    }
-                }
-            ],
+            "generators": [generator],
             "template": {
-                "metadata": {
-                    "name": f"{deploy.name}-{{{{.path.basename}}}}" if split else deploy.name,
-                    "labels": dict(MANAGED_BY),
-                },
+                "metadata": {"name": application, "labels": dict(MANAGED_BY)},
                 "spec": {
-                    "project": argocd.project,
+                    "project": project,
                     "source": {
                         "repoURL": argocd.repo_url,
                         "targetRevision": argocd.target_revision,
-                        "path": "{{.path.path}}",
+                        "path": path,
                         "directory": {"recurse": True},  # profiles/, cluster-role-bindings/
                     },
                     # Every object names its own namespace; Namespaces are in the unit.
-                    "destination": _destination(destination),
+                    "destination": destination,
                     "syncPolicy": _sync_policy(),
                 },
             },
@@ -276,37 +291,12 @@ def _cluster_application_set(split: Split, deploy: Deploy) -> Manifest:
                     "destinationServer": destination.server or "",
                 }
             )
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "ApplicationSet",
-        "metadata": {
-            "name": deploy.name,
-            "namespace": deploy.namespace or DEFAULT_NAMESPACE["argocd"],
-            "labels": dict(MANAGED_BY),
-        },
-        "spec": {
-            "goTemplate": True,
-            "goTemplateOptions": ["missingkey=error"],
-            "generators": [{"list": {"elements": elements}}],
-            "template": {
-                "metadata": {
-                    "name": "{{.application}}",
-                    "labels": dict(MANAGED_BY),
-                },
-                "spec": {
-                    "project": "{{.project}}",
-                    "source": {
-                        "repoURL": argocd.repo_url,
-                        "targetRevision": argocd.target_revision,
-                        "path": "{{.path}}",
-                        "directory": {"recurse": True},  # profiles/, cluster-role-bindings/
-                    },
-                    "destination": {
-                        "name": "{{.destinationName}}",
-                        "server": "{{.destinationServer}}",
-                    },
-                    "syncPolicy": _sync_policy(),
-                },
-            },
-        },
-    }
+    return _application_set_of(
+        deploy,
+        argocd,
+        {"list": {"elements": elements}},
+        application="{{.application}}",
+        project="{{.project}}",
+        path="{{.path}}",
+        destination={"name": "{{.destinationName}}", "server": "{{.destinationServer}}"},
+    )
