@@ -12,7 +12,7 @@ and listed, like everything else no roster can hold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -24,13 +24,13 @@ from compiler.drift.model import Entry
 from compiler.drift.present import shown
 from compiler.importer.interpret import Contribution, Interpretation, UserDraft, interpret
 from compiler.importer.roster_text import build_roster
+from compiler.model import names
+from compiler.model.roles import stronger
 from compiler.problems import CompilerError, Problem, format_text
 from compiler.yamlio.round_trip import block, dump, flow_map, index_of, round_trip, values_of
 
 _COMMENT_MARK: Final = "# adopted by kfroster drift:"
 _MAX_ROUNDS: Final = 8  # each round drops at least one adoption the roster refuses
-_RANK: Final[Mapping[str, int]] = {"view": 1, "edit": 2, "admin": 3}
-_NAME_LIMIT: Final = 63
 
 
 class AdoptFailed(CompilerError):
@@ -194,7 +194,7 @@ class _Editor:
         """Return the roster name of a person, adding them to `users` when new."""
         if email in self.names:
             return self.names[email]
-        name = _unique(self.interpretation.users[email].name, self.taken)
+        name, _ = names.unique_label(self.interpretation.users[email].name, self.taken)
         self.taken.add(name)
         self.names[email] = name
         users = self._section("users")
@@ -239,7 +239,7 @@ class _Editor:
             if name in values_of(contributors, "user")
             else None
         )
-        if existing is not None and _RANK[role] > _RANK.get(str(contributors[existing]["role"]), 0):
+        if existing is not None and stronger(role, str(contributors[existing]["role"])):
             contributors[existing]["role"] = role
             position = existing
         else:
@@ -314,13 +314,3 @@ def _origin(entry: Entry) -> str:
         "kfroster": "left by an earlier out/",
         None: "found in the cluster",
     }[entry.made_by]
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    """Return base, or base-2, base-3, … : the first a roster user does not have yet."""
-    name, number = base, 2
-    while name in taken:
-        suffix = f"-{number}"
-        name = base[: _NAME_LIMIT - len(suffix)].rstrip("-") + suffix
-        number += 1
-    return name

@@ -81,7 +81,6 @@ _HEADER_KEY: Final = re.compile(r"request\.headers\[(.+)\]").fullmatch
 _EMAIL: Final = re.compile(EMAIL_PATTERN).fullmatch
 _MAX_EMAIL: Final = 254
 _LIMIT_FIELDS: Final = ("default", "defaultRequest", "max", "min", "maxLimitRequestRatio")
-_MAX_LABEL: Final = 63
 # The two shapes of KFAM's contributor policies: 1.7 writes no `from` clause.
 _SHAPE_1_7: Final = "that of Kubeflow 1.7 (no from clause)"
 _SHAPE_LATER: Final = "that of Kubeflow 1.8 and later (from the gateway and Pipelines UI)"
@@ -858,7 +857,7 @@ _NOT_LABEL: Final = re.compile(r"[^a-z0-9]+")
 
 
 def _is_label(text: str) -> bool:
-    return len(text) <= _MAX_LABEL and _LABEL(text) is not None
+    return len(text) <= names.MAX_LABEL and _LABEL(text) is not None
 
 
 def _derive_name(email: str, taken: set[str], numbers: dict[str, int]) -> str:
@@ -868,13 +867,8 @@ def _derive_name(email: str, taken: set[str], numbers: dict[str, int]) -> str:
     20,000 people called alice take linear time, not quadratic.
     """
     local = email.rpartition("@")[0]
-    base = _NOT_LABEL.sub("-", local.lower()).strip("-")[:_MAX_LABEL].strip("-") or "user"
-    name, number = base, numbers.get(base, 2)
-    while name in taken:
-        suffix = f"-{number}"
-        name = base[: _MAX_LABEL - len(suffix)].rstrip("-") + suffix
-        number += 1
-    numbers[base] = number
+    base = _NOT_LABEL.sub("-", local.lower()).strip("-")[: names.MAX_LABEL].strip("-") or "user"
+    name, numbers[base] = names.unique_label(base, taken, numbers.get(base, 2))
     return name
 
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from compiler import pipeline
-from compiler.model import releases
+from compiler.model import names, releases
 from compiler.model.resolve import RosterIndex, email_key, grants
 from compiler.model.roster import LimitRange, Profile, ResourceQuota, Roster, Settings, User
 from compiler.problems import CompilerError, Invalid
@@ -50,7 +50,6 @@ _SHOWN: Final = (
     "manage_namespaces",
     "namespace_labels",
 )
-_NAME_LIMIT: Final = 63
 
 
 class MergeRefused(CompilerError):
@@ -240,7 +239,7 @@ def _users(merge: _Merge) -> None:
         key = email_key(user.email)
         if key in merge.names:
             continue
-        name = _unique(user.name, taken)
+        name, _ = names.unique_label(user.name, taken)
         taken.add(name)
         merge.names[key] = name
         entry: dict[str, Any] = {"name": name, "email": user.email}
@@ -494,13 +493,3 @@ def _add_cluster(node: CommentedMap, cluster: str) -> None:
     if restriction is None:
         return
     restriction.append(cluster)
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    """Return base, or base-2, base-3, ...: the first the roster does not have yet."""
-    name, number = base, 2
-    while name in taken:
-        suffix = f"-{number}"
-        name = base[: _NAME_LIMIT - len(suffix)].rstrip("-") + suffix
-        number += 1
-    return name

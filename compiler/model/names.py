@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 
 from compiler.model.roles import ContributorRoleName, RoleName
 
-# Kubernetes object names (DNS-1123 subdomains) are at most this long.
+# Kubernetes object names (DNS-1123 subdomains) are at most this long; roster names, which
+# become namespaces and label values, are DNS-1123 labels of at most MAX_LABEL.
 MAX_OBJECT_NAME = 253
+MAX_LABEL = 63
 
 # KFAM's separator class: ASCII letters and digits survive, every other run becomes one '-'.
 _NON_ALPHANUMERIC_RUN = re.compile(r"[^a-zA-Z0-9]+")
@@ -42,6 +45,20 @@ def cluster_role_binding_name(user: str, role: RoleName) -> str:
 def cluster_role(role: RoleName) -> str:
     """Return the Kubeflow ClusterRole that a roster role stands for."""
     return f"kubeflow-{role}"
+
+
+def unique_label(base: str, taken: Container[str], first: int = 2) -> tuple[str, int]:
+    """Return base, or the first of base-FIRST, base-FIRST+1, ... that `taken` lacks.
+
+    Cut so that the suffix fits in a label. Also returns the number to go on from, so a
+    caller naming many people after one base (20,000 alices) counts on in linear time.
+    """
+    name, number = base, first
+    while name in taken:
+        suffix = f"-{number}"
+        name = base[: MAX_LABEL - len(suffix)].rstrip("-") + suffix
+        number += 1
+    return name, number
 
 
 def applier_name(deploy_name: str, unit: str = "", cluster: str = "") -> str:

@@ -100,3 +100,14 @@ def test_emails_differing_only_in_separators_at_the_ends_share_a_name() -> None:
     assert names.kfam_name("_alice@x.io", "edit") == names.kfam_name("alice@x.io", "edit")
     assert names.kfam_name("alice-@x.io", "edit") == names.kfam_name("alice@x.io", "edit")
     assert names.kfam_name("alice@x.io", "edit") != names.kfam_name("alice@x.io", "view")
+
+
+def test_unique_label_counts_on_and_keeps_within_a_label() -> None:
+    assert names.unique_label("alice", set()) == ("alice", 2)
+    assert names.unique_label("alice", {"alice", "alice-2"}) == ("alice-3", 4)
+    long = "a" * 63
+    name, _ = names.unique_label(long, {long})
+    assert name == "a" * 61 + "-2"
+    assert len(name) == names.MAX_LABEL
+    # Counting on from where the caller stopped: the taken names before it are not tried again.
+    assert names.unique_label("bob", {"bob", "bob-7"}, first=7) == ("bob-8", 9)
