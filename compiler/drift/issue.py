@@ -31,6 +31,7 @@ from typing import Final, Literal
 
 from compiler.drift.present import MARKER
 from compiler.review.pr_comment import ACTIONS_BOT, Api, ApiError, find_comment, prepare_body
+from compiler.text import github_data, safe_output
 
 TITLE: Final = "kfroster drift: the cluster holds access the roster does not"
 _PAGE_SIZE: Final = 100
@@ -64,8 +65,7 @@ def sync(api: Api, repository: str, body: str, *, drift: bool, author: str) -> t
 
 def _command(kind: str, message: str) -> None:
     """Print a workflow command (notice, warning, error) the runner shows on the run."""
-    text = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    sys.stdout.write(f"::{kind} title=kfroster drift issue::{text}\n")
+    sys.stdout.write(f"::{kind} title=kfroster drift issue::{github_data(message)}\n")
 
 
 def _run_url() -> str | None:
@@ -84,7 +84,7 @@ def keep_issue(file: Path, *, drift: bool, author: str) -> int:
     try:
         report = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        sys.stderr.write(f"error: cannot read the report {file}: {err}\n")
+        sys.stderr.write(safe_output(f"error: cannot read the report {file}: {err}") + "\n")
         return 2
     token = os.environ.get("GITHUB_TOKEN", "")
     repository = os.environ.get("GITHUB_REPOSITORY", "")
@@ -109,7 +109,7 @@ def keep_issue(file: Path, *, drift: bool, author: str) -> int:
             return 0
         _command("error", f"Could not write the drift issue: {err}")
         return 1
-    sys.stderr.write(f"drift issue {outcome}{': ' + url if url else ''}\n")
+    sys.stderr.write(safe_output(f"drift issue {outcome}{': ' + url if url else ''}") + "\n")
     return 0
 
 

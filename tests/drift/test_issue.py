@@ -158,3 +158,21 @@ def test_the_old_module_entry_point_still_works_and_warns(
     assert done.stdout.startswith("::warning title=kfroster drift issue::")
     assert "kfroster comment FILE --drift-issue" in done.stdout
     assert len(github.issues) == 1
+
+
+def test_nothing_from_the_api_or_the_file_name_starts_a_workflow_command(
+    tmp_path: Path,
+    github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What the API answers and the report's name are printed; neither may become a command."""
+    hostile = "https://x\n::add-mask::t0ken\x1b[2K"
+    monkeypatch.setattr(issue, "sync", lambda *args, **kwargs: ("created", hostile))
+    assert keep(tmp_path, "1") == 0
+    missing = tmp_path / "no\n::error::report.md"
+    assert issue.keep_issue(missing, drift=True, author=BOT) == 2
+    captured = capsys.readouterr()
+    for line in (captured.out + captured.err).splitlines():
+        assert not line.lstrip().startswith("::") or line.startswith("::notice title=kfroster")
+        assert "\x1b" not in line
