@@ -76,6 +76,8 @@ def unknown_cluster(facts: Facts) -> Iterator[Finding]:
     parsed = facts.parsed
     roster = parsed.roster
     known = list(dict.fromkeys(cluster.name for cluster in roster.clusters))
+    # A cluster whose record failed its own checks is still one the roster names.
+    named = known + sorted(parsed.dropped.get("clusters", frozenset()) - set(known))
     restrictions: list[tuple[object, str, Sequence[str]]] = []
     for profile in roster.profiles:
         if profile.clusters is not None:
@@ -90,12 +92,12 @@ def unknown_cluster(facts: Facts) -> Iterator[Finding]:
             if name in known or parsed.may_exist("clusters", name):
                 continue  # a cluster record that failed its own checks is reported already
             path = parsed.path_of(record, field, position)  # type: ignore[arg-type]
-            if not known:
+            if not named:
                 fix = "the roster names no clusters: list them under clusters, or remove this"
             else:
-                hint = did_you_mean(name, known)
+                hint = did_you_mean(name, named)
                 fix = f"{hint} If not, add the cluster" if hint else "add the cluster"
-                fix += f" or fix the name (clusters: {', '.join(known)})"
+                fix += f" or fix the name (clusters: {', '.join(named)})"
             yield Finding(path, f"{path_text(path)} names cluster {name!r}; {fix}")
 
 
