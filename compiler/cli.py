@@ -992,7 +992,7 @@ def drift(
     """
     import shlex
 
-    from compiler import drift as drifting
+    from compiler.drift import compare as drifting
     from compiler.drift.adopt import adopt as adopting
     from compiler.drift.model import FAILING_KINDS
     from compiler.importer import read_inputs

@@ -216,6 +216,27 @@ def test_python_dash_m_runs_the_same_app() -> None:
     assert result.stderr.splitlines()[-1].startswith("users.yaml: valid")
 
 
+
+def test_help_loads_neither_the_compiler_nor_the_models() -> None:
+    # A pre-commit hook pays the start-up on every commit: --help (and every command's
+    # option parsing) must not build the roster's models or import the pipeline.
+    script = (
+        "import sys\n"
+        "from compiler.cli import app\n"
+        "try:\n"
+        "    app(['--help'], prog_name='kfroster')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = {'compiler.pipeline', 'compiler.model.roster', 'compiler.render',"
+        " 'compiler.importer', 'compiler.drift.compare'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+
 # --------------------------------------------------------------------------------------------
 # One vocabulary: the order of commands, their options, formats and errors
 # --------------------------------------------------------------------------------------------

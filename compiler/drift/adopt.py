@@ -19,7 +19,7 @@ from typing import Final
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from compiler import pipeline
-from compiler.drift import Compared
+from compiler.drift.compare import Compared
 from compiler.drift.model import Entry
 from compiler.drift.present import shown
 from compiler.importer.interpret import Contribution, Interpretation, UserDraft, interpret

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from compiler import drift, pipeline
+from compiler import pipeline
+from compiler.drift import compare as drift
 from compiler.drift.adopt import Adopted, adopt
 from compiler.model.keys import Manifest
 from tests.conftest import REPO, golden_cases, invoke

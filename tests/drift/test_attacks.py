@@ -14,7 +14,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from compiler import drift
+from compiler.drift import compare as drift
 from compiler.drift import present, revoke
 from compiler.model.keys import Manifest
 from compiler.render.common import MANAGED_BY

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from compiler import drift
+from compiler.drift import compare as drift
 from compiler.drift.model import Drift
 from compiler.pipeline import UnknownCluster
 from tests.conftest import invoke

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import drift, pipeline
+from compiler import pipeline
+from compiler.drift import compare as drift
 from compiler.drift.model import Drift, Entry
 from compiler.model.keys import Manifest
 from compiler.model.roster import Roster

@@ -1,0 +1,115 @@
+"""Compare a cluster dump with the roster: the report, and what adopt and revoke need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compiler import pipeline
+from compiler.drift.find import find, kinds_read
+from compiler.drift.judge import judge
+from compiler.drift.model import Drift
+from compiler.drift.present import shown
+from compiler.importer import ClusterInputInvalid, read_cluster
+from compiler.importer.read import ClusterObject
+from compiler.model.roster import Roster
+from compiler.problems import Invalid, RosterInvalid
+from compiler.render import render_objects
+from compiler.roster import source as roster_source
+from compiler.roster.source import Source
+
+if TYPE_CHECKING:
+    from compiler.drift.adopt import Adopted
+
+
+__all__ = [
+    "ClusterInputInvalid",
+    "Compared",
+    "RosterUnusable",
+    "adoption_report",
+    "compare",
+    "revoke_script",
+]
+
+
+class RosterUnusable(Invalid):
+    """The roster cannot be compiled, so the cluster cannot be compared with it."""
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The report, and what it was made from (adopt edits that roster from those objects)."""
+
+    drift: Drift
+    objects: tuple[ClusterObject, ...]
+    roster: Roster
+    source: Source
+
+
+@pipeline.cycle_collection_paused()  # a cluster of 100,000 objects, hardly any in a cycle
+def compare(
+    inputs: Sequence[tuple[str, bytes | str]], roster_path: Path, *, cluster: str | None = None
+) -> Compared:
+    """Read the dump, compile the roster (for `cluster`, when it names clusters), compare them.
+
+    Raises ClusterInputInvalid for input that is not kubectl output, RosterUnusable for a
+    roster with errors, pipeline.UnknownCluster when `cluster` is not one the roster names
+    (or is missing while it names some, or given while it names none).
+    """
+    try:
+        loaded = roster_source.load(roster_path, str(roster_path))
+    except RosterInvalid as err:
+        raise RosterUnusable(err.problems) from None
+    checked = pipeline.check_source(loaded)
+    if checked.roster is None:
+        raise RosterUnusable(checked.problems)
+    # Before reading the dump: a wrong cluster name must not cost a read of 100,000 objects.
+    there = pipeline.cluster_roster(checked.roster, cluster)
+    objects = read_cluster(inputs)
+    compiled = render_objects(there)
+    found = find(objects, compiled, there)
+    drift = judge(
+        found,
+        compiled,
+        there,
+        loaded,
+        inputs=[name for name, _content in inputs],
+        read=kinds_read(objects),
+        cluster=cluster,
+        written=checked.roster,
+    )
+    return Compared(drift, tuple(objects), there, loaded)
+
+
+def revoke_script(compared: Compared) -> str:
+    """Return the kubectl commands that remove what the cluster grants outside the roster."""
+    # Imported here: only --revoke needs it.
+    from compiler.drift import revoke  # noqa: PLC0415
+
+    namespaces = {o.name: o for o in compared.objects if o.kind == "Namespace" and not o.group}
+    return revoke.script(compared.drift, namespaces)
+
+
+def adoption_report(adopted: Adopted, roster: str) -> list[str]:
+    """Return the lines --adopt prints on stderr: what it wrote, what it could not."""
+    lines = [
+        f"adopted into {roster}: {len(adopted.added)} grant(s)"
+        + ("" if adopted.added else " (nothing to adopt; the roster is unchanged)")
+    ]
+    lines += [f"  + {shown(line)}" for line in adopted.added]
+    if adopted.refused:
+        lines.append("refused by the roster's rules (not written):")
+        lines += [f"  - {shown(line)}" for line in adopted.refused]
+    if adopted.not_adoptable:
+        lines.append("not adoptable (no roster can hold it; --revoke prints what removes it):")
+        lines += [f"  - {shown(line)}" for line in adopted.not_adoptable]
+    if adopted.reformatted:
+        lines.append(
+            f"note: ruamel.yaml could not keep every untouched line of {roster} as it was "
+            "(its indentation is uneven); review the whole diff"
+        )
+    if adopted.added:
+        lines.append(f"next: kfroster compile {roster}, then review and commit both")
+    return lines
