@@ -1,5 +1,5 @@
 """Run the command line as `python -m compiler`."""
 
-from compiler.cli import app
+from compiler.cli import run
 
-app(prog_name="kfroster")
+run()

@@ -216,7 +216,6 @@ def test_python_dash_m_runs_the_same_app() -> None:
     assert result.stderr.splitlines()[-1].startswith("users.yaml: valid")
 
 
-
 def test_help_loads_neither_the_compiler_nor_the_models() -> None:
     # A pre-commit hook pays the start-up on every commit: --help (and every command's
     # option parsing) must not build the roster's models or import the pipeline.
@@ -236,6 +235,7 @@ def test_help_loads_neither_the_compiler_nor_the_models() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
+
 
 # --------------------------------------------------------------------------------------------
 # One vocabulary: the order of commands, their options, formats and errors

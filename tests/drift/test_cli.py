@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +187,36 @@ def test_github_annotations_point_at_the_dump(runner: CliRunner, files: dict[str
     first = result.stdout.splitlines()[0]
     assert first.startswith(f"::error file={files['drifted']},line=")
     assert "title=kfroster drift%3A granted (critical)::User eve@example.com" in first
+
+
+@pytest.mark.parametrize(("dump_name", "code"), [("clean", 0), ("drifted", 1)])
+def test_the_installed_command_flushes_everything_before_it_ends_the_process(
+    runner: CliRunner, files: dict[str, Path], tmp_path: Path, dump_name: str, code: int
+) -> None:
+    # `kfroster drift` ends with os._exit (the cluster it read is never freed): whatever it
+    # wrote to the pipes must still all arrive, with drift's exit code.
+    manifests = [
+        *in_sync(ROSTER),
+        *(
+            cluster_role_binding(f"view-{n}", "kubeflow-view", user(f"u{n}@example.com"))
+            for n in range(300 if dump_name == "drifted" else 0)
+        ),
+    ]
+    dumped = tmp_path / "dumped.yaml"
+    dumped.write_text(dump(manifests), encoding="utf-8")
+    args = ["drift", str(dumped), "--roster", str(files["roster"]), "--format", "json"]
+    if dump_name == "drifted":
+        args += ["--max-chars", "2000000"]
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=buffered,
+    )
+    expected = invoke(runner, *args)
+    assert (done.returncode, expected.exit_code) == (code, code)
+    assert len(done.stdout) > (65_536 if dump_name == "drifted" else 0)  # more than a pipe holds
+    assert done.stdout == expected.stdout
+    assert done.stderr == expected.stderr
