@@ -9,7 +9,9 @@ in one file and in several.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -442,6 +444,51 @@ def test_several_files_are_one_cluster(tmp_path: Path) -> None:
         (e.kind, e.severity, e.message) for e in whole.entries
     ]
     assert {o.file for e in split.entries for o in e.objects} <= {"a.yaml", "b.json", "c.yaml"}
+
+
+def _located_by_key(found: Drift) -> list[Entry]:
+    """The entries with their objects named by key alone: lines move when the order does."""
+    return [
+        dataclasses.replace(entry, objects=tuple(o.key for o in entry.objects))  # type: ignore[misc]
+        for entry in found.entries
+    ]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_report_is_the_same_whatever_the_order_of_the_dump(seed: int, tmp_path: Path) -> None:
+    manifests = everything()
+    manifests += contributor("trent@example.com", namespace="team", role="view")
+    manifests.append(role_binding("eve-too", "kubeflow-edit", user("eve@example.com")))
+    copy = json.loads(json.dumps(named(manifests, "RoleBinding", "eve-too")))
+    copy["subjects"].append(user("walter@example.com"))  # the same object, read differently
+    manifests.append(copy)
+    for name in ("former", "earlier"):  # kept after offboarding: located in an info entry
+        kept = namespace(name)
+        kept["metadata"]["labels"].update(MANAGED_BY)
+        kept["metadata"]["annotations"].update(PROTECTION)
+        manifests.append(kept)
+    for each in manifests:  # made by someone else with out/'s content: taken over
+        if _is(each, "RoleBinding", "team", binding("bob")) or _is(
+            each, "AuthorizationPolicy", "team", binding("bob")
+        ):
+            del each["metadata"]["labels"]
+    path = tmp_path / "users.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    first = drift.compare([("cluster.json", dump(manifests, "json"))], path).drift
+    shuffled = (
+        list(reversed(manifests))
+        if seed == 0
+        else random.Random(seed).sample(manifests, len(manifests))
+    )
+    half = len(shuffled) // 2
+    second = drift.compare(
+        [("b.yaml", dump(shuffled[half:])), ("a.json", dump(shuffled[:half], "json"))], path
+    ).drift
+    assert len(drifting(first)) >= 7
+    subjects = {entry.subject for entry in first.entries}
+    assert {"namespaces kept", "objects to take over"} <= subjects
+    assert _located_by_key(second) == _located_by_key(first)
+    assert [p.rule for p in second.problems] == [p.rule for p in first.problems]
 
 
 def test_json_and_yaml_locate_the_same_object_at_its_own_line(tmp_path: Path) -> None:
