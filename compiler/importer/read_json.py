@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, Final
 
-from compiler.importer.read import ClusterObject
+from compiler.importer.read import ClusterObject, forget_managed_fields
 from compiler.model.keys import group_of
 
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
@@ -131,6 +131,7 @@ def _items(text: str, at: int, items: list[Any], positions: list[int]) -> tuple[
             item, at = scan(text, at)
         except StopIteration as err:
             raise _NotPlain("no value") from err
+        forget_managed_fields(item)  # before the next item is read: its memory serves again
         items.append(item)
         comma = between(text, at)
         if comma is None:

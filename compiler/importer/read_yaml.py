@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from compiler.importer.read import ClusterObject
+from compiler.importer.read import ClusterObject, forget_managed_fields
 from compiler.importer.read_json import plain_object
 from compiler.yamlio.scalars import NumberTooLong, read_double_quoted, resolve_plain
 
@@ -85,6 +85,7 @@ def read_list(content: bytes | str, name: str) -> list[ClusterObject] | None:
         found = plain_object(item)
         if found is None:
             return None
+        forget_managed_fields(item)
         objects.append(ClusterObject(*found, item, name, line))
     return objects
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from compiler import importer
+from compiler.importer import read_yaml
 from compiler.importer.read import ClusterInputInvalid, read_objects
 from compiler.importer.read_json import read_list
+from compiler.yamlio import emitter
 from tests.conftest import REPO, golden_cases
 from tests.fake_cluster import cluster_of, kubectl_list
 from tests.importer.test_import import load_roster
@@ -25,6 +27,23 @@ def test_the_same_objects_at_the_same_lines(path: Path, indent: int | None) -> N
     fast = read_list(text.encode("utf-8"), "cluster.json")
     assert fast is not None
     assert fast == read_objects(text.encode("utf-8"), "cluster.json")
+
+
+@pytest.mark.parametrize("form", ["json", "yaml"])
+def test_every_reader_drops_managed_fields_and_keeps_the_rest(form: str) -> None:
+    listing = kubectl_list(cluster_of(load_roster(REPO / "users.yaml")))
+    assert all("managedFields" in item["metadata"] for item in listing["items"])
+    text = json.dumps(listing, indent=4) if form == "json" else emitter.dumps(listing)
+    readers = [read_objects(text.encode("utf-8"), "c")]  # the reader of everything
+    fast = read_list(text, "c") if form == "json" else read_yaml.read_list(text, "c")
+    assert fast is not None
+    readers.append(fast)
+    expected = []
+    for item in listing["items"]:
+        metadata = {k: v for k, v in item["metadata"].items() if k != "managedFields"}
+        expected.append({**item, "metadata": metadata})
+    for objects in readers:
+        assert [obj.body for obj in objects] == expected
 
 
 def _list(*items: object, **top: object) -> str:
