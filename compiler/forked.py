@@ -69,7 +69,7 @@ class Forked(Generic[T]):
 
     @property
     def forked(self) -> bool:
-        """Tell whether a child is running the work (False: result() runs it here)."""
+        """Tell whether a child runs the work and its result is still to take."""
         return self._pipe is not None
 
     def result(self) -> T:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from compiler import pipeline
 from compiler.drift import compare as drift
 from compiler.drift.model import Drift, Entry
+from compiler.forked import Forked
 from compiler.model.keys import Manifest
 from compiler.model.roster import Roster
 from compiler.render.common import MANAGED_BY
@@ -517,3 +519,38 @@ def binding(who: str, role: str = "edit") -> str:
 
 def _text(entry: Entry) -> str:
     return "".join(part if isinstance(part, str) else part.text for part in entry.message)
+
+
+@pytest.mark.parametrize(
+    "roster",
+    [ROSTER, ROSTER.replace("bob@example.com", "not an email"), "clusters: [{name: prod}]\n"],
+    ids=["valid", "invalid", "names-clusters"],
+)
+def test_a_large_dump_read_beside_the_compile_gives_what_one_read_after_it_gives(
+    roster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Above PARALLEL_ABOVE a forked child compiles the roster while the dump is read:
+    # the report, and each error, must be exactly those of the plain path.
+    path = tmp_path / "users.yaml"
+    path.write_text(roster, encoding="utf-8")
+    inputs = [("cluster.json", dump(everything(), "json"))]
+
+    def outcome() -> object:
+        try:
+            return drift.compare(inputs, path).drift
+        except Exception as err:  # the error is the outcome compared
+            return (type(err), str(err), getattr(err, "problems", None))
+
+    plain = outcome()
+    forks: list[bool] = []
+
+    def forking(work: Callable[[], object]) -> Forked[object]:
+        running = Forked(work)
+        forks.append(running.forked)
+        return running
+
+    monkeypatch.setattr(drift, "PARALLEL_ABOVE", 0)
+    monkeypatch.setattr(drift, "Forked", forking)
+    assert outcome() == plain
+    assert forks == [sys.platform.startswith("linux")]
+    assert isinstance(plain, Drift) == (roster == ROSTER)
