@@ -13,7 +13,7 @@ from compiler.drift.judge import judge
 from compiler.drift.model import Drift
 from compiler.drift.present import shown
 from compiler.forked import Forked
-from compiler.importer import ClusterInputInvalid, read_cluster
+from compiler.importer import ClusterInputInvalid, read_cluster, read_json
 from compiler.importer.read import ClusterObject
 from compiler.model.keys import Manifest, ResourceKey
 from compiler.model.roster import Roster
@@ -67,14 +67,34 @@ def compare(
     """
     if sum(len(content) for _name, content in inputs) < PARALLEL_ABOVE:
         roster = _compiled(roster_path, cluster)  # first: a roster error costs no read
-        objects = read_cluster(inputs)
-    else:
-        # Read while a child compiles the roster: the machines have two cores. A roster
-        # error is then reported once the dump is read (the child's, or the same one
-        # raised here when result() compiles again).
-        with Forked(lambda: _compiled(roster_path, cluster)) as compiling:
-            objects = read_cluster(inputs)
-            roster = compiling.result()
+        return _judged(read_cluster(inputs), roster, inputs, cluster)
+
+    # A large dump: a child compiles the roster, then checks that no JSON object of the
+    # dump holds a key twice, while this process reads the dump without that check (the
+    # machines have two cores). A roster error is then reported once the dump is read.
+    def compile_roster() -> _Compiled:
+        return _compiled(roster_path, cluster)
+
+    def check_keys() -> bool:
+        return all(read_json.keys_unique(content) for _name, content in inputs)
+
+    with Forked(compile_roster, check_keys) as child:
+        objects = read_cluster(inputs, keys_checked_elsewhere=True)
+        roster = child.result(compile_roster)
+        compared = _judged(objects, roster, inputs, cluster)
+        if child.result(check_keys):
+            return compared
+    # A key written twice: read again as every dump is read, which refuses it where it is.
+    return _judged(read_cluster(inputs), roster, inputs, cluster)
+
+
+def _judged(
+    objects: list[ClusterObject],
+    roster: _Compiled,
+    inputs: Sequence[tuple[str, bytes | str]],
+    cluster: str | None,
+) -> Compared:
+    """Compare the objects read with the compiled roster and judge what differs."""
     found = find(objects, roster.compiled, roster.there)
     drift = judge(
         found,

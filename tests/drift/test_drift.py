@@ -22,6 +22,7 @@ from compiler import pipeline
 from compiler.drift import compare as drift
 from compiler.drift.model import Drift, Entry
 from compiler.forked import Forked
+from compiler.importer import ClusterInputInvalid
 from compiler.model.keys import Manifest
 from compiler.model.roster import Roster
 from compiler.render.common import MANAGED_BY
@@ -544,8 +545,8 @@ def test_a_large_dump_read_beside_the_compile_gives_what_one_read_after_it_gives
     plain = outcome()
     forks: list[bool] = []
 
-    def forking(work: Callable[[], object]) -> Forked[object]:
-        running = Forked(work)
+    def forking(*steps: Callable[[], object]) -> Forked:
+        running = Forked(*steps)
         forks.append(running.forked)
         return running
 
@@ -554,3 +555,31 @@ def test_a_large_dump_read_beside_the_compile_gives_what_one_read_after_it_gives
     assert outcome() == plain
     assert forks == [sys.platform.startswith("linux")]
     assert isinstance(plain, Drift) == (roster == ROSTER)
+
+
+@pytest.mark.parametrize("where", ['"roleRef": {', '"metadata": {', '"items": ['])
+def test_a_key_written_twice_is_refused_where_it_is_also_when_read_beside_the_compile(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The large-dump path reads JSON without checking keys while a child checks them: a
+    # duplicate (here the first value, which a plain JSON reader would silently lose) must
+    # still be refused, located, exactly as the plain path refuses it.
+    path = tmp_path / "users.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    text = dump(everything(), "json")
+    duplicate = {'"roleRef": {': '"name": "cluster-admin", ', '"metadata": {': '"uid": "x", '}
+    if where == '"items": [':
+        text = text.replace('"items": [', '"kind": "List", "items": [', 1)
+    else:
+        text = text.replace(where, where + duplicate[where], 1)
+    inputs = [("cluster.json", text)]
+
+    def refused() -> list[tuple[str, int, str]]:
+        with pytest.raises(ClusterInputInvalid) as caught:
+            drift.compare(inputs, path)
+        return [(p.file, p.line, p.message) for p in caught.value.problems]
+
+    plain = refused()
+    monkeypatch.setattr(drift, "PARALLEL_ABOVE", 0)
+    assert refused() == plain
+    assert any("duplicate key" in message for _file, _line, message in plain)

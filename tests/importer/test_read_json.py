@@ -10,7 +10,7 @@ import pytest
 from compiler import importer
 from compiler.importer import read_yaml
 from compiler.importer.read import ClusterInputInvalid, read_objects
-from compiler.importer.read_json import read_list
+from compiler.importer.read_json import keys_unique, read_list
 from compiler.yamlio import emitter
 from tests.conftest import REPO, golden_cases
 from tests.fake_cluster import cluster_of, kubectl_list
@@ -95,6 +95,30 @@ def test_a_duplicate_key_is_refused_at_its_line_through_the_yaml_reader() -> Non
     [problem] = refused.value.problems
     assert (problem.line, problem.rule) == (7, "import-yaml")
     assert "duplicate key 'kind'" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "unique"),
+    [
+        (_list(NAMESPACE), True),
+        (_list(NAMESPACE).replace('"kind": "Namespace"', '"kind": "S", "kind": "S"'), False),
+        (_list({**NAMESPACE, "spec": {"a": {"b": 1}}}).replace('"b": 1', '"b": 1, "b": 2'), False),
+        (_list(NAMESPACE).replace('"kind": "List"', '"kind": "List", "kind": "List"'), False),
+        (_list(NAMESPACE).replace('"team"', '"team", "x": NaN, "x": 1'), True),  # not plain
+        ("kind: List\n", True),  # YAML: its reader checks keys
+        (b"\xff{}", True),  # not UTF-8: the YAML reader's
+    ],
+)
+def test_keys_unique_finds_what_the_checked_read_refuses(text: str | bytes, unique: bool) -> None:
+    assert keys_unique(text) is unique
+    unchecked = read_list(text, "c.json", keys_checked_elsewhere=True)
+    checked = read_list(text, "c.json")
+    # Where the keys are unique, both reads agree; where not, only the check refuses.
+    if unique:
+        assert unchecked == checked
+    else:
+        assert checked is None
+        assert unchecked is not None or '"kind": "List", "kind"' in str(text)
 
 
 def test_invalid_utf8_is_left_to_the_yaml_reader() -> None:
