@@ -29,9 +29,8 @@ import typer
 import typer.core
 
 from compiler import __version__
-from compiler.drift.present import DRIFT_FORMATS
-from compiler.explain.presentation import EXPLANATION_FORMATS
-from compiler.explain.roles.presentation import ROLES_FORMATS
+from compiler.drift.formats import DRIFT_FORMATS
+from compiler.explain.formats import EXPLANATION_FORMATS, ROLES_FORMATS
 from compiler.formats import Format, Formats, Style
 from compiler.problems import PROBLEM_FORMATS
 from compiler.review.plan.formats import PLAN_FORMATS

@@ -10,7 +10,7 @@ registry holds, so a format is added in one place and `--help` follows.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -50,6 +50,43 @@ class Style:
 
 Subject = TypeVar("Subject")
 Writer = Callable[[Subject, Style], str]
+
+
+class Deferred(Mapping[Format, Writer[Subject]]):
+    """A registry's writers, imported when one is first used.
+
+    Every command's `--format` lists its names when the command line starts (a pre-commit
+    hook pays that start-up on every commit): the formats are named here, and `load`
+    imports the module that writes them only when something is written.
+    """
+
+    def __init__(
+        self, offered: tuple[Format, ...], load: Callable[[], Mapping[Format, Writer[Subject]]]
+    ) -> None:
+        self._offered = offered
+        self._load = load
+        self._loaded: Mapping[Format, Writer[Subject]] | None = None
+
+    def loaded(self) -> Mapping[Format, Writer[Subject]]:
+        """Import the writers (once); they must be exactly the formats named."""
+        if self._loaded is None:
+            writers = self._load()
+            if set(writers) != set(self._offered):
+                raise AssertionError(f"writers for {sorted(writers)}, named {self._offered}")
+            self._loaded = writers
+        return self._loaded
+
+    def __getitem__(self, chosen: Format) -> Writer[Subject]:
+        return self.loaded()[chosen]
+
+    def __contains__(self, chosen: object) -> bool:
+        return chosen in self._offered
+
+    def __iter__(self) -> Iterator[Format]:
+        return iter(self._offered)
+
+    def __len__(self) -> int:
+        return len(self._offered)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from typer.testing import CliRunner
 
 from compiler import __version__
 from compiler.cli import app
+from compiler.drift.formats import DRIFT_FORMATS
+from compiler.explain.formats import EXPLANATION_FORMATS, ROLES_FORMATS
+from compiler.formats import Deferred
+from compiler.review.plan.formats import PLAN_FORMATS
 from tests.conftest import REPO, invoke, read_tree
 
 VALID = """\
@@ -227,6 +231,7 @@ def test_help_loads_neither_the_compiler_nor_the_models() -> None:
         "except SystemExit:\n"
         "    pass\n"
         "heavy = {'compiler.pipeline', 'compiler.model.roster', 'compiler.render', 'http.client',"
+        " 'compiler.drift.present', 'compiler.review.plan.model', 'compiler.explain.presentation',"
         " 'compiler.importer', 'compiler.drift.compare'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
@@ -353,3 +358,11 @@ def test_a_file_that_cannot_be_written_is_an_error_not_a_traceback(
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ") and str(blocker) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_format_option_offers_exactly_the_writers_its_registry_loads() -> None:
+    # The names are listed at start-up, the writers imported when one is used: the two
+    # must be the same formats (Deferred.loaded refuses a difference).
+    for registry in (DRIFT_FORMATS, EXPLANATION_FORMATS, ROLES_FORMATS, PLAN_FORMATS):
+        assert isinstance(registry.writers, Deferred)
+        assert {str(chosen) for chosen in registry.writers.loaded()} == set(registry.names)

@@ -15,6 +15,6 @@ The dump is compared with one compiled roster: when the roster names clusters, t
 one-cluster roster of the cluster the dump comes from (`--cluster`, `Drift.cluster`),
 so a dump is held to exactly the tree out/<cluster>/ holds.
 
-This package's __init__ imports nothing: `kfroster --help` reads present.DRIFT_FORMATS
+This package's __init__ imports nothing: `kfroster --help` reads formats.DRIFT_FORMATS
 and must not pay for the compiler.
 """

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from compiler.drift.model import FAILING_KINDS, Drift, Entry, summary_line
-from compiler.formats import Format, Formats
+from compiler.formats import Format, Writer
 from compiler.review.plan.markdown import Budget, code, fence_for, prose, size
 from compiler.review.plan.model import Code, Part, people_parts, plain
 from compiler.review.thresholds import Severity
@@ -358,15 +358,12 @@ def _fold(budget: Budget, summary: str, lines: Sequence[str], fence: str) -> int
     return len(lines) - len(kept)
 
 
-# The formats `kfroster drift --format` writes the report in.
-DRIFT_FORMATS: Formats[Drift] = Formats(
-    "the drift report",
-    {
-        Format.TEXT: lambda drift, style: format_text(drift, palette=style.palette),
-        Format.JSON: lambda drift, _style: format_json(drift),
-        Format.GITHUB: lambda drift, _style: format_github(drift),
-        Format.MARKDOWN: lambda drift, style: format_markdown(
-            drift, max_chars=style.max_chars or 65_536, command=style.command or "kfroster drift"
-        ),
-    },
-)
+# The writers of drift.formats.DRIFT_FORMATS, the formats `kfroster drift --format` offers.
+WRITERS: Final[Mapping[Format, Writer[Drift]]] = {
+    Format.TEXT: lambda drift, style: format_text(drift, palette=style.palette),
+    Format.JSON: lambda drift, _style: format_json(drift),
+    Format.GITHUB: lambda drift, _style: format_github(drift),
+    Format.MARKDOWN: lambda drift, style: format_markdown(
+        drift, max_chars=style.max_chars or 65_536, command=style.command or "kfroster drift"
+    ),
+}

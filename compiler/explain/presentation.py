@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from compiler.formats import Format, Formats
+from compiler.formats import Format, Writer
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table, wrap
 from compiler.text import noun
 
@@ -342,11 +342,9 @@ def format_json_clusters(found: ByCluster) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-EXPLANATION_FORMATS: Formats[ByCluster] = Formats(
-    "an explanation",
-    {
-        Format.TEXT: lambda found, style: format_text_clusters(found, style.palette),
-        Format.MARKDOWN: lambda found, _style: format_markdown_clusters(found),
-        Format.JSON: lambda found, _style: format_json_clusters(found),
-    },
-)
+# The writers of explain.formats.EXPLANATION_FORMATS (`kfroster explain --format`).
+WRITERS: Final[Mapping[Format, Writer[ByCluster]]] = {
+    Format.TEXT: lambda found, style: format_text_clusters(found, style.palette),
+    Format.MARKDOWN: lambda found, _style: format_markdown_clusters(found),
+    Format.JSON: lambda found, _style: format_json_clusters(found),
+}

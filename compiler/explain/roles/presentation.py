@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from compiler.explain.roles.chart import (
     ALL_VERBS,
@@ -19,7 +19,7 @@ from compiler.explain.roles.chart import (
     ordered_verbs,
 )
 from compiler.explain.roles.upstream import vendored
-from compiler.formats import Format, Formats
+from compiler.formats import Format, Writer
 from compiler.model.roles import RoleName
 from compiler.terminal import PLAIN, Palette, definitions, markdown_table, table_rows, wrap
 
@@ -211,11 +211,9 @@ class Shown(NamedTuple):
     role: RoleName | None = None
 
 
-ROLES_FORMATS: Formats[Shown] = Formats(
-    "the roles chart",
-    {
-        Format.TEXT: lambda shown, style: format_text(shown.rows, shown.role, style.palette),
-        Format.MARKDOWN: lambda shown, _style: format_markdown(shown.rows, shown.role),
-        Format.JSON: lambda shown, _style: format_json(shown.rows, shown.role),
-    },
-)
+# The writers of explain.formats.ROLES_FORMATS (`kfroster roles --format`).
+WRITERS: Final[Mapping[Format, Writer[Shown]]] = {
+    Format.TEXT: lambda shown, style: format_text(shown.rows, shown.role, style.palette),
+    Format.MARKDOWN: lambda shown, _style: format_markdown(shown.rows, shown.role),
+    Format.JSON: lambda shown, _style: format_json(shown.rows, shown.role),
+}
