@@ -92,7 +92,7 @@ def test_the_example_is_deterministic(runner: CliRunner, tmp_path: Path) -> None
     """The same bytes again, with every list but clusters reversed, and under another hash seed."""
     text = EXAMPLE.read_text(encoding="utf-8")
     first = compiled(runner, tmp_path / "first", text)
-    loader, _reformatted = round_trip(text)
+    loader, _document, _reformatted = round_trip(text)
     document = loader.load(text)
     for key in ("users", "groups", "profiles"):
         document[key].reverse()

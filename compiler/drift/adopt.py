@@ -165,8 +165,7 @@ class _Editor:
         self.source_text = compared.source.text
         self.roster = compared.roster
         self.interpretation = interpretation
-        self.yaml, self.reformatted = round_trip(self.source_text)
-        self.document = self.yaml.load(self.source_text)
+        self.yaml, self.document, self.reformatted = round_trip(self.source_text)
         self.text = self.source_text
         self.written: dict[tuple[str | int, ...], tuple[str, ...]] = {}
         self.comments: set[str] = set()

@@ -115,8 +115,8 @@ def merge_cluster(
     MergedInvalid when the result does not validate.
     """
     names = check_names(roster, cluster, existing)
-    yaml, reformatted = round_trip(loaded.text)
-    merge = _Merge(roster, imported, cluster, names, yaml.load(loaded.text))
+    yaml, document, reformatted = round_trip(loaded.text)
+    merge = _Merge(roster, imported, cluster, names, document)
     settings = _settings(merge)
     defaults = _defaults(merge)
     _users(merge)
