@@ -76,10 +76,10 @@ def compare(
         return _compiled(roster_path, cluster)
 
     def check_keys() -> bool:
-        return all(read_json.keys_unique(content) for _name, content in inputs)
+        return all(read_json.same_unchecked(content) for _name, content in inputs)
 
     with Forked(compile_roster, check_keys) as child:
-        objects = read_cluster(inputs, keys_checked_elsewhere=True)
+        objects = read_cluster(inputs, unchecked=True)
         roster = child.result(compile_roster)
         compared = _judged(objects, roster, inputs, cluster)
         if child.result(check_keys):

@@ -157,19 +157,19 @@ def _derived(interpretation: Interpretation, roster: Roster) -> dict[str, str]:
 
 
 def read_cluster(
-    inputs: Sequence[tuple[str, bytes | str]], *, keys_checked_elsewhere: bool = False
+    inputs: Sequence[tuple[str, bytes | str]], *, unchecked: bool = False
 ) -> list[ClusterObject]:
     """Read the objects of every input (what kubectl printed), in order.
 
     Raises ClusterInputInvalid with the problems of every input that cannot be read,
-    and when the inputs hold no object at all. With keys_checked_elsewhere, a JSON List
-    is read without refusing a key written twice (read_json.read_list): the caller trusts
-    the objects only once read_json.keys_unique() says so of every input.
+    and when the inputs hold no object at all. Unchecked, a JSON List is read without
+    looking for what only the checked read refuses (read_json.read_list): the caller
+    trusts the objects only once read_json.same_unchecked() says so of every input.
     """
     objects: list[ClusterObject] = []
     problems: list[Problem] = []
     for name, content in inputs:
-        fast = read_json.read_list(content, name, keys_checked_elsewhere=keys_checked_elsewhere)
+        fast = read_json.read_list(content, name, unchecked=unchecked)
         if fast is None:
             fast = read_yaml.read_list(content, name)
         if fast is not None:

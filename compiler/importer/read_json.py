@@ -59,25 +59,26 @@ _DECODER: Final = json.JSONDecoder(
     object_pairs_hook=_no_duplicates, parse_constant=_constant, parse_int=_integer
 )
 # The same without the check of every object's keys (a Python call for each of the
-# 2,200,000 objects of a 10,000-user dump: 0.6 s), for a text keys_unique() vouches for.
+# 2,200,000 objects of a 10,000-user dump: 0.6 s), for a text same_unchecked() vouches for.
 _UNCHECKED: Final = json.JSONDecoder(parse_constant=_constant, parse_int=_integer)
 
 
 def read_list(
-    content: bytes | str, name: str, *, keys_checked_elsewhere: bool = False
+    content: bytes | str, name: str, *, unchecked: bool = False
 ) -> list[ClusterObject] | None:
     """Return the objects of a plain kubectl JSON List, or None when read_objects must read it.
 
-    With keys_checked_elsewhere, a key written twice in one object is not refused here: the
-    caller must have keys_unique() say it is not, before it trusts what this returned.
+    Unchecked, neither a key written twice in one object nor an escaped surrogate is looked
+    for: the caller must have same_unchecked() say the text holds neither before it trusts
+    what this returned (a forked child checks while this reads).
     """
     text = _text(content)
     if text is None:
         return None
     start = _SPACE.match(text).end()  # type: ignore[union-attr]
-    if not text.startswith("{", start) or _SURROGATE.search(text):
+    if not text.startswith("{", start) or (not unchecked and _SURROGATE.search(text)):
         return None
-    decoder = _UNCHECKED if keys_checked_elsewhere else _DECODER
+    decoder = _UNCHECKED if unchecked else _DECODER
     try:
         top, items, positions = _top_level(text, start, decoder, keep=True)
     except (_NotPlain, ValueError, RecursionError, IndexError):
@@ -96,12 +97,13 @@ def read_list(
     return objects
 
 
-def keys_unique(content: bytes | str) -> bool:
-    """Tell whether read_list finds no object with a key twice in this text (False: it does).
+def same_unchecked(content: bytes | str) -> bool:
+    """Tell whether read_list reads this text unchecked exactly as it reads it checked.
 
-    Reads the text as read_list does, keeping nothing: a forked child checks a large dump
-    with it while read_list reads the same dump with keys_checked_elsewhere. A text that
-    read_list steps aside from for any other reason is the YAML reader's, which checks.
+    False when it holds an escaped surrogate or an object with a key twice, which only the
+    checked read refuses (and hands to the YAML reader). Reads the text as read_list does,
+    keeping nothing. A text that read_list steps aside from either way is the YAML
+    reader's, which checks everything itself.
     """
     text = _text(content)
     if text is None:
@@ -109,6 +111,8 @@ def keys_unique(content: bytes | str) -> bool:
     start = _SPACE.match(text).end()  # type: ignore[union-attr]
     if not text.startswith("{", start):
         return True
+    if _SURROGATE.search(text):
+        return False
     try:
         _top_level(text, start, _DECODER, keep=False)
     except _DuplicateKey:
@@ -132,7 +136,7 @@ def _top_level(
 ) -> tuple[dict[str, Any], list[Any], list[int]]:
     """Decode the List's top-level object, keeping where each of its items starts.
 
-    Without keep, each item is decoded and dropped (keys_unique needs no more).
+    Without keep, each item is decoded and dropped (same_unchecked needs no more).
     """
     top: dict[str, Any] = {}
     items: list[Any] = []

@@ -583,3 +583,27 @@ def test_a_key_written_twice_is_refused_where_it_is_also_when_read_beside_the_co
     monkeypatch.setattr(drift, "PARALLEL_ABOVE", 0)
     assert refused() == plain
     assert any("duplicate key" in message for _file, _line, message in plain)
+
+
+def test_an_escaped_surrogate_pair_is_read_as_the_plain_path_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The unchecked read lets json join \ud83d\ude00 where the checked one hands the text
+    # to the YAML reader: the child's check must send the large-dump path there too.
+    path = tmp_path / "users.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    manifests = everything()
+    manifests[0]["metadata"].setdefault("annotations", {})["note"] = "\ud83d\ude00"
+    text = json.dumps(kubectl_list(manifests), indent=4)
+    assert "\\ud83d\\ude00" in text
+    inputs = [("cluster.json", text)]
+
+    def outcome() -> object:
+        try:
+            return drift.compare(inputs, path).drift
+        except ClusterInputInvalid as err:
+            return [(p.file, p.line, p.message) for p in err.problems]
+
+    plain = outcome()
+    monkeypatch.setattr(drift, "PARALLEL_ABOVE", 0)
+    assert outcome() == plain

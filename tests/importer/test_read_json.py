@@ -10,7 +10,7 @@ import pytest
 from compiler import importer
 from compiler.importer import read_yaml
 from compiler.importer.read import ClusterInputInvalid, read_objects
-from compiler.importer.read_json import keys_unique, read_list
+from compiler.importer.read_json import read_list, same_unchecked
 from compiler.yamlio import emitter
 from tests.conftest import REPO, golden_cases
 from tests.fake_cluster import cluster_of, kubectl_list
@@ -107,13 +107,17 @@ def test_a_duplicate_key_is_refused_at_its_line_through_the_yaml_reader() -> Non
         (_list(NAMESPACE).replace('"team"', '"team", "x": NaN, "x": 1'), True),  # not plain
         ("kind: List\n", True),  # YAML: its reader checks keys
         (b"\xff{}", True),  # not UTF-8: the YAML reader's
+        (_list(NAMESPACE).replace('"team"', '"te\\ud83d\\ude00am"'), False),  # escaped surrogates
     ],
 )
-def test_keys_unique_finds_what_the_checked_read_refuses(text: str | bytes, unique: bool) -> None:
-    assert keys_unique(text) is unique
-    unchecked = read_list(text, "c.json", keys_checked_elsewhere=True)
+def test_same_unchecked_finds_what_only_the_checked_read_refuses(
+    text: str | bytes, unique: bool
+) -> None:
+    assert same_unchecked(text) is unique
+    unchecked = read_list(text, "c.json", unchecked=True)
     checked = read_list(text, "c.json")
-    # Where the keys are unique, both reads agree; where not, only the check refuses.
+    # Where the text is the same unchecked, both reads agree; where not, only the check
+    # refuses (the List's own key twice is refused by both: it is looked for either way).
     if unique:
         assert unchecked == checked
     else:
