@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,22 @@ def test_a_step_waits_for_no_other_result_to_be_read() -> None:
 
     with Forked(large, small) as running:
         assert (running.result(small) != os.getpid()) is FORKS
+
+
+@pytest.mark.parametrize("failing", ["tempfile.TemporaryFile", "os.pipe", "os.fork"])
+def test_no_file_pipe_or_fork_means_the_work_runs_here(
+    failing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(failing, refuse)
+    descriptors = _open_descriptors()
+    with Forked(where) as running:
+        assert not running.forked
+        assert running.result(where) == os.getpid()
+    assert _open_descriptors() == descriptors  # nothing left open on the way
+
+
+def _open_descriptors() -> list[str]:
+    return sorted(path.name for path in Path("/proc/self/fd").iterdir()) if FORKS else []
