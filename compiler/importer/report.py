@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from compiler.formats import Format, Formats
 from compiler.problems import Problem
 from compiler.problems import format_text as problem_line
-from compiler.text import counted
+from compiler.text import counted, visible
 
 if TYPE_CHECKING:  # types only: the command line imports this module to list its formats
     from compiler.importer import Imported
@@ -78,7 +79,8 @@ def format_text(report: Report) -> str:
             "and keep the data, remove the ownerReference, then drop namespaceOwnedByProfile:"
         )
         lines.extend(f"  {command}" for command in switch.releases)
-    return "".join(line + "\n" for line in lines)
+    # Names come from the cluster (RBAC names may hold line breaks): one line each, escaped.
+    return "".join(visible(line) + "\n" for line in lines)
 
 
 def _delete_commands(
@@ -89,9 +91,10 @@ def _delete_commands(
     for change in changes:
         if change.action == "keep" and change.key not in partly_expressed:
             doomed[(change.key.kind.lower(), change.key.namespace)].append(change.key.name)
+    # Each word quoted for the shell: a name may hold a space, `;` or `$(...)`.
     return [
-        f"kubectl delete {kind}{f' -n {namespace}' if namespace else ''} {' '.join(sorted(found))}"
-        for (kind, namespace), found in sorted(doomed.items())
+        shlex.join(["kubectl", "delete", kind, *(["-n", space] if space else []), *sorted(found)])
+        for (kind, space), found in sorted(doomed.items())
     ]
 
 

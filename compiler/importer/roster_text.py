@@ -18,7 +18,7 @@ from compiler.importer.interpret import Interpretation, ProfileDraft, UserDraft
 from compiler.model import names
 from compiler.model.kube import LIMIT_RANGE_NAME
 from compiler.problems import NodePath
-from compiler.text import counted
+from compiler.text import counted, visible
 from compiler.yamlio.scalars import quote, scalar
 
 
@@ -191,7 +191,9 @@ class _Writer:
 
     def line(self, text: str, path: NodePath) -> None:
         comment = self.comments.trailing.get(path)
-        self.lines.append(f"{text}  # {comment}" if comment else text)
+        # Comments name objects of the cluster, whose names may hold line breaks (RBAC names
+        # are path segments): escaped, a name can never end its comment and write YAML.
+        self.lines.append(f"{text}  # {visible(comment)}" if comment else text)
 
     def mapping(
         self, data: Mapping[str, Any], indent: str, first: str, path: tuple[Any, ...]
@@ -200,7 +202,7 @@ class _Writer:
         for key, value in data.items():
             here = (*path, key)
             for note in self.comments.leading.get(here, ()):
-                for text in textwrap.wrap(note, _WIDTH - len(indent) - 2):
+                for text in textwrap.wrap(visible(note), _WIDTH - len(indent) - 2):
                     self.lines.append(f"{indent}# {text}")
             head = f"{prefix}{quote(key)}:"
             self.value(head, value, indent, here, block=len(path) == 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -1115,3 +1116,42 @@ def test_cli_refuses_malformed_input_with_one_located_line(
         "nothing written: give kfroster import what kubectl printed",
     ]
     assert not (tmp_path / "users.yaml").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Names from the cluster never become roster text
+# --------------------------------------------------------------------------------------------
+
+# RBAC names are path segments (anything but '/', '%', '.' and '..'): a profile owner, who
+# may make RoleBindings in their namespace, can name one with a line break in it.
+INJECTED = "\n  - {name: mallory, email: mallory@example.com, clusterRole: admin}\n"
+
+
+@pytest.mark.parametrize("kind", ["ClusterRoleBinding", "RoleBinding"])
+def test_a_name_with_line_breaks_stays_in_its_comment(kind: str) -> None:
+    manifests: list[Manifest] = [profile("team", "alice@example.com"), namespace("team")]
+    if kind == "ClusterRoleBinding":
+        made = cluster_role_binding("admins" + INJECTED, "kubeflow-admin", user("dave@x.io"))
+    else:
+        made = role_binding("bob-edit" + INJECTED, "kubeflow-edit", user("bob@example.com"))
+    manifests.append(made)
+    imported = run_import(emitter.dumps(kubectl_list(manifests)))
+    roster = pipeline.check_text(imported.text, "users.yaml").roster
+    assert roster is not None
+    assert "mallory" not in {u.name for u in roster.users}
+    assert "mallory" in imported.text  # shown, escaped, in the comment that names the object
+    assert all("# was " in line for line in imported.text.splitlines() if "mallory" in line), (
+        imported.text
+    )
+
+
+def test_the_report_shows_a_cluster_name_on_its_own_line_and_quotes_it_for_the_shell() -> None:
+    manifests: list[Manifest] = [profile("team", "alice@example.com"), namespace("team")]
+    manifests.append(cluster_role_binding("admins" + INJECTED, "kubeflow-admin", user("d@x.io")))
+    manifests.append(role_binding("bob; touch pwned", "kubeflow-edit", user("bob@example.com")))
+    imported = run_import(emitter.dumps(kubectl_list(manifests)))
+    text = import_report.format_text(import_report.Report(imported, ["c.yaml"], "users.yaml"))
+    assert not any(line.lstrip().startswith("- {name: mallory") for line in text.splitlines())
+    assert "admins\\u000a" in text
+    [delete] = [line for line in text.splitlines() if "kubectl delete rolebinding" in line]
+    assert shlex.split(delete)[-1] == "bob; touch pwned"
