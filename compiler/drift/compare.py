@@ -21,6 +21,7 @@ from compiler.problems import Invalid, RosterInvalid
 from compiler.render import render_objects
 from compiler.roster import source as roster_source
 from compiler.roster.source import Source
+from compiler.text import counted
 
 if TYPE_CHECKING:
     from compiler.drift.adopt import Adopted
@@ -69,22 +70,24 @@ def compare(
         roster = _compiled(roster_path, cluster)  # first: a roster error costs no read
         return _judged(read_cluster(inputs), roster, inputs, cluster)
 
-    # A large dump: a child compiles the roster, then checks that no JSON object of the
-    # dump holds a key twice, while this process reads the dump without that check (the
-    # machines have two cores). A roster error is then reported once the dump is read.
+    # A large dump: a child compiles the roster, then checks what only the checked JSON
+    # read refuses (a key written twice, an escaped surrogate), while this process reads
+    # the dump without those checks (the machines have two cores). A roster error is then
+    # reported once the dump is read.
     def compile_roster() -> _Compiled:
         return _compiled(roster_path, cluster)
 
-    def check_keys() -> bool:
+    def check_text() -> bool:
         return all(read_json.same_unchecked(content) for _name, content in inputs)
 
-    with Forked(compile_roster, check_keys) as child:
+    with Forked(compile_roster, check_text) as child:
         objects = read_cluster(inputs, unchecked=True)
         roster = child.result(compile_roster)
         compared = _judged(objects, roster, inputs, cluster)
-        if child.result(check_keys):
+        if child.result(check_text):
             return compared
-    # A key written twice: read again as every dump is read, which refuses it where it is.
+    # What only the checked read refuses: read again as every dump is read, which says
+    # where (or hands the text to the YAML reader).
     return _judged(read_cluster(inputs), roster, inputs, cluster)
 
 
@@ -144,7 +147,7 @@ def revoke_script(compared: Compared) -> str:
 def adoption_report(adopted: Adopted, roster: str) -> list[str]:
     """Return the lines --adopt prints on stderr: what it wrote, what it could not."""
     lines = [
-        f"adopted into {roster}: {len(adopted.added)} grant(s)"
+        f"adopted into {roster}: {counted(len(adopted.added), 'grant')}"
         + ("" if adopted.added else " (nothing to adopt; the roster is unchanged)")
     ]
     lines += [f"  + {shown(line)}" for line in adopted.added]

@@ -229,7 +229,7 @@ def test_the_cli_writes_the_roster_and_says_what_it_did(runner: CliRunner, tmp_p
     assert result.exit_code == 1  # drift was found; it is in the roster now
     assert "{user: mallory, role: edit}" in path.read_text(encoding="utf-8")
     assert result.stderr.splitlines()[:2] == [
-        f"adopted into {path}: 1 grant(s)",
+        f"adopted into {path}: 1 grant",
         "  + profiles: team gains contributor mallory@example.com (edit; made in the dashboard)",
     ]
     assert f"next: kfroster compile {path}" in result.stderr
