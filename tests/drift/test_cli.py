@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from compiler import cli
 from compiler.drift.present import FORMAT, MARKER
 from tests.conftest import invoke
 from tests.drift.test_drift import ROSTER, dump, in_sync
@@ -216,6 +217,7 @@ def test_the_installed_command_flushes_everything_before_it_ends_the_process(
         env=buffered,
     )
     expected = invoke(runner, *args)
+    assert cli._HELD_UNTIL_EXIT == []  # in a process that goes on, nothing is held
     assert (done.returncode, expected.exit_code) == (code, code)
     assert len(done.stdout) > (65_536 if dump_name == "drifted" else 0)  # more than a pipe holds
     assert done.stdout == expected.stdout
