@@ -170,6 +170,13 @@ MaxChars = Annotated[
         help="Markdown: at most N characters, at least 2000.",
     ),
 ]
+
+
+def _cluster_option(help_text: str) -> Any:
+    """Return `--cluster NAME`, one of the clusters a roster names; each command says which."""
+    return typer.Option("--cluster", metavar="NAME", show_default=False, help=help_text)
+
+
 ProblemFormat = Annotated[
     str | None,
     _format_option(PROBLEM_FORMATS, "github under GITHUB_ACTIONS=true, else text"),
@@ -605,11 +612,8 @@ def explain(
     ] = None,
     cluster: Annotated[
         str | None,
-        typer.Option(
-            "--cluster",
-            metavar="NAME",
-            show_default=False,
-            help="With a roster that names clusters: only this cluster [default: each cluster].",
+        _cluster_option(
+            "With a roster that names clusters: only this cluster [default: each cluster]."
         ),
     ] = None,
 ) -> None:
@@ -691,13 +695,7 @@ def import_(
         ),
     ] = None,
     cluster: Annotated[
-        str | None,
-        typer.Option(
-            "--cluster",
-            metavar="NAME",
-            show_default=False,
-            help="With --into: the name of the cluster FILE is from.",
-        ),
+        str | None, _cluster_option("With --into: the name of the cluster FILE is from.")
     ] = None,
     existing_cluster: Annotated[
         str | None,
@@ -952,11 +950,8 @@ def drift(
     ] = DEFAULT_ROSTER,
     cluster: Annotated[
         str | None,
-        typer.Option(
-            "--cluster",
-            metavar="NAME",
-            show_default=False,
-            help="The roster's cluster the dump is from (required when the roster names clusters).",
+        _cluster_option(
+            "The roster's cluster the dump is from (required when the roster names clusters)."
         ),
     ] = None,
     output_format: Annotated[str, _format_option(DRIFT_FORMATS)] = Format.TEXT,

@@ -256,6 +256,7 @@ WORKFLOW = [
     "roles",
     "import",
     "deploy",
+    "drift",
 ]
 # What Typer prints for a parameter's Python type when no metavar names it.
 INTERNAL_TYPE = re.compile(r"<[a-zA-Z][^<>\s]*>|\bint range\b|\blist\[|\bPath\b")
