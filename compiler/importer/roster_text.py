@@ -192,7 +192,8 @@ class _Writer:
     def line(self, text: str, path: NodePath) -> None:
         comment = self.comments.trailing.get(path)
         # Comments name objects of the cluster, whose names may hold line breaks (RBAC names
-        # are path segments): escaped, a name can never end its comment and write YAML.
+        # are only path segments: ValidateRBACName, kubernetes pkg/apis/rbac/validation/
+        # validation.go @1dc8b4f2): escaped, a name can never end its comment and write YAML.
         self.lines.append(f"{text}  # {visible(comment)}" if comment else text)
 
     def mapping(

@@ -1122,8 +1122,10 @@ def test_cli_refuses_malformed_input_with_one_located_line(
 # Names from the cluster never become roster text
 # --------------------------------------------------------------------------------------------
 
-# RBAC names are path segments (anything but '/', '%', '.' and '..'): a profile owner, who
-# may make RoleBindings in their namespace, can name one with a line break in it.
+# RBAC names are path segments (anything but '/', '%', '.' and '..': ValidateRBACName calls
+# path.IsValidPathSegmentName, kubernetes pkg/apis/rbac/validation/validation.go @1dc8b4f2):
+# a profile owner, who may make RoleBindings in their namespace, can name one with a line
+# break in it.
 INJECTED = "\n  - {name: mallory, email: mallory@example.com, clusterRole: admin}\n"
 
 
