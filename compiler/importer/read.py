@@ -219,6 +219,19 @@ class _KubectlBuilder(events.Builder):
         self.problems.append(Problem(self.name, line, col, "import-yaml", message))
 
 
+def text_of(content: bytes | str) -> str | None:
+    """Return kubectl's output as text (a BOM dropped), or None when it is not UTF-8.
+
+    The fast readers step aside on None; read_objects reports where the bytes go wrong.
+    """
+    if isinstance(content, str):
+        return content
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
 def forget_managed_fields(body: object) -> None:
     """Drop an object's metadata.managedFields as soon as it is read.
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, Final
 
-from compiler.importer.read import ClusterObject, forget_managed_fields
+from compiler.importer.read import ClusterObject, forget_managed_fields, text_of
 from compiler.model.keys import group_of
 
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
@@ -72,7 +72,7 @@ def read_list(
     for: the caller must have same_unchecked() say the text holds neither before it trusts
     what this returned (a forked child checks while this reads).
     """
-    text = _text(content)
+    text = text_of(content)
     if text is None:
         return None
     start = _SPACE.match(text).end()  # type: ignore[union-attr]
@@ -105,7 +105,7 @@ def same_unchecked(content: bytes | str) -> bool:
     keeping nothing. A text that read_list steps aside from either way is the YAML
     reader's, which checks everything itself.
     """
-    text = _text(content)
+    text = text_of(content)
     if text is None:
         return True
     start = _SPACE.match(text).end()  # type: ignore[union-attr]
@@ -120,15 +120,6 @@ def same_unchecked(content: bytes | str) -> bool:
     except (_NotPlain, ValueError, RecursionError, IndexError):
         return True
     return True
-
-
-def _text(content: bytes | str) -> str | None:
-    if isinstance(content, str):
-        return content
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
 
 
 def _top_level(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from compiler.importer.read import ClusterObject, forget_managed_fields
+from compiler.importer.read import ClusterObject, forget_managed_fields, text_of
 from compiler.importer.read_json import plain_object
 from compiler.yamlio.scalars import NumberTooLong, read_double_quoted, resolve_plain
 
@@ -60,13 +60,9 @@ Line = tuple[int, bool, "str | None", int, Any]
 
 def read_list(content: bytes | str, name: str) -> list[ClusterObject] | None:
     """Return the objects of a plain kubectl YAML List, or None when read_objects must read it."""
-    if isinstance(content, bytes):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return None
-    else:
-        text = content
+    text = text_of(content)
+    if text is None:
+        return None
     if not text.startswith("apiVersion: ") and not text.startswith("items:"):
         return None  # not a List as kubectl prints it (its keys come sorted)
     if not text.endswith("\n") or _UNUSUAL.search(text):
